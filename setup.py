@@ -1,0 +1,26 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="signaux_spark",
+    version="0.1.0",
+    description="Early-warning system for firms in difficulty, on Apache Spark and Delta Lake",
+    python_requires=">=3.11",
+    packages=find_packages(include=["signaux_spark", "signaux_spark.*"]),
+    install_requires=[
+        # Spark and Delta are a pair: keep in step with conf/versions.env.
+        "pyspark==4.2.0",
+        "delta-spark==4.4.0",
+        "pandas>=2.2,<3",  # pyspark 4.2 warns with pandas 3
+        "numpy>=1.26",
+        "pyarrow>=15",
+        "pyyaml>=6",
+        "mlflow>=3.1,<4",
+        "hyperopt>=0.2.7",
+        "shap>=0.46",
+        "openpyxl>=3.1",
+        "matplotlib>=3.8",
+    ],
+    extras_require={
+        "dev": ["pytest>=8", "chispa>=0.10", "hypothesis>=6", "nbmake>=1.5", "ipykernel>=6"],
+    },
+)

@@ -1,0 +1,63 @@
+"""The only code that knows table paths and says format("delta").
+
+Tables are named by layer and name, `"bronze/urssaf_debit"`, and live under `paths.lake`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from delta.tables import DeltaTable
+from pyspark.sql import DataFrame, SparkSession
+
+from signaux_spark.config import Settings
+
+
+class Lake:
+    def __init__(self, settings: Settings):
+        self.root = settings.path("lake")
+
+    def path(self, table: str) -> str:
+        return f"{self.root.rstrip('/')}/{table}"
+
+    def exists(self, spark: SparkSession, table: str) -> bool:
+        return DeltaTable.isDeltaTable(spark, self.path(table))
+
+    def read(self, spark: SparkSession, table: str, version: int | None = None) -> DataFrame:
+        reader = spark.read.format("delta")
+        if version is not None:
+            reader = reader.option("versionAsOf", version)
+        return reader.load(self.path(table))
+
+    def table(self, spark: SparkSession, table: str) -> DeltaTable:
+        return DeltaTable.forPath(spark, self.path(table))
+
+    def version(self, spark: SparkSession, table: str) -> int | None:
+        """Latest committed version, or None when the table does not exist yet."""
+        if not self.exists(spark, table):
+            return None
+        return self.table(spark, table).history(1).select("version").first()[0]
+
+    def write(self, df: DataFrame, table: str, *, mode: str = "overwrite", replace_where: str | None = None,
+              partition_by: list[str] | None = None, metadata: dict[str, Any] | None = None) -> None:
+        """One atomic Delta commit. `replace_where` overwrites only the rows matching it."""
+        writer = df.write.format("delta").mode(mode)
+        if replace_where is not None:
+            writer = writer.option("replaceWhere", replace_where)
+        if partition_by:
+            writer = writer.partitionBy(*partition_by)
+        if metadata:
+            writer = writer.option("userMetadata", json.dumps(metadata, sort_keys=True, default=str))
+        writer.save(self.path(table))
+
+    def add_constraints(self, spark: SparkSession, table: str, constraints: dict[str, str]) -> None:
+        """Add CHECK constraints that are not there yet (idempotent)."""
+        existing = {
+            k.removeprefix("delta.constraints.")
+            for k in self.table(spark, table).detail().first()["properties"]
+            if k.startswith("delta.constraints.")
+        }
+        for name, expression in constraints.items():
+            if name.lower() not in existing:
+                spark.sql(f"ALTER TABLE delta.`{self.path(table)}` ADD CONSTRAINT {name} CHECK ({expression})")

@@ -1,0 +1,85 @@
+"""The only place that builds a SparkSession.
+
+Local runs get the Delta jars from `jars/` (fetched by the set-up) through `spark.jars`; a job started
+by `spark-submit` already has them (`--jars`) and its master, so neither is overridden then.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from signaux_spark.config import CONF_DIR, PROJECT_ROOT, Settings
+
+
+class RuntimeSetupError(RuntimeError):
+    """The runtime is not set up (jars missing, wrong versions): says what to run."""
+
+
+def versions() -> dict[str, str]:
+    """The pinned runtime versions of conf/versions.env."""
+    pinned = {}
+    for line in (CONF_DIR / "versions.env").read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.startswith("#"):
+            pinned[key.strip()] = value.strip()
+    return pinned
+
+
+def delta_jars() -> list[str]:
+    """Paths of the Delta jars the set-up fetched; a clear error when they are missing."""
+    pinned = versions()
+    version = pinned["DELTA_VERSION"]
+    names = [f"{pinned['DELTA_SPARK_ARTIFACT']}-{version}.jar", f"delta-storage-{version}.jar"]
+    jars = [PROJECT_ROOT / "jars" / name for name in names]
+    missing = [str(j) for j in jars if not j.is_file()]
+    if missing:
+        raise RuntimeSetupError(f"Delta jars missing ({', '.join(missing)}): run 'make setup' first.")
+    return [str(j) for j in jars]
+
+
+def started_by_spark_submit() -> bool:
+    """spark-submit starts the JVM first and hands Python a gateway port."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def session_conf(settings: Settings) -> dict[str, str]:
+    """The Spark properties every session of the project gets (settings' own `spark.conf` win)."""
+    conf = {
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.ansi.enabled": "true",
+        "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
+        # Small local Delta logs: the default 50 snapshot partitions make every read slow.
+        "spark.databricks.delta.snapshotPartitions": str(max(2, settings.spark.shuffle_partitions)),
+        "spark.ui.showConsoleProgress": "false",
+    }
+    conf.update(settings.spark.conf)
+    return conf
+
+
+def build_session(app_name: str, settings: Settings) -> SparkSession:
+    """Build (or reuse) the session of a job, configured from the settings."""
+    builder = SparkSession.builder.appName(app_name)
+    if not started_by_spark_submit():
+        python = sys.executable
+        os.environ["PYSPARK_PYTHON"] = python
+        os.environ["PYSPARK_DRIVER_PYTHON"] = python
+        log4j = Path(CONF_DIR / "log4j2.properties")
+        builder = (
+            builder.master(settings.spark.master)
+            .config("spark.jars", ",".join(delta_jars()))
+            .config("spark.driver.memory", settings.spark.driver_memory)
+            .config("spark.pyspark.python", python)
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
+        )
+    for key, value in session_conf(settings).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(settings.spark.log_level)
+    spark.sparkContext.setCheckpointDir(settings.path("checkpoints"))
+    return spark

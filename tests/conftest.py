@@ -1,0 +1,34 @@
+"""Shared fixtures: one local[2] Spark session for the whole run, and settings whose paths point
+under a per-test temporary folder."""
+
+from __future__ import annotations
+
+import pytest
+
+from signaux_spark.config import Settings, load_settings
+from signaux_spark.session import build_session
+
+
+def test_settings(root) -> Settings:
+    """Settings for tests: everything under `root`, small shuffles."""
+    settings = load_settings(overrides=[f"paths.root={root}", "spark.master=local[2]", "spark.shuffle_partitions=2",
+                                        "spark.driver_memory=3g"])
+    settings.spark.conf.update({
+        "spark.ui.enabled": "false",
+        "spark.sql.adaptive.coalescePartitions.initialPartitionNum": "2",
+        "spark.default.parallelism": "2",
+        "spark.databricks.delta.snapshotPartitions": "1",
+    })
+    return settings
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    session = build_session("signaux_spark-tests", test_settings(tmp_path_factory.mktemp("session")))
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return test_settings(tmp_path)

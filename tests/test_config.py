@@ -1,0 +1,56 @@
+import pytest
+
+from signaux_spark.config import DEFAULT_CONF, PROJECT_ROOT, ConfigError, load_settings
+
+
+def test_default_conf_is_the_embedded_local_setup():
+    settings = load_settings()
+    assert settings.spark.master == "local[*]"
+    assert settings.path("lake") == str(PROJECT_ROOT / "data" / "lake")
+    assert settings.tracking_uri == "sqlite:///" + str(PROJECT_ROOT / "data" / "mlflow" / "mlflow.db")
+
+
+def test_conf_file_and_overrides_apply_in_order(tmp_path):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("spark:\n  master: yarn\n  shuffle_partitions: 400\n  conf:\n    spark.executor.cores: '4'\n"
+                     "paths:\n  root: /srv/sf\n  lake: s3a://bucket/lake\n")
+    settings = load_settings([str(extra)], ["spark.shuffle_partitions=12", "mlflow.experiment=trial"])
+    assert settings.spark.master == "yarn"
+    assert settings.spark.shuffle_partitions == 12
+    assert settings.spark.conf == {"spark.executor.cores": "4"}
+    assert settings.path("landing") == "/srv/sf/landing"
+    assert settings.path("lake") == "s3a://bucket/lake"
+    assert settings.mlflow.experiment == "trial"
+
+
+def test_cluster_conf_loads():
+    settings = load_settings([str(DEFAULT_CONF.parent / "cluster.yaml")])
+    assert settings.spark.master == "yarn"
+    assert settings.path("lake").startswith("s3a://")
+
+
+@pytest.mark.parametrize("override, message", [
+    ("spark.mastr=yarn", "unknown setting 'spark.mastr'"),
+    ("nope.x=1", "unknown setting 'nope'"),
+    ("spark.shuffle_partitions=many", "setting 'spark.shuffle_partitions' must be int"),
+    ("spark.shuffle_partitions=true", "setting 'spark.shuffle_partitions' must be int"),
+    ("spark=3", "setting 'spark' must be a mapping"),
+    ("spark.conf=[1, 2]", "setting 'spark.conf' must be a mapping"),
+    ("no-equal-sign", "is not KEY=VALUE"),
+])
+def test_bad_overrides_name_the_key(override, message):
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace(".", r"\.")):
+        load_settings(overrides=[override])
+
+
+def test_bad_conf_files_are_clear_errors(tmp_path):
+    with pytest.raises(ConfigError, match="conf file not found"):
+        load_settings([str(tmp_path / "missing.yaml")])
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("spark: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_settings([str(broken)])
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("paths:\n  lakes: /tmp/x\n")
+    with pytest.raises(ConfigError, match="unknown setting 'paths.lakes'"):
+        load_settings([str(typo)])
