@@ -1,0 +1,29 @@
+"""What every source shares: the lineage columns of bronze tables and the rejects table schema."""
+
+from __future__ import annotations
+
+from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
+
+LINEAGE_FIELDS = [
+    StructField("batch", StringType(), False),          # YYYY-MM of the delivery
+    StructField("source_file", StringType(), False),
+    StructField("line_number", LongType(), False),      # 1-based physical line; the header is line 1
+    StructField("ingest_run_id", StringType(), False),
+    StructField("quality_flags", ArrayType(StringType(), False), False),
+]
+
+REJECTS_SCHEMA = StructType([
+    StructField("source", StringType(), False),
+    StructField("batch", StringType(), False),
+    StructField("source_file", StringType(), False),
+    StructField("line_number", LongType(), True),
+    StructField("raw_line", StringType(), True),
+    StructField("reason", StringType(), False),
+    StructField("detail", StringType(), True),
+    StructField("ingest_run_id", StringType(), False),
+])
+
+
+def bronze_schema(*fields: StructField) -> StructType:
+    """A bronze table's schema: the source's typed columns followed by the lineage columns."""
+    return StructType(list(fields) + LINEAGE_FIELDS)
