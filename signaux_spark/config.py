@@ -66,11 +66,42 @@ class MlflowSettings:
     model_name: str = "signaux_faibles"
 
 
+# One section per stage; each stage's owner adds its fields (with defaults) to its own class.
+@dataclass
+class IngestSettings:
+    pass
+
+
+@dataclass
+class FeatureSettings:
+    pass
+
+
+@dataclass
+class ModelSettings:
+    pass
+
+
+@dataclass
+class ScoreSettings:
+    pass
+
+
+@dataclass
+class ExportSettings:
+    pass
+
+
 @dataclass
 class Settings:
     spark: SparkSettings = field(default_factory=SparkSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     mlflow: MlflowSettings = field(default_factory=MlflowSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    features: FeatureSettings = field(default_factory=FeatureSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    score: ScoreSettings = field(default_factory=ScoreSettings)
+    export: ExportSettings = field(default_factory=ExportSettings)
 
     def path(self, name: str) -> str:
         return self.paths.resolve(name)
