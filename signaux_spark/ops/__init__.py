@@ -1,0 +1,1 @@
+"""Operations: the monthly run and its run record."""

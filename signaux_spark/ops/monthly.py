@@ -1,0 +1,87 @@
+"""The monthly run: ingest -> features -> (train) -> score -> export for one batch, recorded step by
+step in `ops/runs` so that a failed or killed run resumes where it stopped, with the same run id,
+and a finished batch is not run again unless forced."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+from pyspark.sql import SparkSession
+
+from signaux_spark.cli import JobError
+from signaux_spark.config import Settings
+from signaux_spark.io import Lake
+from signaux_spark.ops.runs import RunLog
+from signaux_spark.progress import log, step
+
+STEPS = ("ingest", "features", "train", "score", "export")
+
+
+@dataclass
+class StepOutput:
+    """What a step reports to the run record."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+
+
+StepFn = Callable[[SparkSession, Settings, str], StepOutput]
+
+
+def plan(train: bool = False, from_step: str | None = None, only: str | None = None) -> list[str]:
+    """The steps asked for, in pipeline order."""
+    for name in (from_step, only):
+        if name is not None and name not in STEPS:
+            raise JobError(f"unknown step '{name}' (steps: {', '.join(STEPS)})")
+    if only:
+        return [only]
+    steps = list(STEPS[STEPS.index(from_step):] if from_step else STEPS)
+    if not train and from_step != "train" and "train" in steps:
+        steps.remove("train")
+    return steps
+
+
+@dataclass
+class MonthlyOutcome:
+    run_id: str
+    ran: list[str]
+    skipped: bool = False
+
+
+def run_monthly(spark: SparkSession, settings: Settings, batch: str, steps: dict[str, StepFn], *,
+                train: bool = False, from_step: str | None = None, only: str | None = None,
+                force: bool = False) -> MonthlyOutcome:
+    """Run (or resume) the monthly chain for `batch`; raises JobError naming the failed step."""
+    runs = RunLog(spark, Lake(settings))
+    selected = plan(train, from_step, only)
+    explicit = bool(from_step or only)
+    state = runs.latest_run(batch)
+    if state and state.finished and not force and not explicit:
+        log.info("batch %s already done by run %s: nothing to do (use --force to run it again)", batch, state.run_id)
+        return MonthlyOutcome(state.run_id, [], skipped=True)
+    if state and not state.finished and not force:
+        run_id, planned = state.run_id, (selected if explicit else state.planned)
+        todo = selected if explicit else [s for s in planned if not state.done(s)]
+        log.info("resuming run %s of batch %s at step %s", run_id, batch, todo[0] if todo else "-")
+    else:
+        run_id, planned, todo = runs.new_run_id(batch), selected, selected
+        log.info("run %s of batch %s: %s", run_id, batch, " -> ".join(todo))
+    for name in todo:
+        started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        runs.record(run_id, batch, planned, name, "running", started)
+        try:
+            with step(spark, f"{name} {batch}") as current:
+                output = steps[name](spark, settings, batch)
+                current.rows.update(output.rows)
+        except Exception as err:
+            reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            runs.record(run_id, batch, planned, name, "failed", started, _now(), message=reason[:2000])
+            raise JobError(f"monthly {batch}: step {name} failed: {reason}") from err
+        runs.record(run_id, batch, planned, name, "succeeded", started, _now(), output.rows, output.versions)
+    return MonthlyOutcome(run_id, todo)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
