@@ -69,27 +69,160 @@ class MlflowSettings:
 # One section per stage; each stage's owner adds its fields (with defaults) to its own class.
 @dataclass
 class IngestSettings:
-    pass
+    # Dates that place a record in time must not be earlier (date_out_of_range); proceedings have their own.
+    history_start: str = "1990-01-01"
+    procol_history_start: str = "2006-01-01"
+    # Months (1-12) in which a source's delivery is expected; a source not listed is expected monthly.
+    cadence: dict[str, list[int]] = field(default_factory=lambda: {
+        "urssaf_effectif_ent": [1, 4, 7, 10],
+        "dgfip_liasses": [1, 4, 7, 10],
+    })
+    missing_delivery: str = "error"            # error | warn: an expected file absent from its batch
+    altares_missing_trailer: str = "flag"      # flag | error: an Altares increment without its trailer line
+    require_rows: list[str] = field(default_factory=lambda: ["urssaf_cotisation", "urssaf_effectif_ent"])
+    # A source x batch whose rejected lines exceed this share of its data lines (and this count) fails.
+    reject_threshold: float = 0.05
+    reject_threshold_min_lines: int = 10
+    reject_thresholds: dict[str, float] = field(default_factory=dict)   # per-source overrides
+    strict: bool = False                       # stop at the first failed source (jobs: --strict)
 
 
 @dataclass
 class FeatureSettings:
-    pass
+    """Firm-month features (jobs/features.py). The feature list is `groups` (topic -> columns)."""
+
+    history_months: int = 36            # months before the first month computed, for the windows
+    label_horizon_months: int = 18      # failure = an opening in (periode, periode + horizon]
+    label_refresh_months: int = 30      # each run recomputes the labels of this many last months
+    procol_extraction_day: int = 20     # proceedings of batch M are fully observed up to M-<day>
+    debit_cutoff_day: int = 20          # a debt step after this day counts for the next month
+    plan_validity_years: int = 10       # a continuation plan stops counting as a proceeding after
+    perimeter_min_effectif: int = 10
+    perimeter_window_months: int = 36
+    ap_overlap_policy: str = "max"      # overlapping short-time work requests: max | sum
+    # SOURCES.md 13.1: legal categories and legal-unit NAF codes outside the perimeter.
+    excluded_legal_categories: list[str] = field(default_factory=lambda: [
+        "4110", "4120", "4140", "4160", "7210", "7220", "7346", "7348", "7366", "7383", "7389", "7373",
+        "7379", "7410", "7430", "7490", "7470"])
+    excluded_naf: list[str] = field(default_factory=lambda: [
+        "84.11Z", "84.12Z", "84.13Z", "84.21Z", "84.22Z", "84.23Z", "84.24Z", "84.25Z", "84.30A", "84.30B",
+        "84.30C", "85.10Z", "85.20Z", "85.31Z", "85.32Z", "85.41Z", "85.42Z", "94.11Z", "94.12Z", "94.20Z",
+        "94.91Z", "94.92Z", "64.11Z", "64.19Z", "64.30Z", "64.91Z", "64.92Z", "64.99Z", "65.11Z", "65.12Z",
+        "65.20Z", "65.30Z", "66.11Z", "66.12Z", "66.19A", "66.19B", "66.21Z", "66.22Z", "66.29Z", "66.30Z",
+        "99.00Z"])
+    # Topic -> feature columns of gold/features (conf/local.yaml holds the list); the model trains
+    # on exactly these columns and explanations are grouped by these topics.
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    categorical: list[str] = field(default_factory=lambda: ["naf_section", "region"])
+
+    def feature_columns(self) -> list[str]:
+        """Every feature of `groups`, once, in conf order."""
+        return list(dict.fromkeys(c for columns in self.groups.values() for c in columns))
+
+
+@dataclass
+class SearchSpace:
+    """Bounds `[low, high]` Hyperopt explores for each GBT parameter; `feature_subset` lists choices."""
+
+    max_depth: list[int] = field(default_factory=lambda: [3, 5])
+    max_iter: list[int] = field(default_factory=lambda: [10, 40])
+    step_size: list[float] = field(default_factory=lambda: [0.05, 0.3])
+    subsampling_rate: list[float] = field(default_factory=lambda: [0.6, 1.0])
+    min_instances_per_node: list[int] = field(default_factory=lambda: [1, 100])
+    feature_subset: list[str] = field(default_factory=lambda: ["all", "onethird", "sqrt", "0.5"])
+    positive_weight: list[float] = field(default_factory=lambda: [1.0, 30.0])
+
+
+@dataclass
+class TuningSettings:
+    max_evals: int = 6
+    early_stop_trials: int = 4  # stop when the best validation loss has not improved for this many trials
+    trials_dir: str = ""        # local folder where interrupted tunings resume; empty: <paths.mlflow>/tuning
+    space: SearchSpace = field(default_factory=SearchSpace)
 
 
 @dataclass
 class ModelSettings:
-    pass
+    # What to train on: any Delta table of the lake with a key, a monthly period and a 0/1 label.
+    feature_table: str = "gold/features"
+    label_table: str = "gold/labels"   # empty: the label column is in the feature table
+    key_column: str = "siren"
+    period_column: str = "periode"
+    label_column: str = "failure"
+    perimeter_column: str = "in_perimeter"          # rows kept when true; empty: every row
+    exclude_column: str = "in_proceeding_known"     # rows dropped when true; empty: none
+    region_column: str = "region"                   # per-region list metrics; empty: none
+    strong_signal: str = "coalesce(dette_sociale, 0) > 0"  # SQL; metrics also reported without these rows
+    # Feature list: empty takes features.groups and features.categorical; when set, only these are used.
+    features: list[str] = field(default_factory=list)
+    categorical: list[str] = field(default_factory=list)
+    # Time split from --as-of: test ends `horizon` months before it; validation ends `gap` months
+    # before test starts, training `gap` months before validation starts (18: train on months <= V - 18,
+    # so no training label window reaches into validation; 1: blocks side by side).
+    horizon_months: int = 18
+    gap_months: int = 18
+    test_months: int = 12
+    validation_months: int = 12
+    train_months: int = 0              # 0: every month before the gap
+    negative_sample_rate: float = 1.0  # share of negatives kept for training; their weight is 1/rate
+    seed: int = 2024
+    imputation: str = "median"         # median | mean | mode, with a missing flag per feature with nulls
+    max_categories: int = 40           # most frequent levels one-hot encoded; the rest share all-zeros
+    max_bins: int = 32
+    checkpoint_interval: int = 10
+    calibration: str = "platt"         # platt | isotonic, fitted on the validation months
+    list_share: float = 0.02           # a region's monthly list size as a share of its scored firms
+    list_size: dict[str, int] = field(default_factory=dict)  # fixed monthly list size per region code
+    auto_promote: bool = False         # champion <- challenger when it wins on the same test months
+    tuning: TuningSettings = field(default_factory=TuningSettings)
+
+    def __post_init__(self):
+        choices = {"calibration": ("platt", "isotonic"), "imputation": ("median", "mean", "mode")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"setting 'model.{name}' must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        if not 0 < self.negative_sample_rate <= 1:
+            raise ConfigError(f"setting 'model.negative_sample_rate' must be in (0, 1], got {self.negative_sample_rate}")
+        if min(self.test_months, self.validation_months, self.gap_months) < 1 or min(self.horizon_months, self.train_months) < 0:
+            raise ConfigError("settings 'model.test_months', 'model.validation_months' and 'model.gap_months' must be "
+                              ">= 1, 'model.horizon_months' and 'model.train_months' >= 0")
 
 
 @dataclass
 class ScoreSettings:
-    pass
+    """Monthly scoring (jobs/score.py): which model, which firms are explained, how."""
+
+    model_alias: str = "champion"      # the registered version scoring uses...
+    model_version: str = ""            # ...unless a version number is pinned here
+    feature_table: str = "gold/features"
+    table: str = "gold/scores"
+    explain: str = "alerts"            # alerts | all: which scored firms get SHAP contributions
+    top_factors: int = 3               # features raising the risk most, kept per firm
+    additivity_tolerance: float = 1e-6  # |base + contributions - log-odds| allowed on every row
+    partitions: int = 0                # tasks scoring and explaining a month; 0: spark.shuffle_partitions
+
+    def __post_init__(self):
+        if self.explain not in ("all", "alerts"):
+            raise ConfigError(f"setting 'score.explain' must be one of all, alerts, got {self.explain!r}")
+        if self.top_factors < 1:
+            raise ConfigError(f"setting 'score.top_factors' must be >= 1, got {self.top_factors}")
 
 
 @dataclass
 class ExportSettings:
-    pass
+    """Monthly regional lists (jobs/export.py), under paths.exports/<YYYY-MM>/<region code>/."""
+
+    firms_table: str = "silver/firms"
+    regions: list[str] = field(default_factory=list)  # region codes to export; empty: every region of the reference
+    include_exits: bool = True         # list last month's alerts that are no longer alerted
+    include_proceedings: bool = True   # list the firms in an active collective proceeding
+    # DGFiP data are confidential: the values of these topics' features and the financial columns
+    # are left out of every file unless include_confidential is true.
+    include_confidential: bool = False
+    confidential_topics: list[str] = field(default_factory=lambda: ["sante_financiere"])
+    financial_columns: list[str] = field(default_factory=lambda: [
+        "ebe_sur_ca", "rentabilite_economique", "liquidite_reduite", "solidite_financiere"])
+    file_prefix: str = "signaux_faibles"
 
 
 @dataclass

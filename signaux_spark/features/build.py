@@ -1,0 +1,223 @@
+"""From the bronze tables to silver/firms, silver/firm_months, gold/features and gold/labels.
+
+`firm_months`, `gold_features` and `firms_table` are pure transforms; `build_features` reads the
+lake, computes the months [first, last] in one pass (with the history the windows need before
+`first`) and writes each table in one commit, replacing exactly those months.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from signaux_spark.cli import JobError
+from signaux_spark.config import FeatureSettings, Settings
+from signaux_spark.features import (activite_partielle, altares, cotisation, debits, delais, dgfip, effectif,
+                                    firms, procol)
+from signaux_spark.features.calendar import KEY, MONTH, add_months
+from signaux_spark.features.context import CONTEXT_COLUMNS, NEEDS, with_context
+from signaux_spark.features.perimeter import with_perimeter
+from signaux_spark.features.windows import UnknownFeature, longest_window, with_windows
+from signaux_spark.io import Lake
+from signaux_spark.progress import log, step
+from signaux_spark.sources import SOURCES
+
+FIRMS_COLUMNS = ["siren", "siret_siege", "raison_sociale", "naf", "naf_section", "libelle_section",
+                 "categorie_juridique", "date_creation", "departement", "libelle_departement", "region",
+                 "libelle_region", "commune", "code_commune", "code_postal", "code_pays_etranger",
+                 "date_debut_activite", "date_fin_activite", "est_active", "date_cessation", "siege_francais",
+                 "siege_incoherent"]
+REGISTRY_COLUMNS = ["categorie_juridique", "naf", "naf_section", "departement", "region", "siret_siege",
+                    "siege_francais", "siege_actif", "siege_incoherent", "age_entreprise"]
+KEY_COLUMNS = [KEY, MONTH, "region", "departement", "naf_section", "in_perimeter", "perimeter_exclusion",
+               "in_proceeding", "proceeding_state", "effectif", "dette_sociale"]
+ETP_HOURS = 151.67  # legal monthly hours of a full-time job
+
+
+def registry_months(bronze: dict[str, DataFrame], departements: DataFrame, sections: DataFrame, *,
+                    start: dt.date, end: dt.date) -> DataFrame:
+    """Every SIRENE unit's registry facts known at each month of start..end (alive or not)."""
+    return firms.with_places(firms.registry(bronze["sirene_unite_legale"], bronze["sirene_etablissement"],
+                                            start=start, end=end), departements, sections)
+
+
+def firms_table(registry: DataFrame, *, end: dt.date) -> DataFrame:
+    """silver/firms: one row per SIREN, the registry as known at `end`."""
+    return registry.where(F.col(MONTH) == F.lit(end)).select(*FIRMS_COLUMNS)
+
+
+def firm_months(bronze: dict[str, DataFrame], registry: DataFrame, *, start: dt.date, end: dt.date,
+                settings: FeatureSettings) -> DataFrame:
+    """silver/firm_months: one row per alive firm and month of start..end, each signal as known
+    at that month (SOURCES.md business rules per source)."""
+    span = {"start": start, "end": end}
+    signals = [
+        cotisation.monthly_cotisation(bronze["urssaf_cotisation"], **span),
+        debits.monthly_debts(bronze["urssaf_debit"], cutoff_day=settings.debit_cutoff_day, **span),
+        delais.monthly_plans(bronze["urssaf_delai"], **span),
+        effectif.last_known_headcount(bronze["urssaf_effectif_ent"], **span),
+        effectif.months_at_threshold(bronze["urssaf_effectif_ent"], threshold=settings.perimeter_min_effectif,
+                                     window_months=settings.perimeter_window_months, **span),
+        activite_partielle.authorised_hours(bronze["ap_demande"], policy=settings.ap_overlap_policy, **span),
+        activite_partielle.consumed_hours(bronze["ap_consommation"], bronze["ap_demande"], **span),
+        altares.monthly_paydex(bronze["altares_paydex"], **span),
+        dgfip.monthly_statements(bronze["dgfip_liasses"], **span),
+        procol.states(procol.firm_events(bronze["urssaf_procol"]), plan_years=settings.plan_validity_years, **span),
+    ]
+    grid = registry.where(F.col("alive")).select(KEY, MONTH, *REGISTRY_COLUMNS).join(
+        combined(signals), [KEY, MONTH], "left")
+    zero_when_absent = {"dette_ouvriere": 0.0, "dette_patronale": 0.0, "delai_en_cours": 0, "delai_montant": 0.0,
+                        "delai_jours_restants": 0, "ap_heures_autorisees": 0.0, "mois_effectif_seuil": 0,
+                        "in_proceeding": False, "proceeding_state": procol.IN_BONIS}
+    grid = grid.fillna(zero_when_absent)
+    grid = grid.withColumn("ap_heures_consommees", F.when(F.col("ap_attendue"), F.lit(None).cast("double"))
+                           .otherwise(F.coalesce(F.col("ap_heures_consommees"), F.lit(0.0)))).drop("ap_attendue")
+    debt = F.col("dette_ouvriere") + F.col("dette_patronale")
+    return grid.select(
+        "*",
+        debt.alias("dette_sociale"),
+        *[F.try_divide(debt, F.col(f"cotisation_mean{k}m")).alias(f"dette_sur_cotisation_{k}m") for k in (3, 6, 12)],
+        F.try_divide(debt, F.col("effectif").cast("double")).alias("dette_par_effectif"),
+        F.try_divide(F.col("ap_heures_autorisees") / ETP_HOURS, F.col("effectif").cast("double"))
+        .alias("ap_part_etp_autorises"),
+    )
+
+
+def combined(signals: list[DataFrame]) -> DataFrame:
+    """One row per (siren, periode) with the columns of every signal: a union and one aggregation
+    (each column comes from one signal only), cheaper than joining the signals one by one."""
+    types = {f.name: f.dataType for df in signals for f in df.schema.fields if f.name not in (KEY, MONTH)}
+    padded = [df.select(KEY, MONTH, *[(F.col(c) if c in df.columns else F.lit(None).cast(t)).alias(c)
+                                      for c, t in types.items()]) for df in signals]
+    union = padded[0]
+    for df in padded[1:]:
+        union = union.unionByName(df)
+    return union.groupBy(KEY, MONTH).agg(*[F.max(c).alias(c) for c in types])
+
+
+def gold_features(months: DataFrame, *, first: dt.date, last: dt.date, settings: FeatureSettings) -> DataFrame:
+    """gold/features for first..last from the firm-month grid (which starts early enough for the
+    windows): keys, perimeter, proceeding state, the export columns and the conf's features."""
+    wanted = settings.feature_columns()
+    if not wanted:
+        raise JobError("features.groups is empty: the feature list is declared in conf (features.groups)")
+    base = [c for c in wanted if c not in CONTEXT_COLUMNS]
+    try:
+        windowed = with_windows(months, base + [n for n in NEEDS if n not in base])
+    except UnknownFeature as err:
+        raise JobError(str(err)) from None
+    scoped = (windowed.where(F.col(MONTH).between(F.lit(first), F.lit(last)))
+              .transform(with_perimeter, excluded_legal_categories=settings.excluded_legal_categories,
+                         excluded_naf=settings.excluded_naf)
+              .transform(with_context))
+    return scoped.select(*KEY_COLUMNS, *[c for c in wanted if c not in KEY_COLUMNS])
+
+
+def history_needed(settings: FeatureSettings) -> int:
+    """Months before `first` that the windows read (at least the conf's history_months)."""
+    return max(settings.history_months, longest_window(settings.feature_columns() + NEEDS))
+
+
+def read_reference(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
+    """The department -> region and NAF division -> section tables shipped in conf/reference."""
+    folder = Path(settings.path("reference"))
+
+    def table(name: str) -> DataFrame:
+        with open(folder / name, encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        columns = list(rows[0])
+        return spark.createDataFrame([tuple(r[c] for c in columns) for r in rows],
+                                     ", ".join(f"{c} string" for c in columns))
+
+    return table("departement_region.csv"), table("naf_sections.csv")
+
+
+def read_bronze(spark: SparkSession, lake: Lake, *, last: dt.date) -> dict[str, DataFrame]:
+    """Every bronze table, restricted to the batches delivered by `last`."""
+    missing = [s for s in SOURCES if not lake.exists(spark, f"bronze/{s}")]
+    if missing:
+        raise JobError(f"bronze tables missing: {', '.join(missing)} (run the ingestion first)")
+    batch = f"{last:%Y-%m}"
+    return {s: lake.read(spark, f"bronze/{s}").where(F.col("batch") <= batch) for s in SOURCES}
+
+
+def _months(first: dt.date, last: dt.date) -> str:
+    return f"{MONTH} >= '{first:%Y-%m-%d}' AND {MONTH} <= '{last:%Y-%m-%d}'"
+
+
+def observed_until(procol_bronze: DataFrame, extraction_day: int) -> dt.date | None:
+    """Extraction date of the latest proceedings batch: labels are known up to that day."""
+    latest = procol_bronze.agg(F.max("batch")).first()[0]
+    if latest is None:
+        return None
+    return dt.date(int(latest[:4]), int(latest[5:7]), extraction_day)
+
+
+def build_features(spark: SparkSession, settings: Settings, first: dt.date, last: dt.date) -> dict[str, int]:
+    """Compute and write the months first..last of silver/firm_months, gold/features and gold/labels
+    (labels of the last `label_refresh_months` months too), and silver/firms as known at `last`."""
+    if first > last:
+        raise JobError(f"--from {first:%Y-%m} is after --to {last:%Y-%m}")
+    conf = settings.features
+    lake = Lake(settings)
+    counts: dict[str, int] = {}
+    with step(spark, f"features {first:%Y-%m}..{last:%Y-%m}: read bronze") as s:
+        bronze = read_bronze(spark, lake, last=last)
+        departements, sections = read_reference(spark, settings)
+        versions = {name: lake.version(spark, f"bronze/{name}") for name in SOURCES}
+    metadata = {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}", "bronze_versions": versions}
+    with step(spark, "features: registry (silver/firms)") as s:
+        start = add_months(first, -history_needed(conf))
+        registry = registry_months(bronze, departements, sections, start=start, end=last).persist(
+            StorageLevel.MEMORY_AND_DISK)
+        firms_now = firms_table(registry, end=last)
+        lake.write(firms_now, "silver/firms", mode="overwrite", metadata=metadata)
+        counts["firms"] = s.rows["firms"] = firms_now.count()
+    with step(spark, "features: silver/firm_months") as s:
+        months = firm_months(bronze, registry, start=start, end=last, settings=conf).persist(
+            StorageLevel.MEMORY_AND_DISK)
+        s.rows["grid rows"] = months.count()
+        registry.unpersist()
+        in_range = months.where(F.col(MONTH).between(F.lit(first), F.lit(last)))
+        lake.write(in_range.repartition(MONTH), "silver/firm_months", replace_where=_months(first, last),
+                   partition_by=[MONTH], metadata=metadata)
+        counts["firm_months"] = s.rows["rows"] = in_range.count()
+    with step(spark, "features: gold/features") as s:
+        features = gold_features(months, first=first, last=last, settings=conf)
+        _check_schema(spark, lake, features)
+        lake.write(features.repartition(MONTH), "gold/features", replace_where=_months(first, last),
+                   partition_by=[MONTH], metadata=metadata)
+        months.unpersist()
+        counts["features"] = s.rows["rows"] = counts["firm_months"]
+    with step(spark, "features: gold/labels") as s:
+        label_first = min(first, add_months(last, -conf.label_refresh_months))
+        every_event = lake.read(spark, "bronze/urssaf_procol")
+        until = observed_until(every_event, conf.procol_extraction_day)
+        rows = lake.read(spark, "gold/features").where(_months(label_first, last)).select(KEY, MONTH)
+        labels = procol.labels(rows, procol.firm_events(every_event), start=label_first, end=last,
+                               observed_until=until or dt.date.min, horizon_months=conf.label_horizon_months,
+                               plan_years=conf.plan_validity_years)
+        lake.write(labels.repartition(MONTH), "gold/labels", replace_where=_months(label_first, last),
+                   partition_by=[MONTH], metadata={**metadata, "observed_until": str(until)})
+        s.notes.append(f"months {label_first:%Y-%m}..{last:%Y-%m}, observed until {until}")
+    log.info("features %s..%s written: %s", f"{first:%Y-%m}", f"{last:%Y-%m}", counts)
+    return counts
+
+
+def build_month(spark: SparkSession, settings: Settings, period: dt.date) -> dict[str, int]:
+    """The monthly run: the month `period` alone."""
+    return build_features(spark, settings, period, period)
+
+
+def _check_schema(spark: SparkSession, lake: Lake, features: DataFrame) -> None:
+    if not lake.exists(spark, "gold/features"):
+        return
+    current = lake.read(spark, "gold/features").columns
+    if current != features.columns:
+        raise JobError("the feature list of conf differs from the columns of gold/features: recompute the whole "
+                       "history into a new lake path (or remove gold/features) after changing features.groups")

@@ -1,0 +1,110 @@
+"""Months as values: month arithmetic, dense month grids, and the two ways a monthly signal is
+made dense without looking ahead (carry the greatest known state forward; add up dated deltas).
+
+Both keep events dated before the grid's first month by moving them to that month, so a signal at
+month t never depends on where the grid starts: computing one month or the whole history in one
+pass gives the same values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+KEY = "siren"
+MONTH = "periode"
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """First day of the month `months` after the month of `day`."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_index(col: Column | str) -> Column:
+    """Months since year 0 (an integer to do arithmetic and range windows on months)."""
+    col = F.col(col) if isinstance(col, str) else col
+    return F.year(col) * 12 + F.month(col) - 1
+
+
+def months_between(later: Column | str, earlier: Column | str) -> Column:
+    """Whole months from the month of `earlier` to the month of `later`."""
+    return month_index(later) - month_index(earlier)
+
+
+def first_month_on_or_after(col: Column | str) -> Column:
+    """The first month whose first day is on or after the date: a date counts from that month."""
+    col = F.col(col) if isinstance(col, str) else col
+    return F.when(F.dayofmonth(col) == 1, col).otherwise(F.add_months(F.trunc(col, "month"), 1))
+
+
+def batch_month(col: Column | str = "batch") -> Column:
+    """The `YYYY-MM` batch as the first day of its month."""
+    col = F.col(col) if isinstance(col, str) else col
+    return F.to_date(F.concat(col, F.lit("-01")))
+
+
+def month_sequence(first: Column, last: Column) -> Column:
+    """Array of the first days of the months from `first` to `last` (empty when first > last)."""
+    return F.when(first <= last, F.sequence(first, last, F.expr("INTERVAL 1 MONTH"))).otherwise(
+        F.array().cast("array<date>"))
+
+
+def dense_months(keys: DataFrame, first: str, *, end: dt.date, key: str = KEY) -> DataFrame:
+    """(key, periode) for every month from each key's `first` month to `end`."""
+    return keys.select(key, F.explode(month_sequence(F.col(first), F.lit(end))).alias(MONTH))
+
+
+def _clamped(events: DataFrame, start: dt.date, end: dt.date) -> DataFrame:
+    return (events.where(F.col(MONTH) <= F.lit(end))
+            .withColumn(MONTH, F.greatest(F.col(MONTH), F.lit(start))))
+
+
+def carry_forward(events: DataFrame, state: str, *, start: dt.date, end: dt.date, key: str = KEY) -> DataFrame:
+    """Dense (key, periode, state) from events (key, periode, state struct), where periode is the
+    month the state became known and the greatest state known so far is the one in force."""
+    known = _clamped(events, start, end).groupBy(key, MONTH).agg(F.max(state).alias(state))
+    months = dense_months(known.groupBy(key).agg(F.min(MONTH).alias("first")), "first", end=end, key=key)
+    so_far = Window.partitionBy(key).orderBy(MONTH).rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    return (months.join(known, [key, MONTH], "left")
+            .select(key, MONTH, F.max(state).over(so_far).alias(state)))
+
+
+def running_sum(deltas: DataFrame, columns: list[str], *, start: dt.date, end: dt.date) -> DataFrame:
+    """Dense (siren, periode, columns...) where each column is the sum of its deltas dated up to the
+    month. Deltas are integers, so adding and removing the same amount leaves exactly nothing."""
+    summed = (_clamped(deltas, start, end).groupBy(KEY, MONTH)
+              .agg(*[F.sum(c).alias(c) for c in columns]))
+    months = dense_months(summed.groupBy(KEY).agg(F.min(MONTH).alias("first")), "first", end=end)
+    so_far = Window.partitionBy(KEY).orderBy(MONTH).rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    return (months.join(summed, [KEY, MONTH], "left")
+            .select(KEY, MONTH, *[F.coalesce(F.sum(c).over(so_far), F.lit(0)).alias(c) for c in columns]))
+
+
+def interval_deltas(first: Column, last: Column, value: Column) -> Column:
+    """Deltas that make `value` count for the months first..last once summed, as an array of
+    (periode, delta): (first, +value) and (last + 1 month, -value); empty when first > last."""
+    return F.when(first <= last, F.array(
+        F.struct(first.alias(MONTH), value.alias("delta")),
+        F.struct(F.add_months(last, 1).alias(MONTH), (-value).alias("delta")),
+    )).otherwise(F.array().cast(f"array<struct<{MONTH}:date,delta:long>>"))
+
+
+def spread_deltas(rows: DataFrame, deltas: dict[str, Column]) -> DataFrame:
+    """(siren, periode, one column per name) from `interval_deltas` arrays named by column."""
+    def tag(name: str):
+        return lambda d: F.struct(d[MONTH].alias(MONTH), F.lit(name).alias("name"), d["delta"].alias("delta"))
+
+    tagged = F.flatten(F.array(*[F.transform(arr, tag(name)) for name, arr in deltas.items()]))
+    exploded = rows.select(KEY, F.explode(tagged).alias("d")).select(KEY, "d.*")
+    return exploded.groupBy(KEY, MONTH).agg(
+        *[F.sum(F.when(F.col("name") == name, F.col("delta")).otherwise(F.lit(0).cast("long"))).alias(name)
+          for name in deltas])
+
+
+def latest_per_key(df: DataFrame, keys: list[str], order: list[str]) -> DataFrame:
+    """One row per key: the one greatest by `order` (e.g. batch then line number)."""
+    rank = Window.partitionBy(*keys).orderBy(*[F.col(c).desc_nulls_last() for c in order])
+    return df.withColumn("_rank", F.row_number().over(rank)).where("_rank = 1").drop("_rank")

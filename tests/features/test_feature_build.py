@@ -1,0 +1,97 @@
+"""build_features and jobs/features.py: the tables and their contracts, one pass equal to month by
+month, replaceWhere per month, clear errors."""
+
+import datetime as dt
+import importlib.util
+from pathlib import Path
+
+import pytest
+from chispa import assert_df_equality
+from conftest import test_settings as settings_for
+from features_kit import d, scenario
+
+from signaux_spark.cli import JobError
+from signaux_spark.features.build import FIRMS_COLUMNS, build_features
+from signaux_spark.io import Lake
+from signaux_spark.sources import SOURCES
+
+JOB = Path(__file__).resolve().parents[2] / "jobs" / "features.py"
+TABLES = ["silver/firms", "silver/firm_months", "gold/features", "gold/labels"]
+
+
+def load_job():
+    spec = importlib.util.spec_from_file_location("features_job", JOB)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_bronze(spark, settings, tables):
+    lake = Lake(settings)
+    for source, df in tables.items():
+        lake.write(df, f"bronze/{source}", mode="overwrite")
+    return lake
+
+
+@pytest.fixture(scope="module")
+def lakes(spark, tmp_path_factory):
+    """The months 2024-07 and 2024-08 built in one pass (lake `one`) and month by month through the
+    job (lake `each`)."""
+    bronze = scenario(spark)
+    one = settings_for(tmp_path_factory.mktemp("one"))
+    each_root = tmp_path_factory.mktemp("each")
+    each = settings_for(each_root)
+    write_bronze(spark, one, bronze)
+    write_bronze(spark, each, bronze)
+    counts = build_features(spark, one, d("2024-07"), d("2024-08"))
+    job = load_job()
+    for args in (["--period", "2024-07"], ["--from", "2024-08", "--to", "2024-08"]):
+        assert job.main(args + [f"paths.root={each_root}"]) == 0
+    return Lake(one), Lake(each), counts
+
+
+def test_one_pass_equals_month_by_month(spark, lakes):
+    one, each, counts = lakes
+    for table in TABLES:
+        a, b = one.read(spark, table), each.read(spark, table)
+        assert_df_equality(a, b, ignore_row_order=True)
+    assert counts["features"] == 6  # 3 firms x 2 months
+
+
+def test_contracts_of_the_tables(spark, lakes):
+    one, _, _ = lakes
+    features = one.read(spark, "gold/features")
+    types = dict(features.dtypes)
+    assert list(features.columns[:11]) == ["siren", "periode", "region", "departement", "naf_section", "in_perimeter",
+                                           "perimeter_exclusion", "in_proceeding", "proceeding_state", "effectif",
+                                           "dette_sociale"]
+    assert types["periode"] == "date" and types["in_perimeter"] == "boolean" and types["in_proceeding"] == "boolean"
+    numeric = {"double", "int", "bigint"}
+    assert all(types[c] in numeric for c in features.columns[11:] if c not in ("naf_section", "region"))
+    assert one.table(spark, "gold/features").detail().first()["partitionColumns"] == ["periode"]
+    rows = {(r["siren"], r["periode"]): r for r in features.collect()}
+    a, b, c = rows[("812345676", d("2024-07"))], rows[("523109874", d("2024-07"))], rows[("042112359", d("2024-08"))]
+    assert (a["region"], a["naf_section"], a["in_perimeter"], a["dette_sociale"], a["effectif"]) == \
+        ("84", "C", True, 0.0, 14)
+    assert a["dette_sociale_lag3m"] == 4021.0 and a["dette_sociale_lag2m"] == 2010.5
+    assert a["cotisation"] == 15230.4 and a["paydex"] == 21.0 and a["liasse_age"] == 7
+    assert a["delai_en_cours"] == 1 and a["delai_montant"] == 4021.0
+    # B: under 10 employees known since mid-2023 but 12 earlier within 36 months; in proceeding.
+    assert (b["region"], b["in_perimeter"], b["in_proceeding"], b["proceeding_state"]) == \
+        ("94", True, True, "Redressement judiciaire")
+    assert c["ap_heures_autorisees"] == 0.0 and c["effectif"] == 1204
+    labels = {(r["siren"], r["periode"]): r for r in one.read(spark, "gold/labels").collect()}
+    assert labels[("523109874", d("2024-07"))]["next_opening"] == d("2024-08-09")
+    assert labels[("523109874", d("2024-07"))]["in_proceeding_known"]
+    assert labels[("812345676", d("2024-07"))]["failure"] is None  # 18 months not observed yet
+    firms = one.read(spark, "silver/firms")
+    assert firms.columns == FIRMS_COLUMNS and firms.count() == 3
+
+
+def test_missing_bronze_table_is_a_clear_error(spark, tmp_path):
+    settings = settings_for(tmp_path)
+    with pytest.raises(JobError, match="bronze tables missing: " + ", ".join(SOURCES[:2])):
+        build_features(spark, settings, dt.date(2024, 7, 1), dt.date(2024, 7, 1))
+    job = load_job()
+    with pytest.raises(JobError, match="--period"):
+        job.main([f"paths.root={tmp_path}"])
