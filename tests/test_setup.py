@@ -1,5 +1,6 @@
 """The set-up script fails with one clear line, not a stack trace (run on a copy of the project)."""
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -15,7 +16,14 @@ def project_copy(tmp_path):
     for name in ["scripts/setup.sh", "conf/versions.env", "setup.py"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(PROJECT_ROOT / name, tmp_path / name)
-    (tmp_path / ".venv").symlink_to(PROJECT_ROOT / ".venv")  # installed already: no pip run
+    # A stand-in .venv whose install stamp is current, so the script never runs pip (and never
+    # touches the project's real .venv); its python is the project's interpreter.
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nexec {PROJECT_ROOT / ".venv" / "bin" / "python"} "$@"\n')
+    python.chmod(0o755)
+    stamp = hashlib.sha256((tmp_path / "setup.py").read_bytes() + (tmp_path / "conf/versions.env").read_bytes())
+    (tmp_path / ".venv" / ".signaux_spark-installed").write_text(stamp.hexdigest() + "\n")
     return tmp_path
 
 
@@ -53,3 +61,4 @@ def test_second_run_is_a_no_op_without_network(project_copy):
     assert result.returncode == 0, result.stderr
     assert "downloading" not in result.stdout
     assert "installing" not in result.stdout
+    assert not (project_copy / ".venv" / "pip-install.log").exists()
