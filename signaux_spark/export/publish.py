@@ -1,0 +1,116 @@
+"""export_period: the month's lists of every region and the national summary, from gold/scores.
+
+The whole month is built in a staging folder and published in one swap (`files.publish`): a
+reader sees the previous export or the new one, never a mix, and nothing of a previous run of the
+same month survives. Only the listed firms (alerts, exits, proceedings) and small counts reach the
+driver, never the country's scores.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from signaux_spark.cli import JobError
+from signaux_spark.config import Settings
+from signaux_spark.export import lists
+from signaux_spark.export.files import publish, staging_folder
+from signaux_spark.export.national import FOLDER, write_national
+from signaux_spark.export.region import ExportContext, write_region
+from signaux_spark.io import Lake
+from signaux_spark.progress import log, step
+from signaux_spark.scoring.score import ALERTS
+
+
+def reference(settings: Settings) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(departement -> name, region -> name, NAF section -> label) from conf/reference."""
+    folder = Path(settings.path("reference"))
+    with open(folder / "departement_region.csv", encoding="utf-8", newline="") as handle:
+        places = list(csv.DictReader(handle))
+    with open(folder / "naf_sections.csv", encoding="utf-8", newline="") as handle:
+        sections = {r["section"]: r["libelle_section"] for r in csv.DictReader(handle)}
+    return ({r["departement"]: r["libelle_departement"] for r in places},
+            {r["region"]: r["libelle_region"] for r in places}, sections)
+
+
+def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> dict:
+    """Write `exports/<YYYY-MM>/<region>/` for every region and `exports/<YYYY-MM>/national/`;
+    returns the national manifest."""
+    conf, lake, month = settings.export, Lake(settings), f"{period:%Y-%m}"
+    scores_table, features_table = settings.score.table, settings.score.feature_table
+    departements, regions, sections = reference(settings)
+    unknown = [r for r in conf.regions if r not in regions]
+    if unknown:
+        raise JobError(f"export.regions lists codes absent from departement_region.csv: {', '.join(unknown)}")
+    exported = sorted(conf.regions or regions)
+
+    with step(spark, f"export {month}: read scores") as s:
+        for table in (scores_table, conf.firms_table, features_table):
+            if not lake.exists(spark, table):
+                raise JobError(f"table {table} not found under {lake.path(table)}")
+        scores = lake.read(spark, scores_table)
+        current = scores.where(F.col("periode") == F.lit(period))
+        info = current.agg(F.count("*").alias("rows"), F.countDistinct("model_name", "model_version").alias("models"),
+                           F.max("model_name").alias("name"), F.max("model_version").alias("version"),
+                           F.max("threshold_fort").alias("fort"), F.max("threshold_modere").alias("modere")).first()
+        if info["rows"] == 0:
+            raise JobError(f"no scores for {month} in {scores_table} (run jobs/score.py --period {month} first)")
+        if info["models"] != 1:
+            raise JobError(f"the scores of {month} come from {info['models']} model versions: score the month again")
+        previous = scores.where(F.col("periode") == F.lit(lists.previous_month(period)))
+        previous_scored = previous.limit(1).count() > 0
+        earlier = scores.where((F.col("periode") < F.lit(period)) & F.col("alert_level").isin(*ALERTS)).select("siren")
+        s.rows["scores"] = info["rows"]
+        s.notes.append(f"model {info['name']} v{info['version']}"
+                       + ("" if previous_scored else f", no scores for {lists.previous_month(period):%Y-%m}"))
+
+    disclosure = lists.Disclosure(conf.include_confidential, frozenset(conf.confidential_topics),
+                                  tuple(conf.financial_columns))
+    with step(spark, f"export {month}: lists") as s:
+        features = lake.read(spark, features_table).where(F.col("periode") == F.lit(period))
+        missing = [c for c in ["effectif", "dette_sociale"] + (list(disclosure.financial_columns)
+                                                                 if conf.include_confidential else [])
+                   if c not in features.columns]
+        if missing:
+            raise JobError(f"{features_table} lacks the columns {', '.join(missing)} the lists show")
+        rows = lists.list_rows(current, previous, earlier, lake.read(spark, conf.firms_table), features,
+                               period=period, previous_scored=previous_scored, include_exits=conf.include_exits,
+                               include_proceedings=conf.include_proceedings,
+                               financial_columns=disclosure.financial_columns if conf.include_confidential else ())
+        listed = rows.toPandas()
+        stats = (current.groupBy("region", "departement", "naf_section", "alert_level").agg(F.count("*").alias("n"))
+                 .toPandas())
+        found = {r[0] for r in current.select(F.explode(F.map_keys("contributions"))).distinct().collect()}
+        s.rows["listed"] = len(listed)
+
+    groups = list(settings.features.groups)
+    topics = [t for t in groups if t in found] + sorted(found - set(groups))
+    ctx = ExportContext(period=period, model_name=info["name"], model_version=info["version"], fort=info["fort"],
+                        modere=info["modere"], topics=topics, disclosure=disclosure, departements=departements,
+                        sections=sections, regions=regions, file_prefix=conf.file_prefix,
+                        previous_scored=previous_scored)
+    root = settings.path("exports")
+    with step(spark, f"export {month}: files") as s:
+        staging = staging_folder(root, month)
+        try:
+            manifests = {}
+            for region in exported:
+                manifests[region] = write_region(staging / region, ctx, region, listed[listed["region"] == region],
+                                                 stats[stats["region"] == region])
+            without_region = int((~listed["region"].isin(list(regions))).sum())
+            if without_region:
+                log.warning("export %s: %d listed firm(s) without a known region are in no regional file",
+                            month, without_region)
+            national = write_national(staging / FOLDER, ctx, manifests, stats, without_region)
+            location = publish(spark, staging, root, month)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        s.rows.update({"regions": len(manifests), "listed": national["counts"]["listed"]})
+    log.info("export %s published to %s: %s", month, location, national["counts"])
+    return national

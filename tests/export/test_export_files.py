@@ -1,0 +1,111 @@
+"""The file layer of the exports: French CSV, reproducible workbooks, atomic writes, publishing a
+month in one swap (locally and through Hadoop's FileSystem), and the French wording."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from signaux_spark.export import files, labels
+from signaux_spark.export.lists import Column
+from signaux_spark.export.manifest import file_entries, write_manifest
+
+COLUMNS = [Column("siren", "siren", "SIREN"), Column("nom", "raison sociale", "nom"),
+           Column("p", "probabilité (%)", "", "%", "percent"), Column("dette", "dette sociale", "", "€", "euros"),
+           Column("n", "dernier effectif", "", "", "int"), Column("d", "création", "", "", "date")]
+TABLE = pd.DataFrame({"siren": ["000000001", "000000002"], "nom": ["DUPONT; FILS", "ÉTS \"L'ÉCLAIR\""],
+                      "p": [15.35, None], "dette": [12500.0, 0.0], "n": [12.0, float("nan")],
+                      "d": [dt.date(2001, 5, 3), None]})
+STAMP = dt.datetime(2020, 3, 1)
+
+
+def test_csv_opens_in_a_french_spreadsheet():
+    data = files.csv_bytes(TABLE, COLUMNS)
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").split("\r\n")
+    assert lines[0] == "siren;raison sociale;probabilité (%);dette sociale;dernier effectif;création"
+    assert lines[1] == '000000001;"DUPONT; FILS";15,35;12500,00;12;03/05/2001'
+    assert lines[2] == '000000002;"ÉTS ""L\'ÉCLAIR""";;0,00;;'
+    assert lines[3] == ""
+
+
+def test_workbook_is_the_same_bytes_whenever_it_is_written():
+    sheets = [("Liste", COLUMNS, list(TABLE.itertuples(index=False, name=None))), ("Notice", [], [["titre"], ["a", "b"]])]
+    first = files.xlsx_bytes(sheets, STAMP)
+    time.sleep(1.1)  # the clock moves on: nothing of it may reach the file
+    assert files.xlsx_bytes(sheets, STAMP) == first
+    book = openpyxl.load_workbook(io.BytesIO(first))
+    assert book.sheetnames == ["Liste", "Notice"]
+    sheet = book["Liste"]
+    assert [c.value for c in sheet[1]] == [c.header for c in COLUMNS]
+    assert [c.value for c in sheet[2]] == ["000000001", "DUPONT; FILS", 15.35, 12500.0, 12, dt.datetime(2001, 5, 3)]
+    assert [c.value for c in sheet[3]][2:5] == [None, 0.0, None]
+    assert sheet["D2"].number_format == "# ##0 €" and sheet.auto_filter.ref == "A1:F3"
+    assert book.properties.modified == STAMP and book.properties.created == STAMP
+
+
+def test_write_atomic_replaces_a_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "sub" / "list.csv"
+    files.write_atomic(target, b"old")
+    files.write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in target.parent.iterdir()] == ["list.csv"]
+
+
+def build_month(root, content: dict[str, bytes]):
+    staging = files.staging_folder(str(root), "2020-03")
+    for name, data in content.items():
+        files.write_atomic(staging / name, data)
+    write_manifest(staging, {"period": "2020-03"})
+    return staging
+
+
+def test_publishing_a_month_replaces_it_whole(spark, tmp_path):
+    files.publish(spark, build_month(tmp_path, {"84/a.csv": b"1", "84/old.csv": b"stale"}), str(tmp_path), "2020-03")
+    files.publish(spark, build_month(tmp_path, {"84/a.csv": b"2", "11/b.csv": b"3"}), str(tmp_path), "2020-03")
+    month = tmp_path / "2020-03"
+    assert sorted(str(p.relative_to(month)) for p in month.rglob("*") if p.is_file()) == [
+        "11/b.csv", "84/a.csv", "manifest.json"]
+    assert (month / "84" / "a.csv").read_bytes() == b"2"
+    assert [p.name for p in tmp_path.iterdir()] == ["2020-03"]  # no staging or previous folder left
+    entries = file_entries(month)
+    assert [e["name"] for e in entries] == ["11/b.csv", "84/a.csv"]
+    assert entries[1]["sha256"] == "d4735e3a265e16eee03f59718b9b5d03019c07d8b6c51f90da3a666eec13ab35"  # sha256("2")
+
+
+def test_publishing_through_hadoops_file_system(spark, tmp_path):
+    root = (tmp_path / "remote").as_uri()  # any Hadoop file system works the same way
+    (tmp_path / "remote").mkdir()
+    files._publish_hadoop(spark, build_month(tmp_path / "local", {"84/a.csv": b"1", "84/old.csv": b"x"}), root, "2020-03")
+    staging = build_month(tmp_path / "local", {"84/a.csv": b"2"})
+    files._publish_hadoop(spark, staging, root, "2020-03")
+    month = tmp_path / "remote" / "2020-03"
+    assert sorted(str(p.relative_to(month)) for p in month.rglob("*") if p.is_file()) == ["84/a.csv", "manifest.json"]
+    assert (month / "84" / "a.csv").read_bytes() == b"2" and not staging.exists()
+    assert [p.name for p in (tmp_path / "remote").iterdir()] == ["2020-03"]
+
+
+@pytest.mark.parametrize("name, label", [
+    ("dette_sociale", "dette sociale"),
+    ("dette_sociale_mean3m", "dette sociale (moyenne sur 3 mois)"),
+    ("dette_sur_cotisation_12m_lag3m", "dette / cotisations sur 12 mois (il y a 3 mois)"),
+    ("effectif_diff12m", "effectif (variation sur 12 mois)"),
+    ("paydex_missing", "retard de paiement fournisseurs (paydex) non renseigné"),
+    ("une_variable_inconnue_lag3m", "une_variable_inconnue_lag3m"),
+])
+def test_feature_labels_follow_the_naming_convention(name, label):
+    assert labels.feature_label(name) == label
+
+
+def test_french_numbers_and_legal_forms():
+    assert (labels.number(12500.0), labels.number(0.354), labels.number(-1.2), labels.number(None)) == (
+        "12\u202f500", "0,35", "-1,20", "")
+    assert labels.signed(0.854) == "+0,85" and labels.signed(-0.2) == "-0,20"
+    assert labels.legal_form("5710") == "5710 - société par actions simplifiée (SAS)"
+    assert labels.legal_form("5306") == "5306 - société commerciale"
+    assert labels.legal_form(None) is None
