@@ -27,7 +27,7 @@ class StepOutput:
     versions: dict[str, int] = field(default_factory=dict)
 
 
-StepFn = Callable[[SparkSession, Settings, str], StepOutput]
+StepFn = Callable[[SparkSession, Settings, str, str], StepOutput]  # (spark, settings, batch, run_id)
 
 
 def plan(train: bool = False, from_step: str | None = None, only: str | None = None) -> list[str]:
@@ -73,7 +73,7 @@ def run_monthly(spark: SparkSession, settings: Settings, batch: str, steps: dict
         runs.record(run_id, batch, planned, name, "running", started)
         try:
             with step(spark, f"{name} {batch}") as current:
-                output = steps[name](spark, settings, batch)
+                output = steps[name](spark, settings, batch, run_id)
                 current.rows.update(output.rows)
         except Exception as err:
             reason = (str(err).strip().splitlines() or [type(err).__name__])[0]

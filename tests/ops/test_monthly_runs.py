@@ -19,7 +19,7 @@ class FakeSteps(dict):
             self[name] = self._make(name)
 
     def _make(self, name):
-        def run(spark, settings, batch):
+        def run(spark, settings, batch, run_id):
             self.calls.append(name)
             if name in self.fail_once:
                 self.fail_once.discard(name)
