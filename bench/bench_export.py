@@ -146,7 +146,8 @@ def main() -> None:
     timed("predict_only_noop_seconds", report, lambda: model.predict(rows.where("in_perimeter").repartition(tasks, "siren"))
           .write.format("noop").mode("overwrite").save())
     timed("predict_and_explain_all_noop_seconds", report,
-          lambda: score_month(rows, model, partitions=tasks).write.format("noop").mode("overwrite").save())
+          lambda: score_month(rows, model, explain_rows="all", partitions=tasks).write.format("noop")
+          .mode("overwrite").save())
     timed("predict_and_explain_alerts_noop_seconds", report,
           lambda: score_month(rows, model, explain_rows="alerts", partitions=tasks).write.format("noop")
           .mode("overwrite").save())

@@ -42,9 +42,10 @@ def region_rows(ctx: ExportContext, manifests: dict[str, dict]) -> pd.DataFrame:
 
 
 def write_national(folder: Path, ctx: ExportContext, manifests: dict[str, dict], stats: pd.DataFrame,
-                   without_region: int) -> dict:
+                   without_region: int, inputs: dict[str, int]) -> dict:
     """Write the national files; `manifests`: region code -> its manifest (already written in
-    `folder.parent / code`); `stats`: firm counts of the whole country."""
+    `folder.parent / code`); `stats`: firm counts of the whole country; `inputs`: the Delta
+    version of each table read."""
     table = region_rows(ctx, manifests)
     write_atomic(folder / f"synthese_nationale_{ctx.month}.csv", csv_bytes(table, REGION_COLUMNS))
     counts = level_counts(stats)
@@ -54,7 +55,7 @@ def write_national(folder: Path, ctx: ExportContext, manifests: dict[str, dict],
     title = f"Signaux faibles – synthèse nationale – liste de {ctx.month_label}"
     write_atomic(folder / f"synthese_nationale_{ctx.month}.html", page(ctx, title, table, stats, totals).encode("utf-8"))
     regions = {code: {"counts": m["counts"], "files": m["files"]} for code, m in sorted(manifests.items())}
-    return write_manifest(folder, {**ctx.common(), "counts": totals, "regions": regions})
+    return write_manifest(folder, {**ctx.common(), "inputs": inputs, "counts": totals, "regions": regions})
 
 
 def page(ctx: ExportContext, title: str, table: pd.DataFrame, stats: pd.DataFrame, totals: dict) -> str:

@@ -40,7 +40,8 @@ def reference(settings: Settings) -> tuple[dict[str, str], dict[str, str], dict[
 
 def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> dict:
     """Write `exports/<YYYY-MM>/<region>/` for every region and `exports/<YYYY-MM>/national/`;
-    returns the national manifest."""
+    returns the national manifest. The tables are read at the Delta versions current when the
+    export starts, recorded in the national manifest (`inputs`: table -> version)."""
     conf, lake, month = settings.export, Lake(settings), f"{period:%Y-%m}"
     scores_table, features_table = settings.score.table, settings.score.feature_table
     departements, regions, sections = reference(settings)
@@ -50,10 +51,12 @@ def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> d
     exported = sorted(conf.regions or regions)
 
     with step(spark, f"export {month}: read scores") as s:
+        inputs = {}
         for table in (scores_table, conf.firms_table, features_table):
-            if not lake.exists(spark, table):
+            inputs[table] = lake.version(spark, table)
+            if inputs[table] is None:
                 raise JobError(f"table {table} not found under {lake.path(table)}")
-        scores = lake.read(spark, scores_table)
+        scores = lake.read(spark, scores_table, version=inputs[scores_table])
         current = scores.where(F.col("periode") == F.lit(period))
         info = current.agg(F.count("*").alias("rows"), F.countDistinct("model_name", "model_version").alias("models"),
                            F.max("model_name").alias("name"), F.max("model_version").alias("version"),
@@ -72,13 +75,14 @@ def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> d
     disclosure = lists.Disclosure(conf.include_confidential, frozenset(conf.confidential_topics),
                                   tuple(conf.financial_columns))
     with step(spark, f"export {month}: lists") as s:
-        features = lake.read(spark, features_table).where(F.col("periode") == F.lit(period))
+        features = lake.read(spark, features_table, version=inputs[features_table]).where(F.col("periode") == F.lit(period))
         missing = [c for c in ["effectif", "dette_sociale"] + (list(disclosure.financial_columns)
                                                                  if conf.include_confidential else [])
                    if c not in features.columns]
         if missing:
             raise JobError(f"{features_table} lacks the columns {', '.join(missing)} the lists show")
-        rows = lists.list_rows(current, previous, earlier, lake.read(spark, conf.firms_table), features,
+        rows = lists.list_rows(current, previous, earlier, lake.read(spark, conf.firms_table, version=inputs[conf.firms_table]),
+                               features,
                                period=period, previous_scored=previous_scored, include_exits=conf.include_exits,
                                include_proceedings=conf.include_proceedings,
                                financial_columns=disclosure.financial_columns if conf.include_confidential else ())
@@ -106,7 +110,7 @@ def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> d
             if without_region:
                 log.warning("export %s: %d listed firm(s) without a known region are in no regional file",
                             month, without_region)
-            national = write_national(staging / FOLDER, ctx, manifests, stats, without_region)
+            national = write_national(staging / FOLDER, ctx, manifests, stats, without_region, inputs)
             location = publish(spark, staging, root, month)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import pathlib
 import time
 
 import openpyxl
@@ -55,6 +56,25 @@ def test_write_atomic_replaces_a_file_and_leaves_no_temporary(tmp_path):
     files.write_atomic(target, b"new")
     assert target.read_bytes() == b"new"
     assert [p.name for p in target.parent.iterdir()] == ["list.csv"]
+
+
+def test_write_atomic_goes_through_a_temporary_name_and_a_failure_keeps_the_previous_file(tmp_path, monkeypatch):
+    target = tmp_path / "list.csv"
+    files.write_atomic(target, b"previous")
+    renamed = []
+
+    def refuse(source, destination):
+        renamed.append((pathlib.Path(source), pathlib.Path(source).read_bytes(), pathlib.Path(destination)))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(files.os, "replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        files.write_atomic(target, b"new content")
+    ((source, content, destination),) = renamed  # the whole file was under another name when renamed
+    assert source.parent == tmp_path and source.name != target.name and content == b"new content"
+    assert destination == target
+    assert target.read_bytes() == b"previous"  # a reader still sees the whole previous file
+    assert [p.name for p in tmp_path.iterdir()] == ["list.csv"]  # the temporary is cleaned up
 
 
 def build_month(root, content: dict[str, bytes]):

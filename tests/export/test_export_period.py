@@ -123,6 +123,26 @@ def test_a_region_folder_holds_only_firms_whose_head_office_is_in_that_region(ex
     assert listed == {"000000101", "000000102", "000000103", "000000104", "000000106", "000000107"}
 
 
+def test_csv_and_workbook_as_regional_users_open_them(exported):
+    base = exported["month"] / "84"
+    raw = (base / "signaux_faibles_84_2020-03.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.decode("utf-8-sig").startswith("liste;rang dans la région;siren;")
+    book = openpyxl.load_workbook(base / "signaux_faibles_84_2020-03.xlsx")
+    assert book.sheetnames == ["Liste", "Notice"]
+    notice = {r[0]: r[1:] for r in book["Notice"].values if r and r[0]}
+    manifest = json.loads((base / "manifest.json").read_text(encoding="utf-8"))
+    # (a workbook keeps 15 significant digits)
+    assert notice["Seuil « risque fort »"][0] == pytest.approx(manifest["thresholds"]["risque fort"], rel=1e-12)
+    assert notice["Seuil « risque modéré »"][0] == pytest.approx(manifest["thresholds"]["risque modéré"], rel=1e-12)
+    headers = [c.value for c in book["Liste"][1]]
+    assert all(h in notice for h in headers)  # every column of the list is explained
+    for wanted in ("liste", "siren", "siret du siège", "raison sociale", "département", "commune", "secteur",
+                   "forme juridique", "création", "dernier effectif", "dette sociale", "niveau d'alerte",
+                   "première alerte", "évolution depuis le mois précédent", "principaux facteurs"):
+        assert wanted in headers
+    assert any(h.startswith("contribution ") for h in headers)
+
+
 def test_the_second_month_reflects_the_first(exported):
     rows = {r["siren"]: r for region in ("84", "11", "94") for r in region_files(exported["month"], region)["csv"]}
     said = {s: (r["niveau d'alerte"], r["première alerte"], r["évolution depuis le mois précédent"]) for s, r in rows.items()}
@@ -178,6 +198,12 @@ def test_confidential_values_appear_only_when_conf_allows(exported):
     revealed = [f for e in shown["json"]["entreprises"] for f in e["facteurs"] if f["theme"] == "sante_financiere"]
     assert revealed and all(f["valeur"] is not None and "confidentiel" not in f for f in revealed)
     assert hidden["manifest"]["confidential_included"] is False and shown["manifest"]["confidential_included"] is True
+    for region in ("84", "11", "94"):  # the hidden ratio is in no file, under no key
+        for path in (exported["month"] / region).iterdir():
+            if path.suffix in (".csv", ".json", ".html"):
+                text = path.read_text(encoding="utf-8-sig")
+                assert not re.search(r"-0[.,]37(?!\d)", text) and "ebe_sur_ca" not in text, path.name
+                assert "EBE / chiffre d'affaires" not in text, path.name
 
 
 def test_json_has_one_documented_object_per_firm(exported):
@@ -198,7 +224,7 @@ def test_html_summaries_are_self_contained(exported):
     assert "Nouvelles alertes du mois (1)" in region and "000000102" in region
 
 
-def test_national_summary_adds_up_the_regions(exported):
+def test_national_summary_adds_up_the_regions(spark, exported):
     national = exported["manifest"]
     regions = national["regions"]
     for key in ("listed", "new_alerts", "exits"):
@@ -209,12 +235,27 @@ def test_national_summary_adds_up_the_regions(exported):
         rows = {r["région"]: r for r in csv.DictReader(handle, delimiter=";")}
     assert rows["84"]["risque fort"] == "2" and rows["11"]["en procédure collective"] == "1"
     assert regions["84"]["files"] == region_files(exported["month"], "84")["manifest"]["files"]
+    lake = Lake(exported["settings"])
+    assert national["inputs"] == {t: lake.version(spark, t) for t in ("gold/scores", "silver/firms", "gold/features")}
+    for path in (exported["month"] / "national").iterdir():  # counts only: no firm is named
+        assert not re.search(r"\b\d{9}\b", path.read_text(encoding="utf-8-sig")), path.name
 
 
 def test_export_fails_clearly_without_scores_for_the_month(exported, capsys):
     code = cli.run(job("export"), ["--period", "2019-06", f"paths.root={exported['root']}", "spark.master=local[2]"])
     assert code == 1 and "no scores for 2019-06" in capsys.readouterr().err
     assert not (exported["root"] / "exports" / "2019-06").exists()
+
+
+def test_an_export_failing_half_way_leaves_the_published_month_untouched(spark, exported, monkeypatch):
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("signaux_spark.export.publish.write_national", fail)  # after every region is written
+    with pytest.raises(OSError, match="disk full"):
+        export_period(spark, exported["settings"], P2)
+    assert snapshot(exported["month"]) == exported["second"]
+    assert sorted(p.name for p in (exported["root"] / "exports").iterdir()) == ["2020-02", "2020-03"]  # no staging left
 
 
 def test_bad_export_settings_fail_clearly(spark, exported):

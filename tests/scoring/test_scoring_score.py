@@ -146,6 +146,20 @@ def test_contributions_add_up_to_the_log_odds_of_the_model(everyone, model):
     assert all(missing[name]["value"] is None for name in ("marge", "paydex") if name in missing)
 
 
+def test_explanations_run_in_the_workers_not_on_the_driver(spark, scored, model):
+    """Building a month's explained scores runs no Spark job (nothing of the country is collected
+    to the driver); the SHAP values are computed by Python workers (MapInPandas in the plan)."""
+    month = scored["features"].where(F.col("periode") == PERIOD)
+    sc = spark.sparkContext
+    sc.setJobGroup("sf-score-lazy", "building the scores")
+    try:
+        scores = score_month(month, model[1], explain_rows="all", partitions=2)
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+    assert sc.statusTracker().getJobIdsForGroup("sf-score-lazy") == []
+    assert "MapInPandas" in scores._jdf.queryExecution().executedPlan().toString()
+
+
 def test_trees_read_on_the_driver_give_sparks_margin_and_additive_shap(spark, scored, model):
     _, m = model
     month = scored["features"].where(F.col("periode") == PERIOD)
