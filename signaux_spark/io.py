@@ -10,6 +10,7 @@ from typing import Any
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
 
 from signaux_spark.config import Settings
 
@@ -50,6 +51,21 @@ class Lake:
         if metadata:
             writer = writer.option("userMetadata", json.dumps(metadata, sort_keys=True, default=str))
         writer.save(self.path(table))
+
+    def ensure(self, spark: SparkSession, table: str, schema: StructType, *, partition_by: list[str] | None = None,
+               constraints: dict[str, str] | None = None) -> None:
+        """Create the table with exactly `schema` (NOT NULL columns included) and its CHECK
+        constraints if it does not exist; else add the constraints it does not have yet."""
+        if self.exists(spark, table):
+            if constraints:
+                self.add_constraints(spark, table, constraints)
+            return
+        builder = DeltaTable.createIfNotExists(spark).location(self.path(table)).addColumns(schema)
+        if partition_by:
+            builder = builder.partitionedBy(*partition_by)
+        for name, expression in (constraints or {}).items():
+            builder = builder.property(f"delta.constraints.{name.lower()}", expression)
+        builder.execute()
 
     def add_constraints(self, spark: SparkSession, table: str, constraints: dict[str, str]) -> None:
         """Add CHECK constraints that are not there yet (idempotent)."""

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, DoubleType, IntegerType, StringType, StructField
 
+from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
+from signaux_spark.sources.rows import assemble, default_constraints, on, raw, stage, with_raw
+from signaux_spark.sources.text import FileKind, Layout
 
 SOURCE = "ap_consommation"
 FILE_NAME = "consommation_ap.csv"
 RAW_COLUMNS = [
     "ID_DA", "ETAB_SIRET", "HEURES", "MONTANTS", "EFFECTIFS", "MOIS",
 ]
+LAYOUT = Layout(encoding="utf-8", sep=",", quoting="rfc4180",
+                kinds=(FileKind("main", re.escape(FILE_NAME), tuple(RAW_COLUMNS)),))
+EXTRACTION_DAY = 5
+ORPHAN_FLAG = "orphan_request"
 
 BRONZE_SCHEMA = bronze_schema(
     StructField("id_demande", StringType(), True),
@@ -21,3 +33,33 @@ BRONZE_SCHEMA = bronze_schema(
     StructField("montant", DoubleType(), True),
     StructField("effectif", IntegerType(), True),
 )
+RECORD_KEY = ["id_demande", "siret", "periode"]
+CONSTRAINTS = default_constraints(BRONZE_SCHEMA) | {"heures_not_negative": "heures_consommees >= 0"}
+
+
+def parse(records: DataFrame, *, history_start: dt.date, requests: DataFrame) -> DataFrame:
+    """`requests`: the known request ids (column `id_demande`), for the `orphan_request` flag."""
+    known = F.broadcast(requests.select(F.col("id_demande").alias("known_request")).distinct())
+    df = with_raw(records, RAW_COLUMNS)
+    df = df.join(known, raw("ID_DA") == F.col("known_request"), "left")
+    heures = v.require(raw("HEURES"), v.decimal(raw("HEURES")))
+    df, p = stage(
+        df,
+        siret=v.require(raw("ETAB_SIRET"), v.siret(raw("ETAB_SIRET"))),
+        mois=v.in_range(v.require(raw("MOIS"), v.month(raw("MOIS"), month_year=True)), history_start,
+                        v.batch_month(df.batch)),
+        heures=v.check(heures, heures.value >= 0, "negative_not_allowed"),
+        montant=v.attribute(v.decimal(raw("MONTANTS")), "montant"),
+        effectif=v.attribute(v.headcount(raw("EFFECTIFS"), problem="invalid_number"), "effectif"),
+    )
+    return assemble(
+        df, BRONZE_SCHEMA,
+        values={
+            "id_demande": raw("ID_DA"), "siret": p.siret.value, "siren": v.siren_of(p.siret.value),
+            "periode": p.mois.value, "heures_consommees": p.heures.value, "montant": p.montant.value,
+            "effectif": p.effectif.value,
+        },
+        rules=[on("ETAB_SIRET", p.siret), on("MOIS", p.mois), on("HEURES", p.heures)],
+        flags=[*p.siret.flags, *p.mois.flags, *p.montant.flags, *p.effectif.flags,
+               v.flag_if(F.col("known_request").isNull(), ORPHAN_FLAG)],
+    )

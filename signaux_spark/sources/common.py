@@ -12,6 +12,14 @@ LINEAGE_FIELDS = [
     StructField("quality_flags", ArrayType(StringType(), False), False),
 ]
 
+# SOURCES.md 0.5: the only reasons a line (or a headcount cell) is refused.
+REJECT_REASONS = (
+    "wrong_field_count", "malformed_quotes", "missing_required_value", "invalid_siren", "invalid_siren_checksum",
+    "invalid_siret", "provisional_siret", "invalid_date", "date_out_of_range", "invalid_period_code",
+    "invalid_number", "negative_not_allowed", "invalid_interval", "unknown_procol_action",
+    "ambiguous_procol_action", "invalid_headcount",
+)
+
 REJECTS_SCHEMA = StructType([
     StructField("source", StringType(), False),
     StructField("batch", StringType(), False),
