@@ -108,7 +108,9 @@ def _id_columns(raw: Column, length: int) -> tuple[Column, Column, dict[str, Col
 
 
 def _scientific(value: Column) -> Column:
-    return value.rlike(r"^[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$")
+    """A spreadsheet's scientific notation (`8.12345676E13`). An identifier has at most 14 digits,
+    so its exponent has one or two: `494039696E0054` is a provisional SIRET, not a number."""
+    return value.rlike(r"^[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]{1,2}$")
 
 
 def siren(raw: Column) -> Parsed:

@@ -54,6 +54,8 @@ def test_siret(spark):
         "81234567600017.0": ("81234567600017", None, []),
         "8.12345676E13": (None, "invalid_siret", []),
         "8123456760001A": (None, "provisional_siret", []),
+        "494039696E0054": (None, "provisional_siret", []),       # not scientific notation
+        "8,12346E+13": (None, "invalid_siret", []),
         "00000000000000": (None, "invalid_siret", []),
         "00000000012345": (None, "invalid_siren", []),
         "81234567700017": (None, "invalid_siren_checksum", []),
