@@ -7,7 +7,7 @@ On a synthetic firm-month table of region-like size (signaux_spark.model.toy_tab
     .venv/bin/python bench/bench_train.py --synthetic --firms 12000 --months 120 [--trials 20]
 
 Everything (lake, MLflow, checkpoints) lives under --root (default /tmp/model-bench). Early stopping is
-off so that exactly --trials trials run. The oracle figures come from jobs/evaluate.py (the only code
+off and the trials file is new, so that exactly --trials trials run. The oracle figures come from jobs/evaluate.py (the only code
 that reads the truth). Results go to bench/results/train-<time>.json.
 """
 
@@ -50,8 +50,10 @@ def main() -> None:
     args = p.parse_args()
     setup_logging()
     start = dt.date(2015, 1, 1)
+    # a fresh trials folder: a trials file left by an interrupted run would otherwise be resumed
+    trials_dir = f"{args.root}/bench-trials/{time.strftime('%Y%m%dT%H%M%S')}"
     overrides = [f"paths.root={args.root}", f"model.tuning.max_evals={args.trials}",
-                 f"model.tuning.early_stop_trials={args.trials}"]
+                 f"model.tuning.early_stop_trials={args.trials}", f"model.tuning.trials_dir={trials_dir}"]
     if args.synthetic:
         features = [c for cols in FEATURE_GROUPS.values() for c in cols if c not in CATEGORICAL]
         features += [f"noise_{i}" for i in range(args.noise_features)]
