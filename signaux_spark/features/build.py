@@ -23,6 +23,7 @@ from signaux_spark.features.calendar import KEY, MONTH, add_months
 from signaux_spark.features.context import CONTEXT_COLUMNS, NEEDS, with_context
 from signaux_spark.features.perimeter import with_perimeter
 from signaux_spark.features.windows import UnknownFeature, longest_window, with_windows
+from signaux_spark.ingest import REPORT_TABLE as INGEST_REPORT
 from signaux_spark.io import Lake
 from signaux_spark.progress import log, step
 from signaux_spark.sources import SOURCES
@@ -150,12 +151,24 @@ def _months(first: dt.date, last: dt.date) -> str:
     return f"{MONTH} >= '{first:%Y-%m-%d}' AND {MONTH} <= '{last:%Y-%m-%d}'"
 
 
-def observed_until(procol_bronze: DataFrame, extraction_day: int) -> dt.date | None:
-    """Extraction date of the latest proceedings batch: labels are known up to that day."""
-    latest = procol_bronze.agg(F.max("batch")).first()[0]
+def observed_until(delivered_batches: DataFrame, extraction_day: int) -> dt.date | None:
+    """Extraction date of the latest proceedings batch (`batch` column): labels are known up to
+    that day. A delivery without any event counts: quiet months are observed months too."""
+    latest = delivered_batches.agg(F.max("batch")).first()[0]
     if latest is None:
         return None
     return dt.date(int(latest[:4]), int(latest[5:7]), extraction_day)
+
+
+def procol_deliveries(spark: SparkSession, lake: Lake) -> DataFrame:
+    """Batches of proceedings delivered: those holding events, and those the ingestion report shows
+    loaded (a header-only file is a delivery that says "nothing new")."""
+    batches = lake.read(spark, "bronze/urssaf_procol").select("batch")
+    if lake.exists(spark, INGEST_REPORT):
+        report = lake.read(spark, INGEST_REPORT)
+        batches = batches.unionByName(
+            report.where((F.col("source") == "urssaf_procol") & (F.col("status") == "loaded")).select("batch"))
+    return batches
 
 
 def build_features(spark: SparkSession, settings: Settings, first: dt.date, last: dt.date) -> dict[str, int]:
@@ -197,7 +210,7 @@ def build_features(spark: SparkSession, settings: Settings, first: dt.date, last
     with step(spark, "features: gold/labels") as s:
         label_first = min(first, add_months(last, -conf.label_refresh_months))
         every_event = lake.read(spark, "bronze/urssaf_procol")
-        until = observed_until(every_event, conf.procol_extraction_day)
+        until = observed_until(procol_deliveries(spark, lake), conf.procol_extraction_day)
         rows = lake.read(spark, "gold/features").where(_months(label_first, last)).select(KEY, MONTH)
         labels = procol.labels(rows, procol.firm_events(every_event), start=label_first, end=last,
                                observed_until=until or dt.date.min, horizon_months=conf.label_horizon_months,

@@ -95,3 +95,24 @@ def test_missing_bronze_table_is_a_clear_error(spark, tmp_path):
     job = load_job()
     with pytest.raises(JobError, match="--period"):
         job.main([f"paths.root={tmp_path}"])
+
+
+def test_quiet_proceedings_deliveries_count_as_observed(spark, settings):
+    """A header-only proceedings file (loaded, no event) extends what the labels know; a missing
+    delivery does not."""
+    from signaux_spark.features.build import observed_until, procol_deliveries
+    from signaux_spark.ingest import REPORT_SCHEMA
+
+    lake = Lake(settings)
+    events = spark.createDataFrame([("2024-01",)], "batch string")
+    lake.write(events, "bronze/urssaf_procol")
+    assert observed_until(procol_deliveries(spark, lake), 20) == dt.date(2024, 1, 20)
+
+    def report_row(batch, status):
+        values = {f.name: ([] if f.dataType.typeName() == "array" else {} if f.dataType.typeName() == "map"
+                           else 0.0 if f.dataType.typeName() == "double" else 0) for f in REPORT_SCHEMA.fields}
+        return {**values, "run_id": "r", "batch": batch, "source": "urssaf_procol", "status": status, "message": None}
+
+    report = spark.createDataFrame([report_row("2024-03", "loaded"), report_row("2024-04", "missing")], REPORT_SCHEMA)
+    lake.write(report, "bronze/ingest_report")
+    assert observed_until(procol_deliveries(spark, lake), 20) == dt.date(2024, 3, 20)
