@@ -66,7 +66,9 @@ def heatmap(table: pd.DataFrame, *, title: str, every: int = 6):
 
 def contributions(table: pd.DataFrame, topics: list[str], *, title: str):
     """Each firm's contributions per topic (log-odds) as stacked horizontal bars, positive to the
-    right (raising the risk), negative to the left; firms in the table's order, first on top."""
+    right (raising the risk), negative to the left; firms in the table's order, first on top.
+    Firms without an explanation (all topics missing) are left out."""
+    table = table.dropna(subset=topics, how="all")
     fig, ax = plt.subplots(figsize=(9, max(2.5, 0.45 * len(table) + 1)))
     labels = [f"{r.region_rank}. {r.siren}" for r in table.itertuples()]
     y = np.arange(len(table))[::-1]
