@@ -144,7 +144,7 @@ class IngestReport:
         groups: dict[tuple[str, str], list[UnitReport]] = {}
         for u in self.units:
             groups.setdefault((u.source, u.batch if by_batch else ""), []).append(u)
-        head = f"{'source':<22}{'batch':<9}{'status':<12}{'files':>6}{'read':>10}{'accepted':>10}{'rejected':>9}" \
+        head = f"{'source':<22}{'batch':<9}{'status':<19}{'files':>6}{'read':>10}{'accepted':>10}{'rejected':>9}" \
                f"{'dupl.':>7}{'skipped':>8}{'rows':>10}{'sec':>7}  rejects by reason"
         lines = [head, "-" * len(head)]
         for (source, batch), units in groups.items():
@@ -156,7 +156,7 @@ class IngestReport:
             total = lambda name: sum(getattr(u, name) for u in units)  # noqa: E731
             skipped = total("header_lines") + total("trailer_lines") + total("blank_lines")
             lines.append(
-                f"{source:<22}{batch or f'x{len(units)}':<9}{'/'.join(statuses):<12}{sum(len(u.files) for u in units):>6}"
+                f"{source:<22}{batch or f'x{len(units)}':<9}{'/'.join(statuses):<19}{sum(len(u.files) for u in units):>6}"
                 f"{total('lines_read'):>10}{total('accepted_lines'):>10}{total('rejected_lines'):>9}"
                 f"{total('duplicates_dropped'):>7}{skipped:>8}{total('rows_written'):>10}{max(u.elapsed_seconds for u in units):>7.1f}  "
                 + ", ".join(f"{r}={n}" for r, n in sorted(reasons.items())))
