@@ -1,0 +1,78 @@
+"""The real steps of the monthly run, each a thin call into its stage that reports row counts and
+the Delta versions it wrote to the run record. The batch month is the month every step works on:
+a delivery of month M is usable from month M on, so M is featured, scored and exported."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyspark.sql import SparkSession
+
+from signaux_spark.cli import JobError
+from signaux_spark.export.publish import export_period
+from signaux_spark.features.build import build_month
+from signaux_spark.ingest import ingest
+from signaux_spark.model.training import train
+from signaux_spark.scoring.score import score_period
+from signaux_spark.config import Settings
+from signaux_spark.io import Lake
+from signaux_spark.ops.monthly import StepFn, StepOutput
+from signaux_spark.sources import SOURCES
+
+FEATURE_TABLES = ("silver/firms", "silver/firm_months", "gold/features", "gold/labels")
+
+
+def month_of(batch: str) -> dt.date:
+    return dt.date(int(batch[:4]), int(batch[5:7]), 1)
+
+
+def versions(spark: SparkSession, settings: Settings, tables) -> dict[str, int]:
+    lake = Lake(settings)
+    found = {table: lake.version(spark, table) for table in tables}
+    return {table: v for table, v in found.items() if v is not None}
+
+
+def ingest_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
+    report = ingest(spark, settings, [batch], run_id=run_id)
+    print(report.table(), flush=True)
+    if report.failures:
+        raise JobError(f"{len(report.failures)} source(s) failed: " + " | ".join(report.failures))
+    rows = {"lines read": sum(u.lines_read for u in report.units),
+            "accepted": sum(u.accepted_lines for u in report.units),
+            "rejected": sum(u.rejected_lines for u in report.units)}
+    tables = [f"bronze/{s}" for s in SOURCES] + ["bronze/rejects", "bronze/ingest_report"]
+    return StepOutput(rows, versions(spark, settings, tables))
+
+
+def features_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
+    counts = build_month(spark, settings, month_of(batch))
+    return StepOutput(counts, versions(spark, settings, FEATURE_TABLES))
+
+
+def train_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
+    result = train(spark, settings, month_of(batch))
+    print(f"model {settings.mlflow.model_name} version {result.version}: test AP {result.test['ap']:.4f}"
+          f"{' (champion)' if result.promoted else ' (challenger)'}", flush=True)
+    return StepOutput({"trials": result.trials},
+                      {f"model/{settings.mlflow.model_name}": int(result.version)})
+
+
+def score_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
+    counts = score_period(spark, settings, month_of(batch))
+    return StepOutput(counts, versions(spark, settings, [settings.score.table]))
+
+
+def export_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
+    manifest = export_period(spark, settings, month_of(batch))
+    rows = {k: v for k, v in manifest["counts"].items() if isinstance(v, int)}
+    rows["regions"] = len(manifest["regions"])
+    return StepOutput(rows)
+
+
+STEP_FUNCTIONS: dict[str, StepFn] = {
+    "ingest": ingest_step,
+    "features": features_step,
+    "train": train_step,
+    "score": score_step,
+    "export": export_step,
+}

@@ -1,0 +1,170 @@
+"""The monthly run end to end on generated `tiny` data: backfill, train, then the real monthly chain
+for two consecutive batches; lists per region that remember the month before; and a run killed in
+the middle of a step that, resumed, gives the same outputs as a clean run.
+
+The notebooks run top to bottom on the lake this builds (the last test), so they are checked
+against the same data the monthly run produced."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from pyspark.sql import functions as F
+
+from signaux_spark.export.lists import BETTER, NEW, STABLE, WORSE
+from signaux_spark.features.build import build_features
+from signaux_spark.ingest import batch_range, ingest
+from signaux_spark.io import Lake
+from signaux_spark.model.training import train
+from signaux_spark.ops.monthly import run_monthly
+from signaux_spark.ops.runs import TABLE as RUNS
+from signaux_spark.ops.steps import STEP_FUNCTIONS
+from signaux_spark.synthetic import generate
+from conftest import test_settings as base_settings
+
+FIRST, HISTORY_END, MONTH_1, MONTH_2 = "2020-01", "2024-10", "2024-11", "2024-12"
+ALERTS = ("risque fort", "risque modéré")
+ROOT = Path(__file__).resolve().parents[2]
+
+# A short history for a quick test: 6-month gaps and 3-month evaluation blocks (the conf defaults are
+# 18 and 12; the split rules are tested in tests/model).
+MODEL_OVERRIDES = ["model.gap_months=6", "model.test_months=3", "model.validation_months=3",
+                   "model.tuning.max_evals=2", "model.tuning.early_stop_trials=2",
+                   "model.tuning.space.max_iter=[5,10]", "model.tuning.space.max_depth=[2,3]",
+                   "model.tuning.space.min_instances_per_node=[5,20]"]
+
+
+def settings_for(root: Path):
+    from signaux_spark.config import load_settings
+
+    base = base_settings(root)
+    extra = load_settings(overrides=[f"paths.root={root}", *MODEL_OVERRIDES])
+    base.model = extra.model
+    base.ingest.missing_delivery = "warn"   # the history has late deliveries, caught up the next month
+    return base
+
+
+@pytest.fixture(scope="module")
+def pipeline(spark, tmp_path_factory):
+    """A lake with history, a champion model and the clean monthly runs of two batches."""
+    root = tmp_path_factory.mktemp("e2e")
+    settings = settings_for(root)
+    generate(spark, str(root), size="tiny", first_batch=FIRST, last_batch=MONTH_2, seed=5, faults="default")
+    report = ingest(spark, settings, batch_range(FIRST, HISTORY_END))
+    assert not report.failures, report.failures
+    build_features(spark, settings, month(FIRST), month(HISTORY_END))
+    model = train(spark, settings, month(HISTORY_END), promote=True)
+    assert model.promoted
+    first = run_monthly(spark, settings, MONTH_1, STEP_FUNCTIONS)
+    second = run_monthly(spark, settings, MONTH_2, STEP_FUNCTIONS)
+    return settings, first, second
+
+
+def month(text: str) -> dt.date:
+    return dt.date.fromisoformat(f"{text}-01")
+
+
+def outputs(spark, settings, batch: str) -> dict:
+    """What readers see of a month: its scores and features, and every exported file but the
+    manifests (whose only difference between runs is their timestamp; their checksums are compared
+    through the files themselves)."""
+    lake = Lake(settings)
+    period = month(batch)
+    rows = lambda table: sorted(tuple(r) for r in lake.read(spark, table).where(F.col("periode") == period)
+                                .drop("contributions", "top_factors").collect())  # noqa: E731
+    folder = Path(settings.path("exports")) / batch
+    files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+             if p.is_file() and p.name != "manifest.json" and p.suffix != ".xlsx"}
+    return {"scores": rows("gold/scores"), "features": rows("gold/features"), "files": files}
+
+
+def region_documents(settings, batch: str) -> dict[str, dict]:
+    folder = Path(settings.path("exports")) / batch
+    return {p.parent.name: json.loads(p.read_text(encoding="utf-8"))
+            for p in folder.glob("*/*.json") if p.parent.name != "national" and p.name != "manifest.json"}
+
+
+def test_two_consecutive_months_give_lists_per_region(spark, pipeline):
+    settings, first, second = pipeline
+    assert first.ran == second.ran == ["ingest", "features", "score", "export"]
+    log = Lake(settings).read(spark, RUNS)
+    done = {(r["batch"], r["step"]) for r in log.where("status = 'succeeded'").collect()}
+    assert {(b, s) for b in (MONTH_1, MONTH_2) for s in first.ran} <= done
+    written = log.where(f"batch = '{MONTH_2}' AND step = 'score' AND status = 'succeeded'").first()
+    assert written["rows"]["scored"] > 0 and "gold/scores" in written["versions"]
+
+    folder = Path(settings.path("exports")) / MONTH_2
+    regions = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != "national")
+    assert len(regions) >= 13   # every metropolitan region, listed or not
+    for region in regions:
+        names = {p.suffix for p in (folder / region).iterdir()}
+        assert {".xlsx", ".csv", ".json", ".html"} <= names and (folder / region / "manifest.json").exists()
+    documents = region_documents(settings, MONTH_2)
+    firms = [f for doc in documents.values() for f in doc["entreprises"]]
+    assert any(f["niveau_alerte"] in ALERTS for f in firms), "the tiny economy should raise some alerts"
+
+
+def test_second_month_remembers_the_first(spark, pipeline):
+    settings, _, _ = pipeline
+    scores = Lake(settings).read(spark, "gold/scores")
+    before = {r["siren"]: (r["alert_level"], r["probability"])
+              for r in scores.where(F.col("periode") == month(MONTH_1)).collect()}
+    checked = 0
+    for doc in region_documents(settings, MONTH_2).values():
+        for firm in doc["entreprises"]:
+            if firm["niveau_alerte"] not in ALERTS:
+                continue
+            level, probability = before.get(firm["siren"], (None, None))
+            was_alerted = level in ALERTS
+            assert firm["premiere_alerte"] == ("non" if was_alerted else "oui"), firm["siren"]
+            expected = (NEW if not was_alerted else STABLE if level == firm["niveau_alerte"]
+                        else WORSE if firm["niveau_alerte"] == "risque fort" else BETTER)
+            assert firm["evolution"] == expected, firm["siren"]
+            if probability is not None:
+                assert firm["variation_probabilite"] == pytest.approx(firm["probabilite"] - probability * 100, abs=1e-6)
+            checked += 1
+    assert checked > 0
+
+
+def test_killed_run_resumes_to_the_outputs_of_a_clean_run(spark, pipeline, monkeypatch):
+    settings, _, second = pipeline
+    clean = outputs(spark, settings, MONTH_2)
+
+    # Kill the forced run of the second month in the middle of the features step: silver tables are
+    # committed, gold/features is not. KeyboardInterrupt is what a kill looks like from Python: the
+    # run record keeps the step "running".
+    real_write = Lake.write
+
+    def killed_write(self, df, table, **kw):
+        if table == "gold/features":
+            raise KeyboardInterrupt("killed")
+        return real_write(self, df, table, **kw)
+
+    monkeypatch.setattr(Lake, "write", killed_write)
+    with pytest.raises(KeyboardInterrupt):
+        run_monthly(spark, settings, MONTH_2, STEP_FUNCTIONS, force=True)
+    monkeypatch.setattr(Lake, "write", real_write)
+
+    resumed = run_monthly(spark, settings, MONTH_2, STEP_FUNCTIONS)
+    assert resumed.run_id != second.run_id and resumed.ran == ["features", "score", "export"]
+    assert outputs(spark, settings, MONTH_2) == clean
+    assert run_monthly(spark, settings, MONTH_2, STEP_FUNCTIONS).skipped
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")))
+def test_notebook_runs_top_to_bottom(pipeline, notebook, monkeypatch):
+    """Each notebook executes without error on the lake of the monthly runs: its kernel inherits
+    SIGNAUX_SPARK_ROOT, which the notebooks' settings read (the demo data by default)."""
+    settings, _, _ = pipeline
+    monkeypatch.setenv("SIGNAUX_SPARK_ROOT", settings.path("root"))
+    monkeypatch.setenv("SIGNAUX_SPARK_SMALL", "1")
+    document = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
+    NotebookClient(document, timeout=900, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    assert any(cell.get("outputs") for cell in document.cells if cell.cell_type == "code")
