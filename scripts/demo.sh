@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's main command: the whole system on the embedded default data, from raw files to the
 # regional lists, with the same jobs ops and data scientists run.
+#   0. the platform self-check (Spark, Delta, MLflow)
 #   1. generate the `demo` economy (4,000 firms, batches 2015-01..2024-12) under data/
 #   2. backfill the history (ingest every batch, features of every month) up to 2024-11
 #   3. train a model as of 2024-11 with a small tuning budget and make it the champion
@@ -26,13 +27,15 @@ stage() {
 }
 
 scripts/setup.sh
-setting() {  # a resolved setting of the demo's configuration: setting 'path("exports")'
-  .venv/bin/python -c "import sys; from signaux_spark.config import load_settings; print(load_settings(overrides=sys.argv[1:]).$1)" "$@"
+setting() {  # a resolved setting of the demo's configuration: setting 'path("exports")' [KEY=VALUE ...]
+  local expression=$1; shift
+  .venv/bin/python -c "import sys; from signaux_spark.config import load_settings; print(load_settings(overrides=sys.argv[1:]).$expression)" "$@"
 }
 data=$(setting 'path("root")' "$@")
 echo "demo: outputs go to $data (previous demo outputs there are removed)"
 rm -rf "$data"
 
+stage "platform self-check" ./spark-submit.sh doctor "$@"
 stage "generate the demo data ($first..$last)" ./spark-submit.sh generate --size demo --from "$first" --to "$last" "$@"
 stage "backfill the history $first..$previous" ./spark-submit.sh backfill --from "$first" --to "$previous" "$@"
 stage "train as of $previous (small tuning budget)" \
