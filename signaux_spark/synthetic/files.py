@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from signaux_spark.sources import (ap_consommation, ap_demande, dgfip_liasses, sirene_etablissement,
+from signaux_spark.sources import (altares_paydex, ap_consommation, ap_demande, dgfip_liasses, sirene_etablissement,
                                    sirene_unite_legale, urssaf_cotisation, urssaf_debit, urssaf_delai,
                                    urssaf_effectif_ent, urssaf_procol)
 from signaux_spark.synthetic.calendar import ymd
@@ -15,20 +15,6 @@ from signaux_spark.synthetic.encoders import effectif_column
 from signaux_spark.synthetic.plan import EFFECTIF_WINDOW, Plan
 from signaux_spark.synthetic.rng import Stream
 
-# Altares layouts (SOURCES.md 9): the retro stock is read by name, the increment by position.
-ALTARES_RETRO_COLUMNS = [
-    "SIREN", "ETAT_ORGANISATION", "CODE_PAYDEX", "PAYDEX", "NBR_JRS_RETARD", "NBR_FOURNISSEURS", "ENCOURS_ETUDIES",
-    "NBR_EXPERIENCES_PAIEMENT", "NOTE100_ALERTEUR_PLUS_30", "NOTE100_ALERTEUR_PLUS_90_JOURS", "DATE_VALEUR",
-]
-ALTARES_INCREMENT_COLUMNS = [
-    "Référence Client", "Siren", "Siret", "Raison sociale 1", "Raison sociale 2", "Enseigne", "Sigle",
-    "Complément d'adresse", "Adresse", "Distribution spéciale", "Code postal et bureau distributeur", "Pays",
-    "Code postal", "Ville", "Qualité Etablissement", "Code type d'établissement", "Libellé type d'établissement",
-    "Etat d'activité établissement", "Etat d'activité entreprise", "Etat de procédure collective", "Diffusible",
-    "Paydex", "Retard moyen de paiements (j)", "Nombre de fournisseurs analysés",
-    "Montant total des encours étudiés (€)", "Montant total des encours échus non réglés (€)", "FPI 30+", "FPI 90+",
-    "Code du mouvement", "Libellé du mouvement", "Date d'effet du mouvement",
-]
 ALTARES_TRAILER = "Fin du fichier : total {n} ligne(s)"
 
 MONTHLY, QUARTERLY, FIRST_ONLY = "monthly", "quarterly", "first_only"
@@ -90,10 +76,10 @@ SPECS = {s.key: s for s in [
              line_end="\r\n", quoted=True, ids=((1, "siret"),), date_field=(5, "iso")),
     FileSpec("dgfip_liasses", "dgfip_liasses", tuple(dgfip_liasses.RAW_COLUMNS), "|", "utf-8", 15, QUARTERLY,
              ids=((0, "siren"),), date_field=(5, "iso")),
-    FileSpec("altares_paydex:retro", "altares_paydex", tuple(ALTARES_RETRO_COLUMNS), ";", "iso-8859-15", 10,
+    FileSpec("altares_paydex:retro", "altares_paydex", tuple(altares_paydex.RETRO_COLUMNS), ";", "iso-8859-15", 10,
              FIRST_ONLY, ids=((0, "siren"),), date_field=(10, "french"), can_be_late=False, recoding=("utf-8",)),
-    FileSpec("altares_paydex:increment", "altares_paydex", tuple(ALTARES_INCREMENT_COLUMNS), ";", "iso-8859-15", 10,
-             MONTHLY, ids=((1, "siren"), (2, "siret")), date_field=(30, "iso"), recoding=("utf-8",)),
+    FileSpec("altares_paydex:increment", "altares_paydex", tuple(altares_paydex.INCREMENT_COLUMNS), ";", "iso-8859-15",
+             10, MONTHLY, ids=((1, "siren"), (2, "siret")), date_field=(30, "iso"), recoding=("utf-8",)),
     FileSpec("sirene_unite_legale", "sirene_unite_legale", tuple(sirene_unite_legale.RAW_COLUMNS), ",", "utf-8", 1,
              MONTHLY, ids=((0, "siren"),), recoding=_CP1252_OR_UTF16),
     FileSpec("sirene_etablissement", "sirene_etablissement", tuple(sirene_etablissement.RAW_COLUMNS), ",", "utf-8", 1,
