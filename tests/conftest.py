@@ -3,9 +3,11 @@ under a per-test temporary folder."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
-from signaux_spark.config import Settings, load_settings
+from signaux_spark.config import PROJECT_ROOT, Settings, load_settings
 from signaux_spark.session import build_session
 
 
@@ -20,6 +22,14 @@ def test_settings(root) -> Settings:
         "spark.databricks.delta.snapshotPartitions": "1",
     })
     return settings
+
+
+def job_main(name: str):
+    """The `main` of jobs/<name>.py, to run a job's argument handling in the tests' session."""
+    spec = importlib.util.spec_from_file_location(f"job_{name}", PROJECT_ROOT / "jobs" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
 
 
 @pytest.fixture(scope="session")

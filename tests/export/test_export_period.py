@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import json
 import pathlib
 import re
@@ -18,9 +17,9 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scoring"))
 from scoring_kit import RISKY, SAFE, features_frame, firms_frame, probabilities, settings_for, tiny_model  # noqa: E402
 
+from conftest import job_main as job  # noqa: E402
 from signaux_spark import cli  # noqa: E402
 from signaux_spark.cli import JobError  # noqa: E402
-from signaux_spark.config import PROJECT_ROOT  # noqa: E402
 from signaux_spark.export import files  # noqa: E402
 from signaux_spark.export.publish import export_period, reference  # noqa: E402
 from signaux_spark.io import Lake  # noqa: E402
@@ -40,13 +39,6 @@ MONTHS = {  # siren: (month 1, month 2)
     "000000107": (None, {**RISKY, "ebe_sur_ca": -0.37}),
     "000000108": (SAFE, {**SAFE, "in_perimeter": False}),
 }
-
-
-def job(name):
-    spec = importlib.util.spec_from_file_location(f"job_{name}", PROJECT_ROOT / "jobs" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
 
 
 def snapshot(folder: pathlib.Path) -> dict[str, bytes]:

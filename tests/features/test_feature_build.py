@@ -2,11 +2,10 @@
 month, replaceWhere per month, clear errors."""
 
 import datetime as dt
-import importlib.util
-from pathlib import Path
 
 import pytest
 from chispa import assert_df_equality
+from conftest import job_main
 from conftest import test_settings as settings_for
 from features_kit import d, scenario
 
@@ -15,15 +14,7 @@ from signaux_spark.features.build import FIRMS_COLUMNS, build_features
 from signaux_spark.io import Lake
 from signaux_spark.sources import SOURCES
 
-JOB = Path(__file__).resolve().parents[2] / "jobs" / "features.py"
 TABLES = ["silver/firms", "silver/firm_months", "gold/features", "gold/labels"]
-
-
-def load_job():
-    spec = importlib.util.spec_from_file_location("features_job", JOB)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def write_bronze(spark, settings, tables):
@@ -44,9 +35,9 @@ def lakes(spark, tmp_path_factory):
     write_bronze(spark, one, bronze)
     write_bronze(spark, each, bronze)
     counts = build_features(spark, one, d("2024-07"), d("2024-08"))
-    job = load_job()
+    job = job_main("features")
     for args in (["--period", "2024-07"], ["--from", "2024-08", "--to", "2024-08"]):
-        assert job.main(args + [f"paths.root={each_root}"]) == 0
+        assert job(args + [f"paths.root={each_root}"]) == 0
     return Lake(one), Lake(each), counts
 
 
@@ -92,9 +83,8 @@ def test_missing_bronze_table_is_a_clear_error(spark, tmp_path):
     settings = settings_for(tmp_path)
     with pytest.raises(JobError, match="bronze tables missing: " + ", ".join(SOURCES[:2])):
         build_features(spark, settings, dt.date(2024, 7, 1), dt.date(2024, 7, 1))
-    job = load_job()
     with pytest.raises(JobError, match="--period"):
-        job.main([f"paths.root={tmp_path}"])
+        job_main("features")([f"paths.root={tmp_path}"])
 
 
 def test_quiet_proceedings_deliveries_count_as_observed(spark, settings):

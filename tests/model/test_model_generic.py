@@ -10,14 +10,14 @@ with no label horizon, `horizon_months=0` and `gap_months=1` (blocks side by sid
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
 
 import pandas as pd
 from mlflow import MlflowClient
 
+from conftest import job_main
+
 from signaux_spark import cli
-from signaux_spark.config import PROJECT_ROOT
 from signaux_spark.io import Lake
 from signaux_spark.model.registry import load_model
 from signaux_spark.tracking import configure_mlflow
@@ -42,9 +42,6 @@ def test_train_on_a_real_table_declared_in_conf(spark, settings, capsys):
     table = taiwan_table()
     features = [c for c in table.columns if c not in ("firm_id", "period", "bankrupt", "liability_assets_flag")]
     Lake(settings).write(spark.createDataFrame(table), "other/taiwan")
-    spec = importlib.util.spec_from_file_location("job_train", PROJECT_ROOT / "jobs" / "train.py")
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
     args = ["--as-of", "2018-12", "--promote", f"paths.root={settings.paths.root}", "spark.master=local[2]",
             "spark.shuffle_partitions=2", "model.feature_table=other/taiwan", "model.label_table=",
             "model.key_column=firm_id", "model.period_column=period", "model.label_column=bankrupt",
@@ -54,7 +51,7 @@ def test_train_on_a_real_table_declared_in_conf(spark, settings, capsys):
             "model.tuning.max_evals=1", "model.tuning.space.max_iter=[6, 8]", "model.tuning.space.max_depth=[3, 4]",
             "model.tuning.space.positive_weight=[5, 20]", "model.tuning.space.min_instances_per_node=[5, 50]",
             "model.calibration=isotonic"]
-    assert cli.run(train.main, args) == 0
+    assert cli.run(job_main("train"), args) == 0
     out = capsys.readouterr().out
     assert "version 1" in out and "(champion)" in out
 

@@ -4,7 +4,6 @@ registration with everything scoring needs, reproducibility, promotion, the orac
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 
 import mlflow
 import numpy as np
@@ -14,13 +13,13 @@ from pyspark.ml.classification import GBTClassificationModel
 from pyspark.sql import functions as F
 
 from signaux_spark import cli
-from signaux_spark.config import PROJECT_ROOT
 from signaux_spark.io import Lake
 from signaux_spark.model.pipeline import CALIBRATED, RAW
 from signaux_spark.model.registry import load_model
 from signaux_spark.model.toy_tables import CATEGORICAL, FEATURE_GROUPS, firm_months
 from signaux_spark.tracking import configure_mlflow
 
+from conftest import job_main as job
 from conftest import test_settings as settings_under
 
 FEATURES = [c for cols in FEATURE_GROUPS.values() for c in cols if c not in CATEGORICAL]
@@ -28,13 +27,6 @@ SMALL = ["model.horizon_months=6", "model.gap_months=6", "model.test_months=6", 
          f"model.features={FEATURES}", f"model.categorical={CATEGORICAL}", "model.list_share=0.05",
          "model.tuning.max_evals=2", "model.tuning.space.max_iter=[3, 5]", "model.tuning.space.max_depth=[2, 3]",
          "model.tuning.space.min_instances_per_node=[1, 20]", "model.negative_sample_rate=0.7"]
-
-
-def job(name):
-    spec = importlib.util.spec_from_file_location(f"job_{name}", PROJECT_ROOT / "jobs" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ own margin, the same rows when a month is scored again, and clear failures on ba
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import math
 
 import numpy as np
@@ -16,9 +15,11 @@ from pyspark.ml.functions import vector_to_array
 from pyspark.sql import functions as F
 
 from scoring_kit import RISKY, SAFE, features_frame, settings_for, tiny_model
+from conftest import job_main as job
+
 from signaux_spark import cli
 from signaux_spark.cli import JobError
-from signaux_spark.config import PROJECT_ROOT, ConfigError, load_settings
+from signaux_spark.config import ConfigError, load_settings
 from signaux_spark.io import Lake
 from signaux_spark.scoring.score import (FORT, MODERE, NO_ALERT, PROCEEDING, alert_level, score_month, score_period,
                                          with_region_rank)
@@ -37,13 +38,6 @@ ROWS = [
      "paydex_missing": 1},
     {"siren": "000000008", **MID, "region": "94", "departement": "2A"},
 ]
-
-
-def job(name):
-    spec = importlib.util.spec_from_file_location(f"job_{name}", PROJECT_ROOT / "jobs" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,13 @@ tables, the job's command line, and the rule that only evaluation may read the t
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import pytest
+
+from conftest import job_main
 
 from signaux_spark import cli
 from signaux_spark.config import PROJECT_ROOT
@@ -64,15 +65,8 @@ def test_truth_tables(spark, two_runs):
     assert params["deliveries"]["urssaf_effectif_ent"][0] == "2020-01"
 
 
-def _job_main():
-    spec = importlib.util.spec_from_file_location("generate_job", PROJECT_ROOT / "jobs" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
-
-
 def test_job_generates_and_fails_cleanly(spark, tmp_path):
-    main = _job_main()
+    main = job_main("generate")
     common = [f"paths.root={tmp_path}", "spark.master=local[2]", "spark.shuffle_partitions=2"]
     assert main(["--firms", "12", "--from", "2024-01", "--to", "2024-02", "--faults", "none",
                  "--out", str(tmp_path / "out")] + common) == 0
