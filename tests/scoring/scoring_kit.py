@@ -78,13 +78,15 @@ RISKY = {"dette_sociale": 50000.0, "dette_ratio": 3.0, "marge": -2.0, "paydex": 
 SAFE = {"dette_sociale": 0.0, "dette_ratio": -3.0, "marge": 2.0, "paydex": 5.0, "naf_section": "C"}
 
 
+def monthly_frame(spark, schema, defaults: dict, rows: list[dict], period: dt.date):
+    """Rows of `schema` at `period`; columns a row does not give take `defaults`, else null."""
+    values = [tuple({**defaults, "periode": period, **row}.get(f.name) for f in schema.fields) for row in rows]
+    return spark.createDataFrame(values, schema)
+
+
 def features_frame(spark, rows: list[dict], period: dt.date):
     """gold/features rows of `period` (the columns scoring and export read); missing values default."""
-    values = []
-    for row in rows:
-        full = {**FEATURE_DEFAULTS, "periode": period, **row}
-        values.append(tuple(full.get(f.name) for f in FEATURES_SCHEMA.fields))
-    return spark.createDataFrame(values, FEATURES_SCHEMA)
+    return monthly_frame(spark, FEATURES_SCHEMA, FEATURE_DEFAULTS, rows, period)
 
 
 FIRMS_SCHEMA = ", ".join(f"{c} string" for c in (
@@ -110,11 +112,7 @@ SCORE_DEFAULTS = {"region": "84", "departement": "69", "naf_section": "C", "in_p
 
 def scores_frame(spark, rows: list[dict], period: dt.date):
     """gold/scores rows of `period` (SCHEMA); missing values default."""
-    values = []
-    for row in rows:
-        full = {**SCORE_DEFAULTS, "periode": period, **row}
-        values.append(tuple(full.get(f.name) for f in SCHEMA.fields))
-    return spark.createDataFrame(values, SCHEMA)
+    return monthly_frame(spark, SCHEMA, SCORE_DEFAULTS, rows, period)
 
 
 def probabilities(model: ScoringModel, spark, rows: list[dict]) -> list[float]:
