@@ -7,6 +7,9 @@ This job is the only code allowed to read the generator's truth output: `DIR/fir
 It rebuilds the model's test rows (same table versions and months as at training), scores them,
 and logs in the model's training run, beside its own metrics: the oracle's average precision and
 ROC AUC on the same rows, the model's on those rows, and the model/oracle ratios (also version tags).
+When the truth has the hidden `state` column, it also logs the average precision of a score that
+knows only the state (each state's failure rate on these rows): how much of the oracle's edge a
+perfect reading of the firm's current health would give, the rest coming from hidden static traits.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from signaux_spark.progress import step
 from signaux_spark.session import build_session
 
 ORACLE = "p_failure_18m"
+STATE = "state"
 
 
 def read_truth(spark: SparkSession, folder: str, *, key: str, period: str) -> DataFrame:
@@ -36,7 +40,15 @@ def read_truth(spark: SparkSession, folder: str, *, key: str, period: str) -> Da
     missing = [c for c in ("siren", "periode", ORACLE) if c not in truth.columns]
     if missing:
         raise cli.JobError(f"truth table {path} has no column(s) {', '.join(missing)}")
-    return truth.select(F.col("siren").alias(key), F.col("periode").alias(period), F.col(ORACLE).cast("double").alias(ORACLE))
+    state = [F.col(STATE)] if STATE in truth.columns else []
+    return truth.select(F.col("siren").alias(key), F.col("periode").alias(period), F.col(ORACLE).cast("double").alias(ORACLE),
+                        *state)
+
+
+def state_only(both: DataFrame, label: str) -> dict[str, float]:
+    """AP and ROC AUC of the score 'failure rate of the row's hidden state' on these rows."""
+    rates = both.groupBy(STATE).agg(F.avg(F.col(label).cast("double")).alias("state_rate"))
+    return ranking(both.join(rates, STATE), score="state_rate", label=label)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         "oracle_test_ap": oracle_m["ap"], "oracle_test_roc_auc": oracle_m["roc_auc"],
         "oracle_ap_ratio": model_m["ap"] / oracle_m["ap"], "oracle_roc_auc_ratio": model_m["roc_auc"] / oracle_m["roc_auc"],
     }
+    if STATE in both.columns:
+        state_m = state_only(both, label)
+        metrics.update({"state_only_test_ap": state_m["ap"], "state_only_test_roc_auc": state_m["roc_auc"],
+                        "state_only_ap_ratio": state_m["ap"] / oracle_m["ap"]})
     from mlflow import MlflowClient
 
     client = MlflowClient()
@@ -75,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
           f"AP {model_m['ap']:.4f} vs oracle {oracle_m['ap']:.4f} (ratio {metrics['oracle_ap_ratio']:.2f}), "
           f"ROC AUC {model_m['roc_auc']:.4f} vs oracle {oracle_m['roc_auc']:.4f} "
           f"(ratio {metrics['oracle_roc_auc_ratio']:.2f})", flush=True)
+    if "state_only_test_ap" in metrics:
+        print(f"a score knowing only the hidden state: AP {metrics['state_only_test_ap']:.4f} "
+              f"(ratio {metrics['state_only_ap_ratio']:.2f} of the oracle's)", flush=True)
     return 0
 
 

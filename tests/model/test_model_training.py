@@ -125,6 +125,22 @@ def test_evaluate_logs_the_oracle_beside_the_model(trained, capsys):
     assert "vs oracle" in capsys.readouterr().out
 
 
+def test_evaluate_logs_what_knowing_the_hidden_state_alone_would_give(trained, spark, capsys):
+    """A truth whose `state` is the label itself: the state-only score separates the rows perfectly."""
+    folder = trained["root"] / "truth_with_state"
+    labels = Lake(trained["settings"]).read(spark, "gold/labels").select("siren", "periode", "failure")
+    truth = spark.read.parquet(str(trained["root"] / "truth" / "firm_months"))
+    truth.join(labels, ["siren", "periode"], "left").select(
+        "siren", "periode", "p_failure_18m",
+        F.when(F.col("failure") == 1, "critical").otherwise("sound").alias("state"),
+    ).write.parquet(str(folder / "firm_months"))
+    assert cli.run(job("evaluate"), ["--truth", str(folder)] + trained["args"]) == 0
+    metrics = MlflowClient().get_run(trained["runs"][1].info.run_id).data.metrics
+    assert metrics["state_only_test_ap"] == pytest.approx(1.0) and metrics["state_only_test_roc_auc"] == pytest.approx(1.0)
+    assert metrics["state_only_ap_ratio"] == pytest.approx(1.0 / metrics["oracle_test_ap"])
+    assert "knowing only the hidden state: AP 1.0000" in capsys.readouterr().out
+
+
 def test_evaluate_refuses_a_truth_table_without_the_oracle_column(trained, spark, capsys):
     bad = trained["root"] / "bad_truth"
     spark.createDataFrame([("000000001", dt.date(2020, 7, 1))], "siren string, periode date").write.parquet(
