@@ -99,7 +99,7 @@ def main() -> None:
     if module.main(["--truth", truth_dir] + overrides + args.overrides) != 0:
         raise SystemExit("jobs/evaluate.py failed")
     oracle = client.get_run(result.run_id).data.metrics
-    report["oracle"] = {k: oracle[k] for k in sorted(oracle) if k.startswith("oracle_")}
+    report["oracle"] = {k: oracle[k] for k in sorted(oracle) if k.startswith(("oracle_", "state_only_"))}
     out = ROOT / "bench" / "results" / f"train-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, default=str))

@@ -124,11 +124,11 @@ class FeatureSettings:
 class SearchSpace:
     """Bounds `[low, high]` Hyperopt explores for each GBT parameter; `feature_subset` lists choices."""
 
-    max_depth: list[int] = field(default_factory=lambda: [3, 5])
-    max_iter: list[int] = field(default_factory=lambda: [20, 80])
+    max_depth: list[int] = field(default_factory=lambda: [2, 5])
+    max_iter: list[int] = field(default_factory=lambda: [20, 100])
     step_size: list[float] = field(default_factory=lambda: [0.05, 0.3])
     subsampling_rate: list[float] = field(default_factory=lambda: [0.6, 1.0])
-    min_instances_per_node: list[int] = field(default_factory=lambda: [20, 500])  # rare events: no tiny leaves
+    min_instances_per_node: list[int] = field(default_factory=lambda: [50, 3000])  # rare events: no tiny leaves
     feature_subset: list[str] = field(default_factory=lambda: ["all", "onethird", "sqrt", "0.5"])
     positive_weight: list[float] = field(default_factory=lambda: [1.0, 30.0])
 

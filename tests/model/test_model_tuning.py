@@ -19,13 +19,16 @@ def test_objective_gets_plain_values_and_the_best_is_the_lowest_loss():
         seen.append(params)
         return loss(params)
 
-    result = tune(objective, SearchSpace(), max_evals=5, seed=1, early_stop=10)
+    space = SearchSpace()
+    result = tune(objective, space, max_evals=5, seed=1, early_stop=10)
     assert len(seen) == 5 and result.resumed == 0 and not result.stopped_early
     for params in seen:
         assert isinstance(params["max_depth"], int) and isinstance(params["max_iter"], int)
         assert isinstance(params["min_instances_per_node"], int)
-        assert params["feature_subset"] in SearchSpace().feature_subset
-        assert 3 <= params["max_depth"] <= 5 and 1.0 <= params["positive_weight"] <= 30.0
+        assert params["feature_subset"] in space.feature_subset
+        for name in ("max_depth", "max_iter", "min_instances_per_node", "step_size", "positive_weight"):
+            low, high = getattr(space, name)
+            assert low <= params[name] <= high, name
     assert result.best_loss == min(loss(p) for p in seen)
     assert result.best_params == min(seen, key=loss)
 
