@@ -9,7 +9,8 @@ and logs in the model's training run, beside its own metrics: the oracle's avera
 ROC AUC on the same rows, the model's on those rows, and the model/oracle ratios (also version tags).
 When the truth has the hidden `state` column, it also logs the average precision of a score that
 knows only the state (each state's failure rate on these rows): how much of the oracle's edge a
-perfect reading of the firm's current health would give, the rest coming from hidden static traits.
+perfect reading of the firm's current health would give; the rest comes from its hidden static
+traits and the shocks of the coming months.
 """
 
 from __future__ import annotations
