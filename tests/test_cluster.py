@@ -60,7 +60,7 @@ def standalone_cluster(tmp_path):
                 state = json.load(urllib.request.urlopen(f"http://127.0.0.1:{ui}/json/", timeout=2))
                 if state.get("aliveworkers", 0) >= 1:
                     break
-            except OSError:
+            except (OSError, ValueError):  # not listening yet, or still serving its HTML start-up page
                 pass
             if time.monotonic() > deadline:
                 raise AssertionError("the standalone worker did not register:\n" + (tmp_path / "worker.log").read_text())
