@@ -4,11 +4,9 @@ a delivery of month M is usable from month M on, so M is featured, scored and ex
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pyspark.sql import SparkSession
 
-from signaux_spark.cli import JobError
+from signaux_spark.cli import JobError, month
 from signaux_spark.export.publish import export_period
 from signaux_spark.features.build import build_month
 from signaux_spark.ingest import ingest
@@ -20,10 +18,6 @@ from signaux_spark.ops.monthly import StepFn, StepOutput
 from signaux_spark.sources import SOURCES
 
 FEATURE_TABLES = ("silver/firms", "silver/firm_months", "gold/features", "gold/labels")
-
-
-def month_of(batch: str) -> dt.date:
-    return dt.date(int(batch[:4]), int(batch[5:7]), 1)
 
 
 def versions(spark: SparkSession, settings: Settings, tables) -> dict[str, int]:
@@ -45,12 +39,12 @@ def ingest_step(spark: SparkSession, settings: Settings, batch: str, run_id: str
 
 
 def features_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
-    counts = build_month(spark, settings, month_of(batch))
+    counts = build_month(spark, settings, month(batch))
     return StepOutput(counts, versions(spark, settings, FEATURE_TABLES))
 
 
 def train_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
-    result = train(spark, settings, month_of(batch))
+    result = train(spark, settings, month(batch))
     print(f"model {settings.mlflow.model_name} version {result.version}: test AP {result.test['ap']:.4f}"
           f"{' (champion)' if result.promoted else ' (challenger)'}", flush=True)
     return StepOutput({"trials": result.trials},
@@ -58,12 +52,12 @@ def train_step(spark: SparkSession, settings: Settings, batch: str, run_id: str)
 
 
 def score_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
-    counts = score_period(spark, settings, month_of(batch))
+    counts = score_period(spark, settings, month(batch))
     return StepOutput(counts, versions(spark, settings, [settings.score.table]))
 
 
 def export_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
-    manifest = export_period(spark, settings, month_of(batch))
+    manifest = export_period(spark, settings, month(batch))
     rows = {k: v for k, v in manifest["counts"].items() if isinstance(v, int)}
     rows["regions"] = len(manifest["regions"])
     return StepOutput(rows)
