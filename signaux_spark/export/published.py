@@ -1,0 +1,48 @@
+"""Where a month's published export is, for every reader (notebooks, portal, scripts).
+
+A publication is a folder `<exports>/.publications/<YYYY-MM>/<token>/` (one folder per region and
+`national/`), never modified once published. `<exports>/<YYYY-MM>` is a relative symbolic link to
+the month's current publication, replaced in one atomic step by the export: a reader that goes
+through this module sees a whole publication or none, never a half-written folder. A plain folder
+at `<exports>/<YYYY-MM>` (an export written before publications were versioned) is read as it is.
+
+No Spark here: the portal imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+PUBLICATIONS = ".publications"
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def is_month(text: str) -> bool:
+    """True for a month written YYYY-MM (and nothing else: no path separator, no dots)."""
+    return bool(MONTH.fullmatch(text))
+
+
+def month_folder(exports: str | Path, month: str) -> Path | None:
+    """The folder of the month's current publication, or None when the month is not published (or
+    `month` is not a month). A link that leads outside `<exports>/.publications/` is not followed."""
+    if not is_month(month):
+        return None
+    root = Path(exports)
+    entry = root / month
+    if entry.is_symlink():
+        target = Path(os.path.realpath(entry))
+        store = Path(os.path.realpath(root / PUBLICATIONS))
+        if store not in target.parents or not target.is_dir():
+            return None
+        return target
+    return entry if entry.is_dir() else None
+
+
+def published_months(exports: str | Path) -> list[str]:
+    """The months with a current publication, oldest first."""
+    root = Path(exports)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if is_month(p.name) and month_folder(root, p.name) is not None)
