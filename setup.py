@@ -21,6 +21,7 @@ setup(
         "matplotlib>=3.8",
     ],
     extras_require={
-        "dev": ["pytest>=8", "chispa>=0.10", "hypothesis>=6", "nbmake>=1.5", "ipykernel>=6"],
+        "dev": ["pytest>=8", "chispa>=0.10", "hypothesis>=6", "nbmake>=1.5", "ipykernel>=6", "deltalake>=1.0", "duckdb>=1.1",
+                "ruff>=0.15", "uv>=0.9"],
     },
 )

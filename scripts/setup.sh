@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up: a virtual env at .venv with the project installed, and the Delta jars in jars/.
-# A second run does nothing (no network) unless setup.py or conf/versions.env changed.
+# Python packages come at the versions of conf/requirements.lock (what CI passed with; `make lock`
+# refreshes it from setup.py). A second run does nothing (no network) unless setup.py,
+# conf/versions.env or the lock changed.
 # Every failure ends with one line saying what to do, never a stack trace.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,11 +29,11 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv || fail "could not create .venv: install the venv module (e.g. 'apt-get install python3-venv')."
 fi
 stamp=.venv/.signaux_spark-installed
-want=$(cat setup.py conf/versions.env | sha256sum | cut -d' ' -f1)
+want=$(cat setup.py conf/versions.env conf/requirements.lock | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing the project and its dependencies into .venv (a few minutes the first time)"
   log=.venv/pip-install.log
-  { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[dev]"; } >"$log" 2>&1 \
+  { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -c conf/requirements.lock -e ".[dev]"; } >"$log" 2>&1 \
     || fail "pip install failed (see $log): check the network or PIP_INDEX_URL, then run again."
   echo "$want" >"$stamp"
 fi

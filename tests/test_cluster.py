@@ -18,6 +18,8 @@ import pytest
 
 from signaux_spark.config import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 SPARK_CLASS = Path(pyspark.__file__).parent / "bin" / "spark-class"
 
 

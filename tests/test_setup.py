@@ -10,10 +10,12 @@ import pytest
 
 from signaux_spark.config import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 
 @pytest.fixture
 def project_copy(tmp_path):
-    for name in ["scripts/setup.sh", "conf/versions.env", "setup.py"]:
+    for name in ["scripts/setup.sh", "conf/versions.env", "conf/requirements.lock", "setup.py"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(PROJECT_ROOT / name, tmp_path / name)
     # A stand-in .venv whose install stamp is current, so the script never runs pip (and never
@@ -22,7 +24,8 @@ def project_copy(tmp_path):
     python = tmp_path / ".venv" / "bin" / "python"
     python.write_text(f'#!/bin/sh\nexec {PROJECT_ROOT / ".venv" / "bin" / "python"} "$@"\n')
     python.chmod(0o755)
-    stamp = hashlib.sha256((tmp_path / "setup.py").read_bytes() + (tmp_path / "conf/versions.env").read_bytes())
+    stamp = hashlib.sha256(b"".join((tmp_path / name).read_bytes()
+                                    for name in ["setup.py", "conf/versions.env", "conf/requirements.lock"]))
     (tmp_path / ".venv" / ".signaux_spark-installed").write_text(stamp.hexdigest() + "\n")
     return tmp_path
 

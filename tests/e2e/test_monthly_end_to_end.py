@@ -12,6 +12,8 @@ import json
 import os
 from pathlib import Path
 
+import deltalake
+import duckdb
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -27,6 +29,8 @@ from signaux_spark.ops.runs import TABLE as RUNS
 from signaux_spark.ops.steps import STEP_FUNCTIONS
 from signaux_spark.synthetic import generate
 from conftest import test_settings as base_settings
+
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
 FIRST, HISTORY_END, MONTH_1, MONTH_2 = "2020-01", "2024-10", "2024-11", "2024-12"
 ALERTS = ("risque fort", "risque modéré")
@@ -168,3 +172,24 @@ def test_notebook_runs_top_to_bottom(pipeline, notebook, monkeypatch):
     NotebookClient(document, timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
     assert any(cell.get("outputs") for cell in document.cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("table", ["gold/features", "gold/scores", "bronze/rejects"])
+def test_a_second_engine_reads_our_tables(spark, pipeline, table):
+    """delta-rs (the `deltalake` package), and DuckDB over its Arrow dataset, see the rows and the
+    schema Spark sees: data scientists may read the lake without Spark."""
+    settings = pipeline[0]
+    lake = Lake(settings)
+    ours = lake.read(spark, table)
+    theirs = deltalake.DeltaTable(lake.path(table))
+    fields = lambda schema: [(f["name"], f["type"]) for f in schema["fields"]]  # noqa: E731
+    assert fields(json.loads(theirs.schema().to_json())) == fields(ours.schema.jsonValue())
+    dataset = theirs.to_pyarrow_dataset()
+    count = ours.count()
+    assert count > 0 and dataset.count_rows() == count
+    connection = duckdb.connect()
+    connection.register("lake_table", dataset)
+    assert connection.execute("select count(*) from lake_table").fetchone()[0] == count
+    if "periode" in ours.columns:
+        months = connection.execute("select count(distinct periode) from lake_table").fetchone()[0]
+        assert months == ours.select("periode").distinct().count()
