@@ -7,14 +7,13 @@ On a synthetic firm-month table of region-like size (signaux_spark.model.toy_tab
     .venv/bin/python bench/bench_train.py --synthetic --firms 12000 --months 120 [--trials 20]
 
 Everything (lake, MLflow, checkpoints) lives under --root (default /tmp/model-bench). Early stopping is
-off and the trials file is new, so that exactly --trials trials run. The oracle figures come from jobs/evaluate.py (the only code
-that reads the truth). Results go to bench/results/train-<time>.json.
+off and the trials file is new, so that exactly --trials trials run. The oracle figures come from the oracle check of jobs/evaluate.py
+(signaux_spark/model/oracle.py). Results go to bench/results/train-<time>.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import datetime as dt
 import json
 import platform
@@ -30,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from signaux_spark.config import load_settings  # noqa: E402
 from signaux_spark.io import Lake  # noqa: E402
+from signaux_spark.model.oracle import log_oracle_metrics, oracle_metrics  # noqa: E402
+from signaux_spark.model.registry import load_model  # noqa: E402
 from signaux_spark.model.toy_tables import CATEGORICAL, FEATURE_GROUPS, firm_months  # noqa: E402
 from signaux_spark.model.training import train  # noqa: E402
 from signaux_spark.progress import setup_logging  # noqa: E402
@@ -92,14 +93,11 @@ def main() -> None:
         "test": {k: result.test[k] for k in ("ap", "roc_auc", "area_under_pr", "brier", "precision_fort",
                                              "recall_fort", "precision_modere", "recall_modere")},
     }
-    # the oracle check is jobs/evaluate.py's (the only code that reads the truth); it logs in the run
-    evaluate = importlib.util.spec_from_file_location("evaluate", ROOT / "jobs" / "evaluate.py")
-    module = importlib.util.module_from_spec(evaluate)
-    evaluate.loader.exec_module(module)
-    if module.main(["--truth", truth_dir] + overrides + args.overrides) != 0:
-        raise SystemExit("jobs/evaluate.py failed")
-    oracle = client.get_run(result.run_id).data.metrics
-    report["oracle"] = {k: oracle[k] for k in sorted(oracle) if k.startswith(("oracle_", "state_only_"))}
+    # the oracle check of jobs/evaluate.py, logged in the training run as the job does
+    model = load_model(settings, version=str(result.version))
+    oracle = oracle_metrics(spark, settings, model, truth_dir)
+    log_oracle_metrics(model, oracle)
+    report["oracle"] = dict(sorted(oracle.items()))
     out = ROOT / "bench" / "results" / f"train-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, default=str))

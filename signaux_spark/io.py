@@ -40,6 +40,11 @@ class Lake:
             return None
         return self.table(spark, table).history(1).select("version").first()[0]
 
+    def drop(self, spark: SparkSession, table: str) -> None:
+        """Remove the table's folder, on whatever file system holds the lake (local, HDFS, S3)."""
+        path = spark._jvm.org.apache.hadoop.fs.Path(self.path(table))
+        path.getFileSystem(spark._jsc.hadoopConfiguration()).delete(path, True)
+
     def write(self, df: DataFrame, table: str, *, mode: str = "overwrite", replace_where: str | None = None,
               partition_by: list[str] | None = None, metadata: dict[str, Any] | None = None) -> None:
         """One atomic Delta commit. `replace_where` overwrites only the rows matching it."""
