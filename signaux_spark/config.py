@@ -30,7 +30,7 @@ class ConfigError(ValueError):
 @dataclass
 class SparkSettings:
     master: str = "local[*]"
-    driver_memory: str = "4g"
+    driver_memory: str = "6g"
     shuffle_partitions: int = 8
     log_level: str = "WARN"
     # Extra Spark properties passed as they are (`spark.sql.files.maxPartitionBytes: 64m`).
