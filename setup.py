@@ -6,6 +6,7 @@ setup(
     description="Early-warning system for firms in difficulty, on Apache Spark and Delta Lake",
     python_requires=">=3.11",
     packages=find_packages(include=["signaux_spark", "signaux_spark.*"]),
+    package_data={"signaux_spark.portal": ["templates/*.html", "static/*.css"]},
     install_requires=[
         # Spark and Delta are a pair: keep in step with conf/versions.env.
         "pyspark==4.2.0",
@@ -19,9 +20,17 @@ setup(
         "shap>=0.46",
         "openpyxl>=3.1",
         "matplotlib>=3.8",
+        # The regional portal (signaux_spark/portal).
+        "starlette>=0.40",
+        "uvicorn>=0.30",
+        "jinja2>=3.1",
+        "sqlalchemy>=2.0",
+        "argon2-cffi>=23.1",
+        "python-multipart>=0.0.9",
+        "itsdangerous>=2.1",
     ],
     extras_require={
         "dev": ["pytest>=8", "chispa>=0.10", "hypothesis>=6", "nbmake>=1.5", "ipykernel>=6", "deltalake>=1.0", "duckdb>=1.1",
-                "ruff>=0.15", "uv>=0.9"],
+                "ruff>=0.15", "uv>=0.9", "httpx>=0.27", "selenium>=4.20", "psycopg[binary]>=3.1"],
     },
 )

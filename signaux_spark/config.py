@@ -226,6 +226,29 @@ class ExportSettings:
 
 
 @dataclass
+class PortalSettings:
+    """The regional portal (python -m signaux_spark.portal serve) over the published exports."""
+
+    exports: str = ""                 # folder of the published months; empty: paths.exports
+    database_url: str = ""            # SQLAlchemy URL; empty: a SQLite file <paths.root>/portal/portal.db
+    host: str = "127.0.0.1"
+    port: int = 8000                  # the environment variable PORTAL_PORT wins when set
+    session_hours: float = 8.0        # a signed session cookie expires after this
+    secret_file: str = ""             # key signing the cookies (made on first start); empty: <paths.root>/portal/secret.key
+    secure_cookies: bool = False      # true behind HTTPS: cookies only sent over TLS
+    max_failures: int = 5             # failed sign-ins (per address or per client) before the throttle...
+    throttle_minutes: int = 15        # ...refuses sign-ins for this long
+    feedback_table: str = "gold/feedback"   # Delta table the feedback command writes
+
+    def __post_init__(self):
+        if not 1 <= self.port <= 65535:
+            raise ConfigError(f"setting 'portal.port' must be a TCP port, got {self.port}")
+        if self.session_hours <= 0 or self.max_failures < 1 or self.throttle_minutes < 1:
+            raise ConfigError("settings 'portal.session_hours', 'portal.max_failures' and 'portal.throttle_minutes' "
+                              "must be positive")
+
+
+@dataclass
 class Settings:
     spark: SparkSettings = field(default_factory=SparkSettings)
     paths: PathSettings = field(default_factory=PathSettings)
@@ -235,6 +258,7 @@ class Settings:
     model: ModelSettings = field(default_factory=ModelSettings)
     score: ScoreSettings = field(default_factory=ScoreSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
+    portal: PortalSettings = field(default_factory=PortalSettings)
 
     def path(self, name: str) -> str:
         return self.paths.resolve(name)

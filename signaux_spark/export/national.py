@@ -13,10 +13,10 @@ from signaux_spark.export.files import csv_bytes, write_atomic
 from signaux_spark.export.lists import Column
 from signaux_spark.export.labels import number
 from signaux_spark.export.manifest import write_manifest
+from signaux_spark.export.published import NATIONAL as FOLDER
 from signaux_spark.export.region import ExportContext, distribution_rows, level_counts, levels_by
 from signaux_spark.scoring.score import FORT, MODERE, NO_ALERT, PROCEEDING
 
-FOLDER = "national"
 REGION_COLUMNS = [
     Column("region", "région", "Code INSEE de la région."),
     Column("libelle_region", "nom de la région", ""),

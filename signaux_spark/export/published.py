@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 PUBLICATIONS = ".publications"
+NATIONAL = "national"   # the folder of the national summary, beside the region folders
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
