@@ -1,8 +1,9 @@
-# The README's two commands: `make demo` (the main job on the embedded default data) and
-# `make test` (everything CI runs). Both run the idempotent set-up first.
+# The README's commands: `make demo` (the main job on the embedded default data), `make portal`
+# (the regional portal over the exports) and `make test` (everything CI runs). Each runs the
+# idempotent set-up first; `make test` also installs the Debian packages its tests need.
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast lint format lock clean
+.PHONY: setup demo portal test test-fast lint format lock clean
 
 setup:
 	@scripts/setup.sh
@@ -10,11 +11,16 @@ setup:
 demo: setup
 	@scripts/demo.sh
 
+portal: setup
+	@.venv/bin/python -m signaux_spark.portal serve
+
 test: setup
+	@scripts/setup-system.sh
 	@.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 # Everything but the end-to-end, cluster and set-up tests (marked `slow`).
 test-fast: setup
+	@scripts/setup-system.sh
 	@.venv/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The lint and format gate CI runs before the tests (configuration in ruff.toml).
