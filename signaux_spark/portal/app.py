@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from signaux_spark.config import Settings
+from signaux_spark.export.labels import number, signed
 from signaux_spark.export.published import NATIONAL as NATIONAL_FOLDER, is_month
 from signaux_spark.portal import store as db
 from signaux_spark.portal.exports import Exports, Tampered
@@ -96,6 +97,7 @@ def create_app(settings: Settings) -> Starlette:
     csrf_signer = URLSafeTimedSerializer(secret_key(secret_file), salt="portal-csrf")
     lifetime = int(conf.session_hours * 3600)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters.update(number=number, signed=signed)
 
     def client(request: Request) -> str:
         return request.client.host if request.client else ""

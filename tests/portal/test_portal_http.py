@@ -226,9 +226,9 @@ def test_the_month_page_filters_and_sorts_without_javascript(portal, region84):
 def test_the_firm_page_shows_history_level_changes_factors_and_records_feedback(portal, region84):
     page = region84.get("/entreprise/84/000000103")
     assert page.status_code == 200
-    assert "2020-02" in page.text and "2020-03" in page.text and "55.0" in page.text and "18.0" in page.text
+    assert "2020-02" in page.text and "2020-03" in page.text and "55,0" in page.text and "18,0" in page.text
     assert "risque modéré → risque fort" in page.text and "aggravation" in page.text
-    assert "dette sociale" in page.text.lower() and "+1.20" in page.text
+    assert "dette sociale" in page.text.lower() and "+1,20" in page.text
     saved = region84.post("/entreprise/84/000000103", data={
         "action": "contacted", "comment": "appel au dirigeant <b>", "csrf": csrf_of(page.text)}, follow_redirects=True)
     assert saved.status_code == 200 and "Votre retour est enregistré" in saved.text
