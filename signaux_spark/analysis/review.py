@@ -114,3 +114,10 @@ def list_outcomes(outcomes: DataFrame, *, label: str = "failure", share: float,
     by probability, ceil(share x its firms) of them or `sizes[region]` (the training's list metric)."""
     return region_lists(outcomes, score="probability", label=label, key="siren", period="periode", region="region",
                         share=share, sizes=sizes or {})
+
+
+def region_feedback(feedback: DataFrame, region: str) -> pd.DataFrame:
+    """What the regional team recorded on its listed firms through the portal (the Delta table
+    `portal.feedback_table`), latest first."""
+    return (feedback.where(F.col("region") == region).orderBy(F.desc("recorded_at"), F.desc("feedback_id"))
+            .select("recorded_at", "list_month", "siren", "action_label", "comment", "email").toPandas())

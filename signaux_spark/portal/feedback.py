@@ -11,7 +11,7 @@ from pyspark.sql import types as T
 
 from signaux_spark.config import Settings
 from signaux_spark.io import Lake
-from signaux_spark.portal.store import Store
+from signaux_spark.portal.store import ACTIONS, Store
 
 SCHEMA = T.StructType([
     T.StructField("feedback_id", T.LongType(), False),
@@ -21,13 +21,15 @@ SCHEMA = T.StructType([
     T.StructField("siren", T.StringType(), False),
     T.StructField("list_month", T.StringType(), False),
     T.StructField("action", T.StringType(), False),
+    T.StructField("action_label", T.StringType(), False),
     T.StructField("comment", T.StringType(), True),
 ])
 
 
 def export_feedback(spark: SparkSession, settings: Settings, store: Store) -> int:
     """Replace the Delta table with every feedback recorded so far; returns its row count."""
-    rows = [(f["id"], f["at"], f["email"], f["region"], f["siren"], f["month"], f["action"], f["comment"] or None)
+    rows = [(f["id"], f["at"], f["email"], f["region"], f["siren"], f["month"], f["action"],
+             ACTIONS[f["action"]], f["comment"] or None)
             for f in store.feedback()]
     Lake(settings).write(spark.createDataFrame(rows, SCHEMA), settings.portal.feedback_table,
                          metadata={"source": "portal", "rows": len(rows)})
