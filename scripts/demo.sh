@@ -7,6 +7,7 @@
 #   3. train a model as of 2024-11 with a small tuning budget and make it the champion
 #   4. score and export 2024-11, so the next month's lists can say what is new
 #   5. the monthly run of the last batch, 2024-12: ingest -> features -> score -> export
+#   6. portal accounts: one per region of the demo and one national, passwords in a private file
 # Extra arguments are passed to every job (e.g. spark.master=local[4] or model.tuning.max_evals=10).
 # Starts from an empty data/ folder: outputs of a previous demo are replaced.
 set -euo pipefail
@@ -44,6 +45,8 @@ stage "score and export $previous" ./spark-submit.sh monthly --batch "$previous"
 stage "monthly run of batch $last" ./spark-submit.sh monthly --batch "$last" "$@"
 
 exports=$(setting 'path("exports")' "$@")
+accounts="$data/portal/demo_accounts.tsv"
+stage "portal accounts" .venv/bin/python -m signaux_spark.portal users demo --file "$accounts" "$@"
 echo
 echo "=== demo: where to look"
 echo "regional lists of $last (one folder per region: workbook, CSV, JSON, HTML summary, manifest):"
@@ -56,4 +59,10 @@ echo "  ..."
 echo "MLflow runs and the registered model (open http://127.0.0.1:5000 after):"
 echo "  .venv/bin/mlflow ui --backend-store-uri $(setting tracking_uri "$@")"
 echo "the run record and the tables: $(setting 'path("lake")' "$@")/ (ops/runs, bronze/, silver/, gold/)"
+echo
+echo "=== demo: the regional portal"
+echo "start it with:  make portal   (or: .venv/bin/python -m signaux_spark.portal serve; port from PORTAL_PORT)"
+echo "then open http://$(setting portal.host "$@"):${PORTAL_PORT:-$(setting portal.port "$@")}/ and sign in with one of the"
+echo "demo accounts (region, e-mail; their passwords are in $accounts, readable by you only):"
+cut -f1,2 "$accounts" | tail -n +2 | tr '\t' ' ' | sed 's/^/  /'
 echo "demo: finished in $((SECONDS - demo_start)) s"

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from signaux_spark import cli
-from signaux_spark.config import load_settings
+from signaux_spark.config import ConfigError, load_settings
 
 
 def arguments() -> argparse.ArgumentParser:
@@ -123,7 +123,10 @@ def serve(settings) -> int:
 
     from signaux_spark.portal.app import create_app
 
-    port = int(os.environ.get("PORTAL_PORT") or settings.portal.port)
+    port = os.environ.get("PORTAL_PORT") or str(settings.portal.port)
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(f"PORTAL_PORT must be a TCP port, got {port!r}")
+    port = int(port)
     print(f"portal: http://{settings.portal.host}:{port}/ (Ctrl+C to stop)", flush=True)
     uvicorn.run(create_app(settings), host=settings.portal.host, port=port, log_level="warning", access_log=False)
     return 0

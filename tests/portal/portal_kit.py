@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import random
 import re
 import socket
 import subprocess
@@ -44,9 +45,23 @@ OTHER_REGION_SIREN = "000000201"
 PASSWORD = "correct horse battery staple"
 
 
-def _rows(month: str) -> pd.DataFrame:
+def many_firms(per_region: int, months: list[str], seed: int = 1) -> dict:
+    """FIRMS-like lists of `per_region` firms in each region, for the load check."""
+    rng = random.Random(seed)
+    firms = {}
+    for r, region in enumerate(REGIONS):
+        deps = [d for d, of in REGION_OF.items() if of == region]
+        for i in range(per_region):
+            probability = round(rng.uniform(10, 90), 1)
+            level = "risque fort" if probability >= 30 else "risque modéré"
+            firms[f"{r + 4}{i:08d}"] = (rng.choice(deps), rng.choice(list(SECTIONS)), {
+                m: (level, probability, rng.choice(["nouvelle alerte", "stable"])) for m in months})
+    return firms
+
+
+def _rows(month: str, firms: dict) -> pd.DataFrame:
     rows = []
-    for siren, (dep, section, months) in FIRMS.items():
+    for siren, (dep, section, months) in firms.items():
         if month not in months:
             continue
         level, probability, evolution = months[month]
@@ -67,7 +82,7 @@ def _rows(month: str) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def write_month(exports: Path, month: str, *, linked: bool) -> Path:
+def write_month(exports: Path, month: str, *, linked: bool, firms: dict = FIRMS) -> Path:
     """Write `month` for every region of REGIONS and the national summary; `linked`: as a
     publication under `.publications/` with `<month>` a link to it (else a plain folder, the
     layout of exports written before publications); returns the publication folder."""
@@ -75,7 +90,7 @@ def write_month(exports: Path, month: str, *, linked: bool) -> Path:
     ctx = ExportContext(period=period, model_name="signaux_faibles", model_version="3", fort=0.3, modere=0.1,
                         topics=["dette_urssaf", "effectif"], disclosure=Disclosure(False, frozenset(), ()),
                         departements=DEPARTEMENTS, sections=SECTIONS, regions=REGIONS)
-    rows = _rows(month)
+    rows = _rows(month, firms)
     stats = (rows.assign(n=1).rename(columns={"code_secteur": "naf_section", "niveau_alerte": "alert_level"})
              .groupby(["region", "departement", "naf_section", "alert_level"], as_index=False)["n"].sum())
     folder = exports / PUBLICATIONS / month / uuid.uuid4().hex[:8] if linked else exports / month
