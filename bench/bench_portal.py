@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "portal")]  # run from a checkout; the test kit writes the months
 
 import httpx  # noqa: E402
-
 from portal_kit import PASSWORD, REGIONS, many_firms, served, write_month  # noqa: E402
+
 from signaux_spark.portal.store import Store, default_url  # noqa: E402
 
 MONTHS = ["2024-11", "2024-12"]
@@ -60,16 +60,18 @@ class User:
     async def sign_in(self) -> None:
         page = await self.timed("sign-in page", "GET", "/connexion")
         token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        await self.timed("sign-in", "POST", "/connexion", data={"email": self.email, "password": PASSWORD, "csrf": token})
+        form = {"email": self.email, "password": PASSWORD, "csrf": token}
+        await self.timed("sign-in", "POST", "/connexion", data=form)
 
     async def browse(self, pages: int) -> None:
         month = MONTHS[-1]
         for _ in range(pages):
             await self.timed("month page", "GET", f"/mois/{month}/{self.region}")
-        await self.timed("download xlsx", "GET", f"/mois/{month}/{self.region}/fichiers/signaux_faibles_{self.region}_{month}.xlsx")
+        name = f"signaux_faibles_{self.region}_{month}.xlsx"
+        await self.timed("download xlsx", "GET", f"/mois/{month}/{self.region}/fichiers/{name}")
 
 
-async def load(url: str, accounts: list[tuple[str, str]], pages: int) -> tuple[dict[str, list[float]], dict[str, float]]:
+async def load(url: str, accounts: list[tuple[str, str]], pages: int) -> tuple[dict, dict[str, float]]:
     """Every user signs in at once; then every user loads its month page `pages` times and
     downloads its workbook, all at once. Returns the timings and each phase's duration."""
     timings: dict[str, list[float]] = {k: [] for k in ("sign-in page", "sign-in", "month page", "download xlsx")}
@@ -111,14 +113,18 @@ def main() -> int:
               "sign_in_seconds": round(phases["sign-in"], 2), "browse_requests": browsed,
               "browse_seconds": round(phases["browse"], 2),
               "requests_per_second": round(browsed / phases["browse"], 1),
-              "audited_downloads": downloads, "load_average": [round(x, 2) for x in load_average], "cpus": os.cpu_count(),
-              "latency_ms": {k: {"median": round(1000 * statistics.median(v), 1), "p95": round(1000 * percentile(v, 0.95), 1),
-                                 "count": len(v)} for k, v in timings.items()}}
+              "audited_downloads": downloads, "load_average": [round(x, 2) for x in load_average],
+              "cpus": os.cpu_count(),
+              "latency_ms": {k: {"median": round(1000 * statistics.median(v), 1),
+                                 "p95": round(1000 * percentile(v, 0.95), 1), "count": len(v)}
+                             for k, v in timings.items()}}
     print(f"portal load check: {args.users} concurrent users signed in in {phases['sign-in']:.1f} s, then made "
-          f"{browsed} page and download requests in {phases['browse']:.1f} s = {result['requests_per_second']} requests/s "
+          f"{browsed} page and download requests in {phases['browse']:.1f} s = "
+          f"{result['requests_per_second']} requests/s "
           f"(load average {load_average[0]:.2f} on {os.cpu_count()} CPUs)")
     for kind, figures in result["latency_ms"].items():
-        print(f"  {kind:<14} {figures['count']:>5} requests  median {figures['median']:>7.1f} ms  p95 {figures['p95']:>7.1f} ms")
+        print(f"  {kind:<14} {figures['count']:>5} requests  median {figures['median']:>7.1f} ms  "
+              f"p95 {figures['p95']:>7.1f} ms")
     goal = result["latency_ms"]["month page"]["p95"] < 300
     print(f"goal (month page p95 < 300 ms with 50 users): {'met' if goal and args.users >= 50 else 'not met'}")
     out = ROOT / "bench" / "results" / f"portal_{args.users}.json"

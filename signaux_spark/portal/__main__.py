@@ -41,7 +41,8 @@ def arguments() -> argparse.ArgumentParser:
         if name == "demo":
             sub.add_argument("--file", required=True, help="where the accounts and passwords are written (mode 0600)")
         sub.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
-    feedback = commands.add_parser("feedback", help="the regional feedback").add_subparsers(dest="action", required=True)
+    feedback = commands.add_parser("feedback", help="the regional feedback")
+    feedback = feedback.add_subparsers(dest="action", required=True)
     feedback.add_parser("export", help="write the feedback to the Delta table portal.feedback_table").add_argument(
         "overrides", nargs="*", metavar="KEY=VALUE")
     serve.add_argument("overrides", nargs="*", metavar="KEY=VALUE")

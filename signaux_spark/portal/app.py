@@ -27,7 +27,8 @@ from starlette.templating import Jinja2Templates
 
 from signaux_spark.config import Settings
 from signaux_spark.export.labels import number, signed
-from signaux_spark.export.published import NATIONAL as NATIONAL_FOLDER, is_month
+from signaux_spark.export.published import NATIONAL as NATIONAL_FOLDER
+from signaux_spark.export.published import is_month
 from signaux_spark.portal import store as db
 from signaux_spark.portal.exports import Exports, Tampered
 from signaux_spark.portal.listing import firm_view, month_view
@@ -43,8 +44,8 @@ HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
 ]
-MEDIA = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".csv": "text/csv; charset=utf-8",
-         ".json": "application/json", ".html": "text/html; charset=utf-8"}
+MEDIA = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         ".csv": "text/csv; charset=utf-8", ".json": "application/json", ".html": "text/html; charset=utf-8"}
 
 
 def secret_key(path: Path) -> str:
@@ -158,7 +159,8 @@ def create_app(settings: Settings) -> Starlette:
 
     async def sign_in(request: Request) -> Response:
         form = await checked_form(request)
-        email, password, address = form.get("email", "").strip().lower()[:254], form.get("password", ""), client(request)
+        email, password = form.get("email", "").strip().lower()[:254], form.get("password", "")
+        address = client(request)
         by_email = await run_in_threadpool(store.recent_failures, conf.throttle_minutes, email=email)
         by_client = await run_in_threadpool(store.recent_failures, conf.throttle_minutes, client=address)
         if by_email >= conf.max_failures or by_client >= conf.max_failures * CLIENT_FACTOR:
@@ -249,8 +251,8 @@ def create_app(settings: Settings) -> Starlette:
                 message = "Choisissez ce qui a été fait."
             else:
                 store.add_feedback(user, region, siren, history[-1]["month"], form["action"], form.get("comment", ""))
-                store.audit(db.FEEDBACK, user.email, user_id=user.id, client=client(request), month=history[-1]["month"],
-                            region=region)
+                store.audit(db.FEEDBACK, user.email, user_id=user.id, client=client(request),
+                            month=history[-1]["month"], region=region)
                 return RedirectResponse(f"/entreprise/{region}/{siren}?enregistre=1", 303)
         return render(request, "firm.html", {
             "user": user, "region": region, "view": firm_view(history), "actions": db.ACTIONS,

@@ -47,7 +47,8 @@ class Exports:
         folder = month_folder(self.root, month)
         if folder is None:
             return []
-        return sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != NATIONAL and REGION.fullmatch(p.name))
+        return sorted(p.name for p in folder.iterdir()
+                      if p.is_dir() and p.name != NATIONAL and REGION.fullmatch(p.name))
 
     def folder(self, month: str, region: str) -> Path | None:
         """The folder of `region` (or `national`) in the month's publication, None if there is none."""

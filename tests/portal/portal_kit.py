@@ -67,7 +67,8 @@ def _rows(month: str, firms: dict) -> pd.DataFrame:
         level, probability, evolution = months[month]
         rows.append({
             "liste": month, "region": REGION_OF[dep], "siren": siren, "siret_siege": siren + "00011",
-            "raison_sociale": f"Entreprise {siren[-3:]}", "departement": dep, "commune": "Commune", "code_naf": "25.11Z",
+            "raison_sociale": f"Entreprise {siren[-3:]}", "departement": dep, "commune": "Commune",
+            "code_naf": "25.11Z",
             "code_secteur": section, "libelle_section": SECTIONS[section], "categorie_juridique": "5710",
             "date_creation": dt.date(2001, 5, 1), "dernier_effectif": 12, "dette_sociale": 3000.0,
             "probabilite": probability, "niveau_alerte": level, "procedure_collective": None,
@@ -114,8 +115,8 @@ def served(root: Path, *overrides: str):
     port = free_port()
     env = {**os.environ, "PORTAL_PORT": str(port), "PYTHONPATH": str(PROJECT_ROOT)}
     log = open(root / f"portal-{port}.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "signaux_spark.portal", "serve", f"paths.root={root}", *overrides],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+    command = [sys.executable, "-m", "signaux_spark.portal", "serve", f"paths.root={root}", *overrides]
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -125,7 +126,8 @@ def served(root: Path, *overrides: str):
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the portal did not start: {(root / f'portal-{port}.log').read_text()}")
+                    started = (root / f"portal-{port}.log").read_text()
+                    raise RuntimeError(f"the portal did not start: {started}") from None
                 time.sleep(0.2)
         yield url
     finally:

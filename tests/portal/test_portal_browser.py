@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from portal_kit import PASSWORD, served, write_month
+
 from signaux_spark.config import PROJECT_ROOT
 from signaux_spark.portal.store import DOWNLOAD, Store, default_url
 

@@ -4,6 +4,7 @@ with everything recorded so far) and the review of notebook 03."""
 from __future__ import annotations
 
 from portal_kit import PASSWORD
+
 from signaux_spark.analysis.review import region_feedback
 from signaux_spark.io import Lake
 from signaux_spark.portal.app import portal_paths

@@ -12,11 +12,19 @@ import sys
 from urllib.parse import urlparse
 
 import pytest
-
 from portal_kit import OTHER_REGION_SIREN, PASSWORD, csrf_of, served, sign_in, write_month
+
 from signaux_spark.config import PROJECT_ROOT
 from signaux_spark.export.published import PUBLICATIONS
-from signaux_spark.portal.store import DOWNLOAD, FEEDBACK, SIGN_IN, SIGN_IN_FAILED, SIGN_IN_THROTTLED, Store, default_url
+from signaux_spark.portal.store import (
+    DOWNLOAD,
+    FEEDBACK,
+    SIGN_IN,
+    SIGN_IN_FAILED,
+    SIGN_IN_THROTTLED,
+    Store,
+    default_url,
+)
 
 USERS = {"a84@region.fr": "84", "b84@region.fr": "84", "a11@region.fr": "11", "nat@national.fr": "national",
          "gone@region.fr": "84", "throttled@region.fr": "84"}
@@ -68,10 +76,11 @@ def test_a_region_signs_in_and_sees_its_months_and_list(portal, region84):
     assert page.status_code == 200 and 'lang="fr"' in page.text
     assert "000000101" in page.text and "000000102" in page.text and OTHER_REGION_SIREN not in page.text
     assert "Alertes par secteur" in page.text  # the HTML summary's content
-    for name in ("signaux_faibles_84_2020-03.xlsx", "signaux_faibles_84_2020-03.csv", "signaux_faibles_84_2020-03.json"):
-        assert f"/mois/2020-03/84/fichiers/{name}" in page.text
+    for suffix in ("xlsx", "csv", "json"):
+        assert f"/mois/2020-03/84/fichiers/signaux_faibles_84_2020-03.{suffix}" in page.text
     headers = page.headers
-    assert "frame-ancestors 'none'" in headers["content-security-policy"] and "script-src" not in headers["content-security-policy"]
+    policy = headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy and "script-src" not in policy
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
     assert "<script" not in page.text
 

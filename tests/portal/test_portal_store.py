@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from portal_kit import PASSWORD, free_port, write_month
+
 from signaux_spark.portal import store as db
 from signaux_spark.portal.__main__ import main as portal_main
 
@@ -109,7 +109,8 @@ def test_the_audit_log_and_the_failure_count(store):
     store.audit(db.SIGN_IN_FAILED, "a84@region.fr", client="10.0.0.1")
     store.audit(db.SIGN_IN_FAILED, "other@region.fr", client="10.0.0.1")
     store.audit(db.SIGN_IN, "a84@region.fr", user_id=user.id, client="10.0.0.2")
-    store.audit(db.DOWNLOAD, "a84@region.fr", user_id=user.id, month="2020-03", region="84", file="a.csv", sha256="ab" * 32)
+    store.audit(db.DOWNLOAD, "a84@region.fr", user_id=user.id, month="2020-03", region="84", file="a.csv",
+                sha256="ab" * 32)
     assert store.recent_failures(15, email="a84@region.fr") == 1
     assert store.recent_failures(15, client="10.0.0.1") == 2
     assert store.recent_failures(15, client="10.0.0.2") == 0
