@@ -179,6 +179,9 @@ def create_app(settings: Settings) -> Starlette:
 
     async def sign_out(request: Request) -> Response:
         await checked_form(request)
+        user = account(request)
+        if user is not None:  # a copy of the cookie kept elsewhere stops working too
+            store.end_sessions(user.email)
         response = RedirectResponse("/connexion", 303)
         response.delete_cookie(SESSION, path="/")
         return response

@@ -151,6 +151,10 @@ class Store:
         check_password(password)
         return self._change(email, password_hash=_hasher.hash(password), active=True)
 
+    def end_sessions(self, email: str) -> Account:
+        """Invalidate every session cookie of the account (its sign-out)."""
+        return self._change(email)
+
     def _change(self, email: str, **values) -> Account:
         email = normalise(email)
         with self.session.begin() as s:

@@ -250,6 +250,15 @@ def test_the_firm_page_shows_history_level_changes_factors_and_records_feedback(
     assert unknown.status_code == 400 and len(portal["store"].feedback(siren="000000103")) == 1
 
 
+def test_signing_out_ends_the_session_even_for_a_kept_copy_of_the_cookie(portal):
+    client, _ = sign_in(portal["url"], "b84@region.fr")
+    kept = dict(client.cookies)
+    assert raw_get(portal["url"], "/mois/2020-03/84", kept)[0] == 200
+    token = csrf_of(client.get("/mois").text)
+    assert client.post("/deconnexion", data={"csrf": token}).status_code == 303
+    assert raw_get(portal["url"], "/mois/2020-03/84", kept)[0] == 303
+
+
 def test_disabling_an_account_ends_its_session(portal):
     portal["store"].add_user("leaving@region.fr", "84", PASSWORD)
     client, _ = sign_in(portal["url"], "leaving@region.fr")
