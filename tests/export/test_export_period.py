@@ -257,3 +257,26 @@ def test_bad_export_settings_fail_clearly(spark, exported):
     with pytest.raises(JobError, match="gold/features lacks the columns rentabilite_economique, liquidite_reduite"):
         export_period(spark, settings_for(root, overrides=["export.include_confidential=true"]), P2)
     assert set(snapshot(exported["month"])) == set(exported["second"])  # the published month is untouched
+
+
+def test_the_portal_serves_what_the_export_published(exported):
+    """The portal over a real export: a region's list, its files byte for byte, a firm's history."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "portal"))
+    from portal_kit import PASSWORD, served, sign_in
+
+    from signaux_spark.portal.store import Store, default_url
+
+    root = exported["root"]
+    store = Store(default_url(str(root)))
+    store.add_user("a84@region.fr", "84", PASSWORD)
+    store.close()
+    with served(root) as url:
+        client, _ = sign_in(url, "a84@region.fr")
+        page = client.get("/mois/2020-03/84").text
+        assert all(s in page for s in ("000000101", "000000102", "000000103")) and "000000107" not in page
+        for entry in region_files(exported["month"], "84")["manifest"]["files"]:
+            response = client.get(f"/mois/2020-03/84/fichiers/{entry['name']}")
+            assert response.content == (exported["month"] / "84" / entry["name"]).read_bytes()
+        firm = client.get("/entreprise/84/000000101").text
+        assert "2020-02" in firm and "2020-03" in firm  # on the lists of both months
+        assert client.get("/entreprise/84/000000107").status_code == 404  # a firm of region 11
