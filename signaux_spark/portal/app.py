@@ -197,36 +197,40 @@ def create_app(settings: Settings) -> Starlette:
         if not is_month(month):
             raise not_found()
         if not user.national:
-            if exports.folder(month, user.region) is None:
+            if exports.publication(month, user.region) is None:
                 raise not_found()
             return RedirectResponse(f"/mois/{month}/{user.region}", 303)
-        manifest = exports.manifest(month, NATIONAL_FOLDER)
-        if manifest is None:
+        national = exports.publication(month, NATIONAL_FOLDER)
+        if national is None:
             raise not_found()
         return render(request, "national.html", {
-            "user": user, "month": month, "manifest": manifest, "regions": exports.regions(month),
-            "summary": exports.summary(month, NATIONAL_FOLDER), "region": NATIONAL_FOLDER})
+            "user": user, "month": month, "manifest": national.manifest, "regions": exports.regions(month),
+            "summary": national.summary(), "region": NATIONAL_FOLDER})
 
     async def region_month(request: Request) -> Response:
         user = signed_in(request)
         month, region = request.path_params["month"], request.path_params["region"]
         if region == NATIONAL_FOLDER or not region_allowed(user, region) or not is_month(month):
             raise not_found()
-        manifest, document = exports.manifest(month, region), exports.region_list(month, region)
-        if manifest is None or document is None:
+        found = exports.publication(month, region)
+        document = None if found is None else found.document()
+        if document is None:
             raise not_found()
         view = month_view(document, request.query_params)
         return render(request, "month.html", {
-            "user": user, "month": month, "region": region, "manifest": manifest, "view": view,
-            "summary": exports.summary(month, region), "query": lambda **changes: query(request, changes)})
+            "user": user, "month": month, "region": region, "manifest": found.manifest, "view": view,
+            "summary": found.summary(), "query": lambda **changes: query(request, changes)})
 
     async def download(request: Request) -> Response:
         user = signed_in(request)
         month, region, name = (request.path_params[k] for k in ("month", "region", "name"))
         if not is_month(month) or not region_allowed(user, region):
             raise not_found()
+        publication = exports.publication(month, region)
+        if publication is None:
+            raise not_found()
         try:
-            found = await run_in_threadpool(exports.download, month, region, name)
+            found = await run_in_threadpool(publication.download, name)
         except Tampered:
             raise HTTPException(500, "Ce fichier ne correspond plus à son manifeste : il n'est pas envoyé. "
                                      "Prévenez l'équipe nationale.") from None

@@ -4,7 +4,7 @@ manifest before it is sent.
 
 Every month goes through `export.published.month_folder` (the month's current publication, never
 a half-written folder). Names coming from a URL are never joined to a path as they are: a region
-must be a folder name of the month, a file must be listed in the manifest. Publications are
+must be letters and digits only, a file must be listed in the manifest. Publications are
 never modified once published, so what is read is cached by its resolved path.
 """
 
@@ -35,6 +35,47 @@ class Download:
     sha256: str
 
 
+@dataclass(frozen=True)
+class Publication:
+    """One region's folder (or the national one) of a month's current publication, resolved once."""
+
+    month: str
+    region: str
+    folder: Path
+    manifest: dict
+
+    def _named(self, suffix: str) -> Path | None:
+        """The one file of the manifest ending with `suffix` (the list's JSON, the HTML summary)."""
+        names = [f["name"] for f in self.manifest["files"] if f["name"].endswith(suffix) and "/" not in f["name"]]
+        return self.folder / names[0] if len(names) == 1 else None
+
+    def document(self) -> dict | None:
+        """The JSON document of a region's list; None for the national folder."""
+        path = None if self.region == NATIONAL else self._named(".json")
+        return None if path is None else _json(path)
+
+    def firms(self) -> dict[str, dict]:
+        """The list's firms by SIREN."""
+        path = None if self.region == NATIONAL else self._named(".json")
+        return {} if path is None else _firms(path, _stamp(path))
+
+    def summary(self) -> str | None:
+        """The body of the HTML summary, its title and style left out."""
+        path = self._named(".html")
+        return None if path is None else _summary_cached(path, _stamp(path))
+
+    def download(self, name: str) -> Download | None:
+        """The bytes of a file the manifest lists, after checking them against its SHA-256; None
+        when the manifest does not list it. Raises Tampered on a mismatch."""
+        entry = next((f for f in self.manifest["files"] if f["name"] == name), None)
+        if entry is None or "/" in name or "\\" in name or name.startswith("."):
+            return None
+        data = (self.folder / name).read_bytes()
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise Tampered(f"{self.month}/{self.region}/{name} does not match its manifest")
+        return Download(name, data, entry["sha256"])
+
+
 class Exports:
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -50,53 +91,19 @@ class Exports:
         return sorted(p.name for p in folder.iterdir()
                       if p.is_dir() and p.name != NATIONAL and REGION.fullmatch(p.name))
 
-    def folder(self, month: str, region: str) -> Path | None:
-        """The folder of `region` (or `national`) in the month's publication, None if there is none."""
+    def publication(self, month: str, region: str) -> Publication | None:
+        """The folder of `region` (or `national`) in the month's current publication with its
+        manifest; None when there is none. `region` is a plain name (letters and digits), so it
+        cannot leave the month's folder."""
         if not REGION.fullmatch(region or ""):
             return None
         root = month_folder(self.root, month)
         if root is None:
             return None
-        names = {p.name for p in root.iterdir() if p.is_dir()}
-        return root / region if region in names and (root / region / MANIFEST).is_file() else None
-
-    def manifest(self, month: str, region: str) -> dict | None:
-        folder = self.folder(month, region)
-        return None if folder is None else _json(folder.resolve() / MANIFEST)
-
-    def region_list(self, month: str, region: str) -> dict | None:
-        """The JSON document of a region's list (the manifest's `.json` file other than itself)."""
-        path = self._list_path(month, region)
-        return None if path is None else _json(path)
-
-    def _list_path(self, month: str, region: str) -> Path | None:
-        manifest = self.manifest(month, region)
-        if manifest is None or region == NATIONAL:
+        folder = root.resolve() / region
+        if folder.is_symlink() or not (folder / MANIFEST).is_file():
             return None
-        name = _one(manifest, ".json")
-        return None if name is None else self.folder(month, region).resolve() / name
-
-    def summary(self, month: str, region: str) -> str | None:
-        """The body of the month's HTML summary (region or national), its title and style left out."""
-        manifest = self.manifest(month, region)
-        name = None if manifest is None else _one(manifest, ".html")
-        if name is None:
-            return None
-        return _summary_body(self.folder(month, region).resolve() / name)
-
-    def download(self, month: str, region: str, name: str) -> Download | None:
-        """The bytes of a file the manifest lists, after checking them against its SHA-256; None
-        when the month, region or file is not published. Raises Tampered on a mismatch."""
-        manifest = self.manifest(month, region)
-        if manifest is None:
-            return None
-        entry = next((f for f in manifest["files"] if f["name"] == name), None)
-        if entry is None or "/" in name or "\\" in name or name.startswith("."):
-            return None
-        data = (self.folder(month, region) / name).read_bytes()
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise Tampered(f"{month}/{region}/{name} does not match its manifest")
-        return Download(name, data, entry["sha256"])
+        return Publication(month, region, folder, _json(folder / MANIFEST))
 
     def firm_history(self, region: str, siren: str) -> list[dict]:
         """The firm's row in each published list of `region`, oldest month first (empty when the
@@ -105,16 +112,11 @@ class Exports:
             return []
         history = []
         for month in self.months():
-            path = self._list_path(month, region)
-            firm = None if path is None else _firms(path, _stamp(path)).get(siren)
+            found = self.publication(month, region)
+            firm = None if found is None else found.firms().get(siren)
             if firm is not None:
                 history.append({"month": month, **firm})
         return history
-
-
-def _one(manifest: dict, suffix: str) -> str | None:
-    names = [f["name"] for f in manifest["files"] if f["name"].endswith(suffix) and "/" not in f["name"]]
-    return names[0] if len(names) == 1 else None
 
 
 @lru_cache(maxsize=512)
@@ -143,7 +145,3 @@ def _summary_cached(path: Path, stamp: tuple) -> str:
     content = body.group(1) if body else ""
     content = re.sub(r"<h1>.*?</h1>", "", content, count=1, flags=re.S)
     return re.sub(r"<a href=\"[^\"]*\">(.*?)</a>", r"\1", content).strip()  # its links are relative to the folder
-
-
-def _summary_body(path: Path) -> str:
-    return _summary_cached(path, _stamp(path))
