@@ -129,7 +129,8 @@ def serve(settings) -> int:
         raise ConfigError(f"PORTAL_PORT must be a TCP port, got {port!r}")
     port = int(port)
     print(f"portal: http://{settings.portal.host}:{port}/ (Ctrl+C to stop)", flush=True)
-    uvicorn.run(create_app(settings), host=settings.portal.host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(create_app(settings), host=settings.portal.host, port=port, log_level="warning", access_log=False,
+                server_header=False)
     return 0
 
 

@@ -105,9 +105,10 @@ def now() -> dt.datetime:
 
 
 def default_url(root: str) -> str:
-    """The embedded default: a SQLite file under `<root>/portal/`."""
+    """The embedded default: a SQLite file under `<root>/portal/` (a folder only its owner reads:
+    it holds the password hashes and the secret key)."""
     folder = Path(root) / "portal"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return f"sqlite:///{folder / 'portal.db'}"
 
 

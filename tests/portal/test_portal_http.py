@@ -82,6 +82,7 @@ def test_a_region_signs_in_and_sees_its_months_and_list(portal, region84):
     policy = headers["content-security-policy"]
     assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy and "script-src" not in policy
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+    assert "server" not in headers  # no software banner
     assert "<script" not in page.text
 
 
