@@ -15,6 +15,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlencode
 
+import anyio
+import anyio.to_thread
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -36,6 +38,9 @@ from signaux_spark.portal.listing import firm_view, month_view
 HERE = Path(__file__).resolve().parent
 SESSION, CSRF = "portal_session", "portal_csrf"
 CLIENT_FACTOR = 4   # one client address may fail this many times more than one account before the throttle
+# Argon2 checks at once (each takes tens of MiB and a core for a while): a burst of sign-ins queues
+# instead of exhausting memory and starving the pages.
+PASSWORD_CHECKS = max(1, os.cpu_count() or 1)
 HEADERS = [
     (b"content-security-policy", b"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                                  b"frame-ancestors 'none'; base-uri 'none'"),
@@ -97,6 +102,7 @@ def create_app(settings: Settings) -> Starlette:
     signer = URLSafeTimedSerializer(secret_key(secret_file), salt="portal-session")
     csrf_signer = URLSafeTimedSerializer(secret_key(secret_file), salt="portal-csrf")
     lifetime = int(conf.session_hours * 3600)
+    password_checks = anyio.CapacityLimiter(PASSWORD_CHECKS)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters.update(number=number, signed=signed)
 
@@ -167,7 +173,7 @@ def create_app(settings: Settings) -> Starlette:
             store.audit(db.SIGN_IN_THROTTLED, email, client=address)
             return render(request, "login.html", {"user": None, "error": (
                 f"Trop de tentatives infructueuses : réessayez dans {conf.throttle_minutes} minutes.")}, 429)
-        user = await run_in_threadpool(store.authenticate, email, password)
+        user = await anyio.to_thread.run_sync(store.authenticate, email, password, limiter=password_checks)
         if user is None:
             store.audit(db.SIGN_IN_FAILED, email, client=address)
             return render(request, "login.html", {"user": None, "error": "Adresse ou mot de passe incorrect."}, 401)
