@@ -28,7 +28,7 @@ fi
 say "installing ${missing[*]} with apt-get"
 log=$(mktemp)
 if "${sudo[@]}" apt-get update -qq >"$log" 2>&1 \
-  && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$log" 2>&1; then
+  && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >>"$log" 2>&1; then
   say "installed ${missing[*]}"
 else
   echo "setup-system: apt-get could not install ${missing[*]} (see $log): the browser / PostgreSQL tests skip." >&2
