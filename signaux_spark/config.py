@@ -85,6 +85,7 @@ class IngestSettings:
     reject_threshold_min_lines: int = 10
     reject_thresholds: dict[str, float] = field(default_factory=dict)   # per-source overrides
     strict: bool = False                       # stop at the first failed source (jobs: --strict)
+    parallel_sources: int = 4                  # sources typed and written at the same time (1: one by one)
 
 
 @dataclass

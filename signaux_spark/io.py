@@ -73,12 +73,16 @@ class Lake:
         builder.execute()
 
     def add_constraints(self, spark: SparkSession, table: str, constraints: dict[str, str]) -> None:
-        """Add CHECK constraints that are not there yet (idempotent)."""
+        """Add CHECK constraints that are not there yet, and replace those whose expression changed
+        (a list of allowed values grew); idempotent."""
         existing = {
-            k.removeprefix("delta.constraints.")
-            for k in self.table(spark, table).detail().first()["properties"]
+            k.removeprefix("delta.constraints."): v
+            for k, v in self.table(spark, table).detail().first()["properties"].items()
             if k.startswith("delta.constraints.")
         }
         for name, expression in constraints.items():
-            if name.lower() not in existing:
-                spark.sql(f"ALTER TABLE delta.`{self.path(table)}` ADD CONSTRAINT {name} CHECK ({expression})")
+            if existing.get(name.lower()) == expression:
+                continue
+            if name.lower() in existing:
+                spark.sql(f"ALTER TABLE delta.`{self.path(table)}` DROP CONSTRAINT {name}")
+            spark.sql(f"ALTER TABLE delta.`{self.path(table)}` ADD CONSTRAINT {name} CHECK ({expression})")

@@ -6,7 +6,6 @@ monthly increments (31 columns read by position, ISO dates, a trailer line count
 
 from __future__ import annotations
 
-import datetime as dt
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -14,6 +13,7 @@ from pyspark.sql.types import DateType, DoubleType, IntegerType, StringType, Str
 
 from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
+from signaux_spark.sources.contract import ParseContext, Source
 from signaux_spark.sources.rows import RECORD_COLUMNS, assemble, default_constraints, on, raw, stage
 from signaux_spark.sources.text import FileKind, Layout
 
@@ -79,14 +79,14 @@ def with_common_fields(records: DataFrame) -> DataFrame:
     ]).alias("raw"))
 
 
-def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
+def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     df = with_common_fields(records)
     df, p = stage(
         df,
         siren=v.require(raw("siren"), v.siren(raw("siren"))),
         siret=v.attribute(v.siret(raw("siret")), "siret"),
         valeur=v.in_range(v.require(raw("date_valeur"), v.date(raw("date_valeur"), french=True)),
-                          history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
+                          context.history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
         code=v.attribute(v.pattern(raw("code_paydex"), r"^0[0-8][0-9]$|^090$"), "code_paydex"),
         paydex=v.attribute(v.integer(raw("paydex")), "paydex"),
         fournisseurs=v.attribute(v.integer(raw("nb_fournisseurs")), "nb_fournisseurs"),
@@ -105,3 +105,7 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
                *p.paydex.flags, *p.fournisseurs.flags, *(f for c in AMOUNTS for f in getattr(p, c).flags),
                v.flag_if(fpi_out, "fpi_out_of_range")],
     )
+
+
+SPEC = Source(SOURCE, "Paydex file (E_..._Retro-Paydex_... or E_..._Paydex-Mensuel_...)", LAYOUT, BRONZE_SCHEMA, RECORD_KEY,
+              CONSTRAINTS, parse)

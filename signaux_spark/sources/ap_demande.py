@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from pyspark.sql import DataFrame
@@ -11,6 +10,7 @@ from pyspark.sql.types import DateType, DoubleType, IntegerType, StringType, Str
 
 from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
+from signaux_spark.sources.contract import ParseContext, Source
 from signaux_spark.sources.rows import assemble, default_constraints, on, raw, rule, stage, with_raw
 from signaux_spark.sources.text import FileKind, Layout
 
@@ -58,7 +58,7 @@ def count(name: str, column: str) -> v.Parsed:
     return v.attribute(v.headcount(raw(name), problem="invalid_number"), column)
 
 
-def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
+def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     df = with_raw(records, RAW_COLUMNS)
     heures = v.decimal(raw("HTA"))
     df, p = stage(
@@ -66,7 +66,7 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
         request=v.require(raw("ID_DA"), v.Parsed(raw("ID_DA"))),
         siret=v.require(raw("ETAB_SIRET"), v.siret(raw("ETAB_SIRET"))),
         statut=v.in_range(v.attribute(v.date(raw("DATE_STATUT"), french_short=True), "date_statut"),
-                          history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
+                          context.history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
         debut=v.require(raw("DATE_DEB"), v.date(raw("DATE_DEB"), french_short=True)),
         fin=v.require(raw("DATE_FIN"), v.date(raw("DATE_FIN"), french_short=True)),
         heures=v.check(heures, ~(heures.value < 0), "negative_not_allowed"),
@@ -100,3 +100,6 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
                v.code(p.motif.value, MOTIFS), v.code(p.perimetre.value, PERIMETRES),
                v.code(p.anterieur.value, RECOURS_ANTERIEUR)],
     )
+
+
+SPEC = Source(SOURCE, FILE_NAME, LAYOUT, BRONZE_SCHEMA, RECORD_KEY, CONSTRAINTS, parse)

@@ -17,7 +17,7 @@ REJECT_REASONS = (
     "wrong_field_count", "malformed_quotes", "missing_required_value", "invalid_siren", "invalid_siren_checksum",
     "invalid_siret", "provisional_siret", "invalid_date", "date_out_of_range", "invalid_period_code",
     "invalid_number", "negative_not_allowed", "invalid_interval", "unknown_procol_action",
-    "ambiguous_procol_action", "invalid_headcount",
+    "ambiguous_procol_action", "invalid_headcount", "truncated_line",
 )
 
 REJECTS_SCHEMA = StructType([

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from pyspark.sql import DataFrame
@@ -11,6 +10,7 @@ from pyspark.sql.types import DateType, DoubleType, IntegerType, LongType, Strin
 
 from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
+from signaux_spark.sources.contract import ParseContext, Source
 from signaux_spark.sources.rows import assemble, default_constraints, on, raw, rule, stage, with_raw
 from signaux_spark.sources.text import FileKind, Layout
 
@@ -82,7 +82,7 @@ def months_covered(debut, fin):
     return F.months_between(F.date_add(fin, 1), debut)
 
 
-def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
+def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     df = with_raw(records, RAW_COLUMNS)
     depot = v.require(raw("dte_depot"), v.date(raw("dte_depot")))
     df, p = stage(
@@ -90,7 +90,7 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
         siren=v.require(raw("siren"), v.siren(raw("siren"))),
         debut=v.require(raw("date_deb_exercice"), v.date(raw("date_deb_exercice"))),
         fin=v.require(raw("date_fin_exercice"), v.date(raw("date_fin_exercice"))),
-        depot=v.in_range(depot, history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
+        depot=v.in_range(depot, context.history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
         annee=v.attribute(v.integer(raw("annee_exercice")), "annee_exercice"),
         **{c: v.attribute(v.integer(raw(c), "long"), c) for c in AMOUNTS},
         **{c: v.attribute(v.decimal(raw(c)), c) for c in RATIOS},
@@ -114,3 +114,6 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
                v.flag_if(p.annee.value != F.year(p.fin.value), "inconsistent_annee_exercice"),
                v.flag_if(length != 12, "non_12_month_year")],
     )
+
+
+SPEC = Source(SOURCE, FILE_NAME, LAYOUT, BRONZE_SCHEMA, RECORD_KEY, CONSTRAINTS, parse)

@@ -8,6 +8,7 @@ from pyspark.sql.types import BooleanType, DateType, StringType, StructField, Ti
 
 from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
+from signaux_spark.sources.contract import ParseContext, Source
 from signaux_spark.sources.rows import assemble, default_constraints, on, raw, rule, stage, with_raw
 from signaux_spark.sources.sirene_unite_legale import etat, naf
 from signaux_spark.sources.text import FileKind, Layout
@@ -69,10 +70,10 @@ def region(code_commune: Column, dept: Column, regions: dict[str, str]) -> Colum
     return F.when(old_corsica & dept.isNull(), F.lit(CORSICA_REGION)).otherwise(v.lookup(regions, dept))
 
 
-def parse(records: DataFrame, *, naf_sections: dict[str, str], regions: dict[str, str]) -> DataFrame:
+def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     df = with_raw(records, RAW_COLUMNS)
     activite, _ = naf(raw("activitePrincipaleEtablissement"), raw("nomenclatureActivitePrincipaleEtablissement"),
-                      naf_sections)
+                      context.naf_sections)
     df, p = stage(
         df,
         siren=v.require(raw("siren"), v.siren(raw("siren"))),
@@ -88,7 +89,7 @@ def parse(records: DataFrame, *, naf_sections: dict[str, str], regions: dict[str
     )
     active, unknown_etat = etat(raw("etatAdministratifEtablissement"), "A", "F")
     dept = departement(p.commune.value, p.postal.value)
-    reg = region(p.commune.value, dept, regions)
+    reg = region(p.commune.value, dept, context.regions)
     return assemble(
         df, BRONZE_SCHEMA,
         values={
@@ -106,3 +107,6 @@ def parse(records: DataFrame, *, naf_sections: dict[str, str], regions: dict[str
                *p.creation.flags, *p.traitement.flags, *p.siege.flags, *p.postal.flags, *p.commune.flags,
                *p.debut.flags, unknown_etat, *p.activite.flags, v.flag_if(dept.isNotNull() & reg.isNull(), "unknown_code")],
     )
+
+
+SPEC = Source(SOURCE, FILE_NAME, LAYOUT, BRONZE_SCHEMA, RECORD_KEY, CONSTRAINTS, parse)

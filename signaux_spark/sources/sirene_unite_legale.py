@@ -10,6 +10,7 @@ from pyspark.sql.types import BooleanType, DateType, StringType, StructField, Ti
 
 from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
+from signaux_spark.sources.contract import ParseContext, Source
 from signaux_spark.sources.rows import assemble, default_constraints, on, raw, stage, with_raw
 from signaux_spark.sources.text import FileKind, Layout
 
@@ -73,10 +74,10 @@ def etat(raw_value: Column, active: str, closed: str) -> tuple[Column, Column]:
     return value, v.code(raw_value, (active, closed))
 
 
-def parse(records: DataFrame, *, naf_sections: dict[str, str]) -> DataFrame:
+def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     df = with_raw(records, RAW_COLUMNS)
     activite, section = naf(raw("activitePrincipaleUniteLegale"), raw("nomenclatureActivitePrincipaleUniteLegale"),
-                            naf_sections)
+                            context.naf_sections)
     df, p = stage(
         df,
         siren=v.require(raw("siren"), v.siren(raw("siren"))),
@@ -103,5 +104,9 @@ def parse(records: DataFrame, *, naf_sections: dict[str, str]) -> DataFrame:
         },
         rules=[on("siren", p.siren)],
         flags=[*p.siren.flags, *p.purgee.flags, *p.creation.flags, *p.traitement.flags, *p.debut.flags, unknown_etat,
-               *p.categorie.flags, *p.activite.flags, *p.nic.flags],
+               *p.categorie.flags, *p.activite.flags, *p.nic.flags,
+               v.control_characters(raw("nomUniteLegale"), raw("prenom1UniteLegale"), raw("denominationUniteLegale"))],
     )
+
+
+SPEC = Source(SOURCE, FILE_NAME, LAYOUT, BRONZE_SCHEMA, RECORD_KEY, CONSTRAINTS, parse)

@@ -275,6 +275,10 @@ def split_file(file_name: str, data: bytes, layout: Layout, *, require_rows: boo
     summary.physical_lines = len(lines)
     if not lines or not any(line.strip() for line in lines):
         raise StructuralError("empty file: no header line")
+    cut = not text.endswith("\n")
+    if cut:
+        summary.flags.append("no_final_line_ending")
+        summary.warnings.append("the last line has no line ending: the file may be cut short")
 
     header: Header | None = None
     seen: set[str] = set()
@@ -305,7 +309,11 @@ def split_file(file_name: str, data: bytes, layout: Layout, *, require_rows: boo
             summary.duplicates += 1
             continue
         seen.add(key)
-        records.append(make_record(number, raw, fields, reason, header, kind, layout.sep))
+        if cut and number + raw.count("\n") == len(lines):
+            records.append(Record(number, raw, reason="truncated_line",
+                                  detail="the file ends inside this line (no line ending): it may be cut short"))
+        else:
+            records.append(make_record(number, raw, fields, reason, header, kind, layout.sep))
 
     summary.records = len(records)
     if kind.trailer:
@@ -337,65 +345,3 @@ def make_record(number: int, raw: str, fields: list[str] | None, reason: str | N
                         for i, name, periode in header.cells
                         if (value := clean(fields[i])) is not None]
     return record
-
-
-# Spark side of the split: `ingest.py` feeds files read by Spark's binaryFile source (columns `path`
-# and `content`) to `split_files` through mapInArrow; it returns one row per record plus one row per
-# file (kind "file", its FileSummary or structural error as JSON in `info`).
-def records_schema():
-    """Spark schema of the split's output (built in Python: no JVM on the workers)."""
-    from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
-
-    text = StringType()
-    return StructType([
-        StructField("batch", text), StructField("source_file", text), StructField("file_kind", text),
-        StructField("kind", text), StructField("line_number", LongType()), StructField("raw_line", text),
-        StructField("fields", ArrayType(text)), StructField("reason", text), StructField("detail", text),
-        StructField("flags", ArrayType(text)),
-        StructField("cells", ArrayType(StructType([StructField(n, text) for n in ("column", "periode", "value")]))),
-        StructField("info", text),
-    ])
-
-
-CHUNK_ROWS = 20_000
-
-
-def split_files(batches, layout: Layout, require_rows: bool):
-    """mapInArrow function: Arrow batches of (path, content) -> Arrow batches of `records_schema()` rows."""
-    import dataclasses
-    import json
-
-    import pyarrow as pa
-    from pyspark.sql.pandas.types import to_arrow_schema
-
-    schema = to_arrow_schema(records_schema())
-
-    def arrow(batch: str, file_name: str, file_kind: str | None, records: list[Record], info: str | None) -> pa.RecordBatch:
-        n = len(records) if info is None else 1
-        columns = {
-            "batch": [batch] * n, "source_file": [file_name] * n, "file_kind": [file_kind] * n,
-            "kind": ["record" if info is None else "file"] * n,
-            "line_number": [r.line_number for r in records] if info is None else [None],
-            "raw_line": [r.raw_line for r in records] if info is None else [None],
-            "fields": [r.fields for r in records] if info is None else [None],
-            "reason": [r.reason for r in records] if info is None else [None],
-            "detail": [r.detail for r in records] if info is None else [None],
-            "flags": [r.flags for r in records] if info is None else [[]],
-            "cells": [r.cells for r in records] if info is None else [None],
-            "info": [None] * n if info is None else [info],
-        }
-        return pa.RecordBatch.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
-
-    for arrow_batch in batches:
-        paths = arrow_batch.column("path").to_pylist()
-        contents = arrow_batch.column("content")
-        for i, path in enumerate(paths):
-            batch, file_name = path.rsplit("/", 2)[-2:]
-            try:
-                summary, records = split_file(file_name, contents[i].as_py(), layout, require_rows=require_rows)
-                info = dict(dataclasses.asdict(summary), error=None)
-            except StructuralError as err:
-                records, info = [], {"file_kind": None, "error": str(err)}
-            for start in range(0, len(records), CHUNK_ROWS):
-                yield arrow(batch, file_name, info["file_kind"], records[start:start + CHUNK_ROWS], None)
-            yield arrow(batch, file_name, info["file_kind"], [], json.dumps(info))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from pyspark.sql import DataFrame
@@ -10,6 +9,7 @@ from pyspark.sql.types import DateType, DoubleType, IntegerType, StringType, Str
 
 from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
+from signaux_spark.sources.contract import ParseContext, Source
 from signaux_spark.sources.rows import assemble, default_constraints, on, raw, stage, with_raw
 from signaux_spark.sources.text import FileKind, Layout
 
@@ -42,14 +42,14 @@ CONSTRAINTS = default_constraints(BRONZE_SCHEMA) | {
 }
 
 
-def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
+def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     df = with_raw(records, RAW_COLUMNS)
     periode, periode_fin, n_mois = v.urssaf_period(raw("periode"))
     df, p = stage(
         df,
         siret=v.require(raw("Siret"), v.siret(raw("Siret"), pseudo=True)),
         compte=v.require(raw("Compte"), v.Parsed(raw("Compte"))),
-        periode=v.in_range(v.require(raw("periode"), periode), history_start, v.batch_month(df.batch)),
+        periode=v.in_range(v.require(raw("periode"), periode), context.history_start, v.batch_month(df.batch)),
         periode_fin=v.Parsed(periode_fin), n_mois=v.Parsed(n_mois),
         due=v.require(raw("cotis_due"), v.decimal(raw("cotis_due"))),
         mer=v.attribute(v.decimal(raw("mer")), "mer"),
@@ -65,3 +65,6 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
         rules=[on("Siret", p.siret), on("Compte", p.compte), on("periode", p.periode), on("cotis_due", p.due)],
         flags=[*p.siret.flags, *p.mer.flags, *p.encaisse.flags],
     )
+
+
+SPEC = Source(SOURCE, FILE_NAME, LAYOUT, BRONZE_SCHEMA, RECORD_KEY, CONSTRAINTS, parse)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from pyspark.sql import DataFrame
@@ -11,6 +10,7 @@ from pyspark.sql.types import BooleanType, DateType, DoubleType, IntegerType, St
 
 from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
+from signaux_spark.sources.contract import ParseContext, Source
 from signaux_spark.sources.rows import assemble, default_constraints, on, raw, stage, with_raw
 from signaux_spark.sources.text import FileKind, Layout
 
@@ -74,7 +74,7 @@ def code(name: str, column: str, known: tuple[int, ...], blank: int | None = Non
     return v.Parsed(parsed.value, parsed.problem, parsed.flags + (v.code(parsed.value, known),))
 
 
-def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
+def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     df = with_raw(records, RAW_COLUMNS)
     periode, periode_fin, _ = v.urssaf_period(raw("Periode"))
     historique = v.require(raw("Num_Hist_Ecn"), v.integer(raw("Num_Hist_Ecn")))
@@ -87,7 +87,7 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
         ecart=v.require(raw("Num_Ecn"), v.integer(raw("Num_Ecn"))),
         historique=v.check(historique, historique.value >= 1, "invalid_number"),
         traitement=v.in_range(v.require(raw("Dt_trt_ecn"), v.urssaf_date(raw("Dt_trt_ecn"))),
-                              history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
+                              context.history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
         ouvriere=v.require(raw("Mt_PO"), v.centimes(raw("Mt_PO"))),
         patronale=v.require(raw("Mt_PP"), v.centimes(raw("Mt_PP"))),
         immatriculation=v.attribute(v.compact_date(raw("Dt_immat")), "dt_immat"),
@@ -116,3 +116,6 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
                *p.immatriculation.flags, *p.recours.flags, *p.etat.flags, *p.procol.flags, *p.operation.flags,
                *p.motif.flags],
     )
+
+
+SPEC = Source(SOURCE, FILE_NAME, LAYOUT, BRONZE_SCHEMA, RECORD_KEY, CONSTRAINTS, parse)

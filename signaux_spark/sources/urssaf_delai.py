@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from pyspark.sql import DataFrame
@@ -11,6 +10,7 @@ from pyspark.sql.types import DateType, DoubleType, IntegerType, StringType, Str
 
 from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
+from signaux_spark.sources.contract import ParseContext, Source
 from signaux_spark.sources.rows import assemble, default_constraints, on, raw, rule, stage, with_raw
 from signaux_spark.sources.text import FileKind, Layout
 
@@ -49,7 +49,7 @@ CONSTRAINTS = default_constraints(BRONZE_SCHEMA) | {
 }
 
 
-def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
+def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     df = with_raw(records, RAW_COLUMNS)
     montant = v.require(raw("Montant_global_echeancier"), v.decimal(raw("Montant_global_echeancier")))
     df, p = stage(
@@ -58,7 +58,7 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
         compte=v.require(raw("Numero_compte_externe"), v.Parsed(raw("Numero_compte_externe"))),
         contentieux=v.require(raw("Numero_structure"), v.Parsed(raw("Numero_structure"))),
         creation=v.in_range(v.require(raw("Date_creation"), v.date(raw("Date_creation"), french=True)),
-                            history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
+                            context.history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
         echeance=v.require(raw("Date_echeance"), v.date(raw("Date_echeance"), french=True)),
         montant=v.check(montant, montant.value > 0, "negative_not_allowed"),
         duree=v.attribute(v.integer(raw("Duree_delai")), "duree_delai"),
@@ -86,3 +86,6 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
                v.flag_if(indic.isin(*INDIC_6M) & ((indic == "SUP") != (days > SIX_MONTHS_DAYS)), "inconsistent_indic_6m"),
                v.code(raw("Code_externe_stade"), STADES), v.code(raw("Code_externe_action"), ACTIONS)],
     )
+
+
+SPEC = Source(SOURCE, FILE_NAME, LAYOUT, BRONZE_SCHEMA, RECORD_KEY, CONSTRAINTS, parse)

@@ -10,6 +10,7 @@ from pyspark.sql.types import DateType, IntegerType, StringType, StructField
 
 from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
+from signaux_spark.sources.contract import ParseContext, Source
 from signaux_spark.sources.rows import LINE_COLUMNS, assemble, default_constraints, on, raw, stage, with_raw
 from signaux_spark.sources.text import FileKind, Layout
 
@@ -45,7 +46,7 @@ RECORD_KEY = ["siren", "periode"]
 CONSTRAINTS = default_constraints(BRONZE_SCHEMA) | {"effectif_not_negative": "effectif >= 0"}
 
 
-def parse(records: DataFrame) -> DataFrame:
+def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     """One row per line with its parsed cells (`cells`: periode, effectif, reason, detail, flag);
     `split_cells` turns it into bronze rows and cell rejects."""
     df = with_raw(records, RAW_COLUMNS, keep=["cells"])
@@ -80,3 +81,6 @@ def split_cells(lines: DataFrame) -> tuple[DataFrame, DataFrame]:
         F.col("cell.detail").alias("detail"))
     line_rejects = lines.filter(F.col("reason").isNotNull()).select("batch", "source_file", "line_number", *LINE_COLUMNS)
     return rows, line_rejects.unionByName(cell_rejects)
+
+
+SPEC = Source(SOURCE, FILE_NAME, LAYOUT, BRONZE_SCHEMA, RECORD_KEY, CONSTRAINTS, parse, split_rows=split_cells)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from pyspark.sql import DataFrame
@@ -11,6 +10,7 @@ from pyspark.sql.types import DateType, StringType, StructField
 
 from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
+from signaux_spark.sources.contract import ParseContext, Source
 from signaux_spark.sources.rows import assemble, default_constraints, on, raw, rule, stage, with_raw
 from signaux_spark.sources.text import FileKind, Layout
 
@@ -40,8 +40,8 @@ CONSTRAINTS = default_constraints(BRONZE_SCHEMA) | {
 }
 
 
-def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
-    """`history_start` is the proceedings' own (2006-01-01 by default)."""
+def parse(records: DataFrame, context: ParseContext) -> DataFrame:
+    """`context.procol_history_start` is the proceedings' own (2006-01-01 by default)."""
     tokens = F.filter(F.split(F.lower(raw("Lib_actx_stdx")), "_"), lambda t: t != "")
     df = with_raw(records, RAW_COLUMNS).withColumn("tokens", tokens).withColumns({
         "actions": F.filter("tokens", lambda t: t.isin(*ACTIONS)),
@@ -52,7 +52,7 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
         siret=v.require(raw("Siret"), v.siret(raw("Siret"), pseudo=True)),
         siren=v.siren(raw("Siren")),
         effet=v.in_range(v.require(raw("Dt_effet"), v.procol_date(raw("Dt_effet"))),
-                         history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
+                         context.procol_history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
         libelle=v.require(raw("Lib_actx_stdx"), v.Parsed(raw("Lib_actx_stdx"))),
     )
     actions, stade = F.col("actions"), F.col("stage")
@@ -67,3 +67,6 @@ def parse(records: DataFrame, *, history_start: dt.date) -> DataFrame:
                rule(F.size(actions) > 1, "ambiguous_procol_action", F.concat(F.lit("Lib_actx_stdx="), raw("Lib_actx_stdx")))],
         flags=[*p.siret.flags, v.siren_mismatch(p.siren.value, p.siret.value), v.code(stade, STAGES)],
     )
+
+
+SPEC = Source(SOURCE, FILE_NAME, LAYOUT, BRONZE_SCHEMA, RECORD_KEY, CONSTRAINTS, parse)

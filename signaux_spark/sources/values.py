@@ -41,6 +41,12 @@ def flag_if(condition: Column, name: str) -> Column:
     return F.when(condition, F.lit(name))
 
 
+def control_characters(*texts: Column) -> Column:
+    """Flag `control_characters` when a text holds a C0 control other than tab and line breaks: kept
+    as delivered in bronze, but a spreadsheet cannot store it (the exports clean it)."""
+    return flag_if(F.concat_ws("", *texts).rlike(r"[\x00-\x08\x0b\x0c\x0e-\x1f]"), "control_characters")
+
+
 def require(raw: Column, parsed: Parsed) -> Parsed:
     """A key or measured value: missing rejects the line `missing_required_value`."""
     missing = F.when(raw.isNull(), F.lit("missing_required_value"))

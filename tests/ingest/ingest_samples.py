@@ -278,6 +278,8 @@ def landing() -> Landing:
         ("887654325,O,,1990-01-01,,11,2022,2024-03-12,PME,2016-01-01,X,,INTERIM,54A9,78.20Z,NAFRev2,18,O,,",
          "flags:bad_date_dernier_traitement,unknown_code,bad_categorie_juridique,bad_nic_siege"),
         ("887654326,O,,1990-01-01,,11,2022,2024-03-12T09:41:27,PME,2016-01-01,A,,INTERIM,5499,78.20Z,NAFRev2,00018,O,,", "reject:invalid_siren_checksum"),
+        ("552100554,O,,1990-01-01,,11,2022,2024-03-12T09:41:27,PME,2016-01-01,A,,ACME\x01 SA\x0bNORD,5499,78.20Z,NAFRev2,00018,O,,",
+         "flags:control_characters"),          # kept as delivered, flagged for the exports
         ('887654325,O,,1990-01-01,,11,2022,2024-03-12T09:41:27,PME,2016-01-01,A,,"INTERIM,5499,78.20Z,NAFRev2,00018,O,,', "reject:malformed_quotes"),
     ])
 

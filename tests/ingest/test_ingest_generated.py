@@ -14,7 +14,7 @@ import pytest
 from conftest import test_settings as make_settings
 from pyspark.sql import functions as F
 
-from signaux_spark.ingest import MODULES, REJECTS_TABLE, batch_range, ingest
+from signaux_spark.ingest import REJECTS_TABLE, SPECS, batch_range, ingest
 from signaux_spark.io import Lake
 from signaux_spark.sources import SOURCES
 from signaux_spark.sources.common import REJECT_REASONS
@@ -74,7 +74,7 @@ def raw_lines(landing: Path, relative: str) -> list[str]:
     data = (landing / relative).read_bytes()
     if relative.endswith(".gz"):
         data = gunzip(data)
-    return physical_lines(decode(data, MODULES[source].LAYOUT.encoding)[0])
+    return physical_lines(decode(data, SPECS[source].layout.encoding)[0])
 
 
 def repeated_lines(landing: Path, manifest: list[dict]) -> set[tuple[str, int]]:

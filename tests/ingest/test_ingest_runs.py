@@ -12,7 +12,7 @@ from conftest import test_settings as make_settings
 from ingest_samples import AP_CONSO, AP_DEMANDE, COTISATION, DEBIT, DELAI, Landing, altares
 from pyspark.sql import functions as F
 
-import signaux_spark.ingest as ingestion
+import signaux_spark.ingest.run as ingestion
 from signaux_spark.ingest import REJECTS_TABLE, REPORT_TABLE, batch_range, ingest
 from signaux_spark.io import Lake
 from signaux_spark.sources import altares_paydex
@@ -38,7 +38,12 @@ def structural_landing() -> Landing:
     out.add("urssaf_effectif_ent", "2024-07", "sigfaible_effectif_siren.csv",
             "siren;eff202411;eff202412;EFF202412;rais_soc", [("812345676;1;2;3;X", "ok")])
     out.add("urssaf_delai", "2024-06", "sigfaible_delais.csv", DELAI.replace(";Numero_structure", ""), [])
-    out.add("urssaf_procol", "2024-07", "sigfaible_pcoll.csv", PROCOL, GOOD_PROCOL)      # June is missing
+    # June is missing; July has a 10 kB line and is cut inside its last line (no line ending).
+    out.add("urssaf_procol", "2024-07", "sigfaible_pcoll.csv", PROCOL, GOOD_PROCOL + [
+        ("x" * 10_000, "reject:wrong_field_count"), (GOOD_PROCOL[0][0][:-5], "reject:truncated_line")])
+    out.files[("urssaf_procol", "2024-07", "sigfaible_pcoll.csv")] = out.files[("urssaf_procol", "2024-07", "sigfaible_pcoll.csv")][:-1]
+    out.files[("urssaf_procol", "2024-07", ".sigfaible_pcoll.csv.swp")] = b"editor leftovers"
+    out.files[("urssaf_procol", "2024-07", "old/sigfaible_pcoll.csv")] = (PROCOL + "\n").encode()
     bad = [(f'"0742{i:07d}","81234567600017",1,1,"2020-03-25","2020-03-16","2020-02-30",1.0,"1",1,"5","3",0,0,"0","1"', "x")
            for i in range(12)]
     good = [(f'"0743{i:07d}","81234567600017",1,1,"2020-03-25","2020-03-16","2020-06-30",1.0,"1",1,"5","3",0,0,"0","1"', "ok")
@@ -107,6 +112,28 @@ def test_nothing_is_written_for_a_failed_batch_and_the_rest_still_loads(spark, s
     statuses = {(r.source, r.batch): r.status for r in lake.read(spark, REPORT_TABLE).collect()}
     assert statuses[("urssaf_procol", "2024-07")] == "loaded" and statuses[("urssaf_procol", "2024-06")] == "failed"
     assert statuses[("urssaf_effectif_ent", "2024-06")] == "no_delivery"
+
+
+def test_a_cut_delivery_is_flagged_and_its_last_line_rejected(structural):
+    report, _, _, _ = structural
+    unit = report.unit("urssaf_procol", "2024-07")
+    assert unit.file_flags == ["sigfaible_pcoll.csv: no_final_line_ending"]
+    assert "sigfaible_pcoll.csv: the last line has no line ending: the file may be cut short" in unit.warnings
+    assert unit.rejects_by_reason == {"truncated_line": 1, "wrong_field_count": 1}
+
+
+def test_a_long_rejected_line_is_stored_cut_and_says_so(spark, structural):
+    _, lake, _, _ = structural
+    long = lake.read(spark, REJECTS_TABLE).filter("source = 'urssaf_procol' AND reason = 'wrong_field_count'").first()
+    assert long.raw_line == "x" * ingestion.RAW_LINE_CAP
+    assert long.detail == f"1 fields, the header has 5; raw line cut to its first {ingestion.RAW_LINE_CAP} of 10000 characters"
+
+
+def test_subfolders_and_hidden_files_in_a_delivery_folder_are_warned(structural):
+    report, _, _, _ = structural
+    warnings = report.unit("urssaf_procol", "2024-07").warnings
+    assert ".sigfaible_pcoll.csv.swp: hidden file in the delivery folder, ignored" in warnings
+    assert "old: subfolder in the delivery folder, ignored" in warnings
 
 
 def test_strict_mode_stops_at_the_first_failed_source(spark, structural, tmp_path):
@@ -257,14 +284,15 @@ def test_a_run_killed_between_two_sources_then_rerun_gives_the_clean_tables(spar
     _, clean_lake, _ = clean_run
     ap_landing().write(tmp_path)
     settings = settings_for(tmp_path)
-    real = ingestion.load_source
+    real = ingestion.write_bronze
 
-    def killed_before_consumption(spark_, settings_, lake_, module, *args):
-        if module.SOURCE == "ap_consommation":
+    def killed_before_consumption(context, spec, *args):
+        if spec.name == "ap_consommation":
             raise KeyboardInterrupt("killed")
-        return real(spark_, settings_, lake_, module, *args)
+        return real(context, spec, *args)
 
-    monkeypatch.setattr(ingestion, "load_source", killed_before_consumption)
+    settings.ingest.parallel_sources = 1         # requests written first, then killed before the consumption
+    monkeypatch.setattr(ingestion, "write_bronze", killed_before_consumption)
     caches = spark._jsparkSession.sharedState().cacheManager()
     no_cache_before = caches.isEmpty()
     with pytest.raises(KeyboardInterrupt):
@@ -272,7 +300,8 @@ def test_a_run_killed_between_two_sources_then_rerun_gives_the_clean_tables(spar
     lake = Lake(settings)
     assert lake.read(spark, "bronze/ap_demande").count() == 4          # the first source was committed
     assert not lake.exists(spark, "bronze/ap_consommation")
-    monkeypatch.setattr(ingestion, "load_source", real)
+    monkeypatch.setattr(ingestion, "write_bronze", real)
+    settings.ingest.parallel_sources = 4
     ingest(spark, settings, BATCHES, sources=AP, run_id="resumed")
     assert_same_tables(spark, lake, clean_lake)
     assert caches.isEmpty() or not no_cache_before      # no cached frame left behind

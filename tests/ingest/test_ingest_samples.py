@@ -17,7 +17,7 @@ from signaux_spark.sources import SOURCES
 from signaux_spark.sources.urssaf_cotisation import RECORD_KEY as COTISATION_KEY
 from signaux_spark.sources.urssaf_debit import RECORD_KEY as DEBIT_KEY
 from signaux_spark.sources.versions import latest_versions
-from signaux_spark.ingest import MODULES
+from signaux_spark.ingest import SPECS
 
 D = dt.date
 RUN = "run-samples"
@@ -199,6 +199,7 @@ def test_sirene_geography_naf_and_head_office(spark, loaded):
     assert units[("2024-06", 5)][5:7] == (True, 'LA "BELLE"\nEPOQUE')      # a quoted line break
     assert units[("2024-06", 7)][1:3] == (None, None)                      # NAFRev1
     assert units[("2024-06", 9)][3:5] + units[("2024-06", 9)][7:] == (None, None, None)
+    assert units[("2024-06", 11)][6] == "ACME\x01 SA\x0bNORD"                # control characters kept as delivered
     etab = rows_by_line(spark, lake, "sirene_etablissement", "siret", "departement", "region", "est_siege", "est_actif", "code_commune")
     assert etab[("2024-06", 2)][1:5] == ("74", "84", True, True)
     assert etab[("2024-06", 3)][1:5] == ("2A", "94", True, False)          # Corsica
@@ -214,7 +215,7 @@ def test_bronze_schemas_lineage_and_commit_metadata(spark, loaded):
     _, _, lake, _ = loaded
     for source in SOURCES:
         table = bronze(spark, lake, source)
-        assert table.schema == MODULES[source].BRONZE_SCHEMA, source
+        assert table.schema == SPECS[source].schema, source
         assert table.filter(F.col("ingest_run_id") != RUN).count() == 0
         history = lake.table(spark, f"bronze/{source}").history().select("operation", "userMetadata").collect()
         written = [json.loads(h.userMetadata) for h in history if h.operation == "WRITE"]

@@ -58,6 +58,16 @@ def test_lf_crlf_mixed_and_optional_final_newline():
     assert physical_lines("a\nb\r\n") == ["a", "b"]
 
 
+def test_a_file_cut_inside_its_last_line_is_flagged_and_that_line_rejected():
+    summary, records = split("a;b;c\n1;2;3\n4;5;6")        # cut inside the last field: looks complete
+    assert summary.flags == ["no_final_line_ending"] and summary.warnings
+    assert [(r.line_number, r.reason) for r in records] == [(2, None), (3, "truncated_line")]
+    _, records = split("a;b;c\n1;2;3\n4;5")                 # cut mid-line: not a wrong field count
+    assert [r.reason for r in records] == [None, "truncated_line"]
+    summary, records = split("a;b;c\n1;2;3\n")
+    assert summary.flags == [] and [r.reason for r in records] == [None]
+
+
 @pytest.mark.parametrize("text, expected", [
     ('"x;y";"a""b";c', (["x;y", 'a"b', "c"], "ok")),
     ('a;;', (["a", "", ""], "ok")),
