@@ -6,7 +6,6 @@ monthly increments (31 columns read by position, ISO dates, a trailer line count
 
 from __future__ import annotations
 
-
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, DoubleType, IntegerType, StringType, StructField
