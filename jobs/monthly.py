@@ -1,7 +1,11 @@
 """The monthly run ops submit once the month's files have landed: ingest -> features -> (train) ->
-score -> export for one batch, recorded step by step in lake/ops/runs.
+score -> monitor -> export for one batch, recorded step by step in lake/ops/runs.
 
     ./spark-submit.sh monthly --batch 2024-12 [--train] [--from-step STEP | --only STEP] [--force]
+                              [--accept-critical]
+
+A critical monitoring check stops the run before export (docs/operations.md, "Monitoring");
+--accept-critical publishes anyway, the findings shown in the national summary.
 
 A failed or killed run resumes at its first unfinished step with the same run id when started
 again; a finished batch is a no-op unless --force. Exits non-zero with one line naming the failed
@@ -26,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--from-step", choices=STEPS, help="run from this step on (the steps before are not run)")
     where.add_argument("--only", choices=STEPS, help="run only this step")
     p.add_argument("--force", action="store_true", help="run a batch again even when its last run finished")
+    p.add_argument("--accept-critical", action="store_true",
+                   help="export even when a monitoring check is critical (same as monitoring.accept_critical=true)")
     args, settings = cli.parse(p, argv)
+    settings.monitoring.accept_critical |= args.accept_critical
     batch = f"{args.batch:%Y-%m}"
     spark = build_session("signaux_spark-monthly", settings)
     outcome = run_monthly(spark, settings, batch, STEP_FUNCTIONS, train=args.train, from_step=args.from_step,

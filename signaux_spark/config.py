@@ -250,6 +250,47 @@ class PortalSettings:
 
 
 @dataclass
+class MonitoringSettings:
+    """The monitor step of the monthly run (signaux_spark/monitoring): thresholds of each check.
+    A critical finding stops the run before export unless accepted (`monthly --accept-critical`)."""
+
+    table: str = "gold/monitoring"
+    accept_critical: bool = False      # publish anyway despite critical findings (monthly --accept-critical)
+    # Deliveries: each source's figures against its previous `history_batches` loaded batches.
+    history_batches: int = 12
+    min_history: int = 3               # fewer earlier batches: compared, never flagged
+    halved_ratio: float = 0.6          # lines / firms at or below this share of the median: critical (halved)
+    mad_limit: float = 4.0             # warning beyond median +- mad_limit x 1.4826 x MAD...
+    min_change: float = 0.25           # ...and at least this relative change from the median
+    reject_warning_factor: float = 2.0   # reject rate above factor x its median and...
+    reject_warning_excess: float = 0.005  # ...above the median by this much: warning
+    reject_critical_factor: float = 5.0
+    reject_critical_excess: float = 0.02
+    # Features: this month against the reference profile of the model's training rows.
+    feature_bins: int = 10             # quantile bins of each numeric feature in the reference
+    reference_sample_rows: int = 200000  # training rows profiled at most (a seeded sample beyond)
+    psi_warning: float = 0.25
+    null_warning: float = 0.10         # rise of a feature's share of nulls: warning...
+    null_critical: float = 0.50        # ...critical (a feature gone missing)
+    top_drifting: int = 5
+    # Scores: this month against the previous `score_months` scored months.
+    score_months: int = 3
+    score_psi_warning: float = 0.10
+    share_z_warning: float = 4.0       # alert share: warning when |z| of a binomial test exceeds this...
+    share_ratio_warning: float = 2.0   # ...and the share moved by this factor (up or down)
+    # Outcomes of past lists: the lists of the last `outcome_months` months with observed outcomes.
+    outcome_months: int = 24
+    outcome_min_alerts: int = 20       # fewer alerts in a month or region: reported, never flagged
+    outcome_precision_ratio: float = 0.5  # realised precision below this share of the promised: warning
+
+    def __post_init__(self):
+        if not 0 < self.halved_ratio < 1 or self.feature_bins < 2 or min(self.history_batches, self.score_months,
+                                                                          self.outcome_months) < 1:
+            raise ConfigError("settings 'monitoring.halved_ratio' must be in (0, 1), 'monitoring.feature_bins' >= 2, "
+                              "'monitoring.history_batches', 'score_months' and 'outcome_months' >= 1")
+
+
+@dataclass
 class Settings:
     spark: SparkSettings = field(default_factory=SparkSettings)
     paths: PathSettings = field(default_factory=PathSettings)
@@ -260,6 +301,8 @@ class Settings:
     score: ScoreSettings = field(default_factory=ScoreSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
     portal: PortalSettings = field(default_factory=PortalSettings)
+
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
 
     def path(self, name: str) -> str:
         return self.paths.resolve(name)

@@ -15,6 +15,7 @@ from signaux_spark.export.labels import number
 from signaux_spark.export.manifest import write_manifest
 from signaux_spark.export.published import NATIONAL as FOLDER
 from signaux_spark.export.region import ExportContext, distribution_rows, level_counts, levels_by
+from signaux_spark.export.surveillance import summary_section, write_surveillance
 from signaux_spark.scoring.score import FORT, MODERE, NO_ALERT, PROCEEDING
 
 REGION_COLUMNS = [
@@ -42,23 +43,27 @@ def region_rows(ctx: ExportContext, manifests: dict[str, dict]) -> pd.DataFrame:
 
 
 def write_national(folder: Path, ctx: ExportContext, manifests: dict[str, dict], stats: pd.DataFrame,
-                   without_region: int, inputs: dict[str, int]) -> dict:
+                   without_region: int, inputs: dict[str, int], findings: pd.DataFrame | None = None) -> dict:
     """Write the national files; `manifests`: region code -> its manifest (already written in
     `folder.parent / code`); `stats`: firm counts of the whole country; `inputs`: the Delta
-    version of each table read."""
+    version of each table read; `findings`: the month's monitoring (None: not monitored)."""
     table = region_rows(ctx, manifests)
+    monitoring = None if findings is None else write_surveillance(folder, ctx.month, ctx.month_label, findings)
     write_atomic(folder / f"synthese_nationale_{ctx.month}.csv", csv_bytes(table, REGION_COLUMNS))
     counts = level_counts(stats)
     totals = {"scored": counts[FORT] + counts[MODERE] + counts[NO_ALERT], **counts,
               **{k: int(sum(m["counts"][k] for m in manifests.values())) for k in ("listed", "new_alerts", "exits")},
               "without_region": without_region}
     title = f"Signaux faibles – synthèse nationale – liste de {ctx.month_label}"
-    write_atomic(folder / f"synthese_nationale_{ctx.month}.html", page(ctx, title, table, stats, totals).encode("utf-8"))
+    write_atomic(folder / f"synthese_nationale_{ctx.month}.html",
+                 page(ctx, title, table, stats, totals, findings, monitoring).encode("utf-8"))
     regions = {code: {"counts": m["counts"], "files": m["files"]} for code, m in sorted(manifests.items())}
-    return write_manifest(folder, {**ctx.common(), "inputs": inputs, "counts": totals, "regions": regions})
+    return write_manifest(folder, {**ctx.common(), "inputs": inputs, "counts": totals, "regions": regions,
+                                   "monitoring": monitoring})
 
 
-def page(ctx: ExportContext, title: str, table: pd.DataFrame, stats: pd.DataFrame, totals: dict) -> str:
+def page(ctx: ExportContext, title: str, table: pd.DataFrame, stats: pd.DataFrame, totals: dict,
+         findings: pd.DataFrame | None = None, monitoring: dict[str, int] | None = None) -> str:
     bars = [(f"{r.region} {r.libelle_region}", {FORT: r.fort, MODERE: r.modere}) for r in table.itertuples()]
     rows = [[r.region, r.libelle_region, r.suivies, r.fort, r.modere, r.procedure, r.nouvelles, r.sorties,
              None if pd.isna(r.taux) else number(r.taux, 1) + " %"] for r in table.itertuples()]
@@ -67,6 +72,7 @@ def page(ctx: ExportContext, title: str, table: pd.DataFrame, stats: pd.DataFram
     body = [
         f"<p>Modèle {ctx.model_name} version {ctx.model_version} ; seuils : risque fort à partir de "
         f"{number(100 * ctx.fort, 1)} %, risque modéré à partir de {number(100 * ctx.modere, 1)} %.</p>",
+        summary_section(ctx.month, findings, monitoring),
         html.cards([("entreprises suivies", number(totals["scored"])), ("risque fort", number(totals[FORT])),
                     ("risque modéré", number(totals[MODERE])), ("nouvelles alertes", number(totals["new_alerts"])),
                     ("sorties de liste", number(totals["exits"])), ("en procédure collective", number(totals[PROCEEDING]))]),

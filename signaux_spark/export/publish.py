@@ -23,6 +23,7 @@ from signaux_spark.export.files import publish, staging_folder
 from signaux_spark.export.national import FOLDER, write_national
 from signaux_spark.export.region import ExportContext, write_region
 from signaux_spark.io import Lake
+from signaux_spark.monitoring.run import read_findings
 from signaux_spark.progress import log, step
 from signaux_spark.scoring.score import ALERTS
 
@@ -110,7 +111,8 @@ def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> d
             if without_region:
                 log.warning("export %s: %d listed firm(s) without a known region are in no regional file",
                             month, without_region)
-            national = write_national(staging / FOLDER, ctx, manifests, stats, without_region, inputs)
+            national = write_national(staging / FOLDER, ctx, manifests, stats, without_region, inputs,
+                                      read_findings(spark, settings, period))
             location = publish(spark, staging, root, month)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -34,6 +34,7 @@ from signaux_spark.model.metrics import Evaluation, average_precision, collapse,
 from signaux_spark.model.pipeline import (CALIBRATED, FEATURES, RAW, Preprocessing, classifier, preprocessing,
                                           profile, score, with_fit_weight)
 from signaux_spark.model.tuning import tune
+from signaux_spark.monitoring.features import REFERENCE_ARTIFACT, feature_profile
 from signaux_spark.progress import log, step
 from signaux_spark.tracking import configure_mlflow
 
@@ -75,6 +76,8 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
                             for name, value in c.items() if name != "bad_labels"})
         mlflow.log_dict({"numeric": spec.numeric, "categorical": spec.categorical, "topics": spec.topics},
                         "features.json")
+        with step(spark, "model: feature reference for monitoring"):
+            mlflow.log_dict(_feature_reference(rows, spec, counts, split, settings), REFERENCE_ARTIFACT)
 
         train_rows = _sampled(rows.where(F.col(BLOCK) == "train"), settings)
         valid_rows = rows.where(F.col(BLOCK) == "valid")
@@ -165,6 +168,19 @@ def test_rows(spark: SparkSession, settings: Settings, loaded: registry.LoadedMo
     inputs = read_inputs(spark, settings, versions=meta["input_versions"])
     rows = modelling_rows(inputs.frame, model=settings.model, spec=spec, split=split)
     return rows.where(F.col(BLOCK) == "test")
+
+
+def _feature_reference(rows: DataFrame, spec: FeatureSpec, counts: dict, split: Split, settings: Settings) -> dict:
+    """The profile of the rows the final model is fitted on (train + validation; a seeded sample
+    beyond `monitoring.reference_sample_rows`): the monitor compares each month's features with it."""
+    conf = settings.monitoring
+    fit = rows.where(F.col(BLOCK).isin("train", "valid"))
+    total = sum(counts.get(block, {}).get("rows", 0) for block in ("train", "valid"))
+    if total > conf.reference_sample_rows:
+        fit = fit.sample(fraction=conf.reference_sample_rows / total, seed=settings.model.seed)
+    profile = feature_profile(fit, numeric=spec.numeric, categorical=spec.categorical, bins=conf.feature_bins)
+    first = split.train_start.isoformat() if split.train_start else None
+    return {**profile, "months": [first, split.valid_end.isoformat()]}
 
 
 def _sampled(rows: DataFrame, settings: Settings) -> DataFrame:

@@ -1,6 +1,6 @@
-"""The monthly run: ingest -> features -> (train) -> score -> export for one batch, recorded step by
-step in `ops/runs` so that a failed or killed run resumes where it stopped, with the same run id,
-and a finished batch is not run again unless forced."""
+"""The monthly run: ingest -> features -> (train) -> score -> monitor -> export for one batch,
+recorded step by step in `ops/runs` so that a failed or killed run resumes where it stopped, with
+the same run id, and a finished batch is not run again unless forced."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from signaux_spark.io import Lake
 from signaux_spark.ops.runs import RunLog
 from signaux_spark.progress import log, step
 
-STEPS = ("ingest", "features", "train", "score", "export")
+# monitor sits after score (its score and outcome checks read the month's scores) and before export
+# (a critical finding stops the run before anything is published).
+STEPS = ("ingest", "features", "train", "score", "monitor", "export")
 
 
 @dataclass

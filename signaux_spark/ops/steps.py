@@ -11,6 +11,7 @@ from signaux_spark.export.publish import export_period
 from signaux_spark.features.build import build_month
 from signaux_spark.ingest import ingest
 from signaux_spark.model.training import train
+from signaux_spark.monitoring.run import monitor_period, verdict
 from signaux_spark.scoring.score import score_period
 from signaux_spark.config import Settings
 from signaux_spark.io import Lake
@@ -56,6 +57,14 @@ def score_step(spark: SparkSession, settings: Settings, batch: str, run_id: str)
     return StepOutput(counts, versions(spark, settings, [settings.score.table]))
 
 
+def monitor_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
+    """Write the month's findings, then stop the run here when one is critical (not accepted)."""
+    result = monitor_period(spark, settings, month(batch), run_id=run_id)
+    print(result.table(), flush=True)
+    verdict(result, settings.monitoring.accept_critical)
+    return StepOutput(result.counts, versions(spark, settings, [settings.monitoring.table]))
+
+
 def export_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
     manifest = export_period(spark, settings, month(batch))
     rows = {k: v for k, v in manifest["counts"].items() if isinstance(v, int)}
@@ -68,5 +77,6 @@ STEP_FUNCTIONS: dict[str, StepFn] = {
     "features": features_step,
     "train": train_step,
     "score": score_step,
+    "monitor": monitor_step,
     "export": export_step,
 }

@@ -1,11 +1,15 @@
 """The monthly chain's bookkeeping: resume after a failure with the same run id, no-op on a
 finished batch, --force, --only / --from-step, and what the run record holds."""
 
+import datetime as dt
+
 import pytest
 
 from signaux_spark.cli import JobError
 from signaux_spark.io import Lake
-from signaux_spark.ops.monthly import STEPS, StepOutput, plan, run_monthly
+from signaux_spark.monitoring.findings import Finding
+from signaux_spark.monitoring.run import MonitorResult, verdict
+from signaux_spark.ops.monthly import STEPS, MonthlyOutcome, StepOutput, plan, run_monthly
 from signaux_spark.ops.runs import TABLE
 
 
@@ -29,10 +33,10 @@ class FakeSteps(dict):
 
 
 def test_plan():
-    assert plan() == ["ingest", "features", "score", "export"]
+    assert plan() == ["ingest", "features", "score", "monitor", "export"]
     assert plan(train=True) == list(STEPS)
-    assert plan(from_step="score") == ["score", "export"]
-    assert plan(from_step="train") == ["train", "score", "export"]
+    assert plan(from_step="score") == ["score", "monitor", "export"]
+    assert plan(from_step="train") == ["train", "score", "monitor", "export"]
     assert plan(only="features") == ["features"]
     with pytest.raises(JobError, match="unknown step 'scoring'"):
         plan(only="scoring")
@@ -45,8 +49,8 @@ def test_failed_run_resumes_with_same_id_then_is_a_no_op(spark, settings):
     assert steps.calls == ["ingest", "features", "score"]
 
     resumed = run_monthly(spark, settings, "2024-03", steps)
-    assert resumed.ran == ["score", "export"]
-    assert steps.calls[3:] == ["score", "export"]
+    assert resumed.ran == ["score", "monitor", "export"]
+    assert steps.calls[3:] == ["score", "monitor", "export"]
 
     again = run_monthly(spark, settings, "2024-03", steps)
     assert again.skipped and again.ran == [] and again.run_id == resumed.run_id
@@ -61,7 +65,7 @@ def test_failed_run_resumes_with_same_id_then_is_a_no_op(spark, settings):
     assert ok["versions"] == {"t/export": 3} and ok["seconds"] >= 0
 
     forced = run_monthly(spark, settings, "2024-03", steps, force=True)
-    assert forced.run_id != resumed.run_id and forced.ran == ["ingest", "features", "score", "export"]
+    assert forced.run_id != resumed.run_id and forced.ran == ["ingest", "features", "score", "monitor", "export"]
 
 
 def test_killed_run_resumes_at_the_running_step(spark, settings):
@@ -71,12 +75,12 @@ def test_killed_run_resumes_at_the_running_step(spark, settings):
     import datetime as dt
     runs = RunLog(spark, Lake(settings))
     t = dt.datetime(2024, 5, 1)
-    planned = ["ingest", "features", "score", "export"]
+    planned = ["ingest", "features", "score", "monitor", "export"]
     runs.record("monthly-killed", "2024-05", planned, "ingest", "succeeded", t, t)
     runs.record("monthly-killed", "2024-05", planned, "features", "running", t)
     outcome = run_monthly(spark, settings, "2024-05", steps)
     assert outcome.run_id == "monthly-killed"
-    assert steps.calls == ["features", "score", "export"]
+    assert steps.calls == ["features", "score", "monitor", "export"]
 
 
 def test_only_reruns_one_step_of_a_finished_batch(spark, settings):
@@ -84,3 +88,50 @@ def test_only_reruns_one_step_of_a_finished_batch(spark, settings):
     run_monthly(spark, settings, "2024-06", steps)
     outcome = run_monthly(spark, settings, "2024-06", steps, only="export")
     assert outcome.ran == ["export"] and steps.calls[-1] == "export"
+
+
+def monitor_finding(status):
+    """A monitor stand-in: the real verdict on one finding of `status`."""
+    def run(spark, settings, batch, run_id):
+        result = MonitorResult(dt.date(2024, 7, 1), [
+            Finding("deliveries", "lines", "urssaf_debit", 40.0, 100.0, status, "urssaf_debit lines 40 against 100")])
+        verdict(result, settings.monitoring.accept_critical)
+        return StepOutput(rows=result.counts)
+    return run
+
+
+def test_a_critical_check_stops_the_run_before_export_until_accepted(spark, settings):
+    steps = FakeSteps()
+    steps["monitor"] = monitor_finding("critical")
+    with pytest.raises(JobError, match="step monitor failed: monitoring 2024-07: 1 critical check"):
+        run_monthly(spark, settings, "2024-07", steps)
+    assert steps.calls == ["ingest", "features", "score"] and "export" not in steps.calls
+    failed = Lake(settings).read(spark, TABLE).where("batch = '2024-07' AND status = 'failed'").collect()
+    assert [r["step"] for r in failed] == ["monitor"]
+    assert "urssaf_debit lines 40 against 100" in failed[0]["message"] and "\n" not in failed[0]["message"]
+
+    settings.monitoring.accept_critical = True          # what monthly --accept-critical sets
+    resumed = run_monthly(spark, settings, "2024-07", steps)
+    assert resumed.ran == ["monitor", "export"] and steps.calls[-1] == "export"
+
+
+def test_warnings_do_not_stop_the_run(spark, settings):
+    steps = FakeSteps()
+    steps["monitor"] = monitor_finding("warning")
+    outcome = run_monthly(spark, settings, "2024-08", steps)
+    assert outcome.ran[-2:] == ["monitor", "export"] and steps.calls[-1] == "export"
+
+
+def test_monthly_job_accept_critical_flag_reaches_the_monitor(spark, monkeypatch, tmp_path):
+    from conftest import job_main
+    seen = {}
+
+    def run_monthly_stand_in(spark, settings, batch, steps, **kw):
+        seen["accept"] = settings.monitoring.accept_critical
+        return MonthlyOutcome("r", [], skipped=True)
+
+    main = job_main("monthly")
+    monkeypatch.setitem(main.__globals__, "run_monthly", run_monthly_stand_in)
+    monkeypatch.setitem(main.__globals__, "build_session", lambda name, settings: spark)
+    main(["--batch", "2024-09", "--accept-critical", f"paths.root={tmp_path}"])
+    assert seen["accept"] is True
