@@ -256,6 +256,9 @@ class MonitoringSettings:
 
     table: str = "gold/monitoring"
     accept_critical: bool = False      # publish anyway despite critical findings (monthly --accept-critical)
+    # Every flag also needs the move to exceed counting noise: this many standard deviations
+    # (Poisson for volumes, binomial for rates and shares), so small sources and regions stay quiet.
+    noise_z: float = 4.0
     # Deliveries: each source's figures against its previous `history_batches` loaded batches.
     history_batches: int = 12
     min_history: int = 3               # fewer earlier batches: compared, never flagged
@@ -276,8 +279,7 @@ class MonitoringSettings:
     # Scores: this month against the previous `score_months` scored months.
     score_months: int = 3
     score_psi_warning: float = 0.10
-    share_z_warning: float = 4.0       # alert share: warning when |z| of a binomial test exceeds this...
-    share_ratio_warning: float = 2.0   # ...and the share moved by this factor (up or down)
+    share_ratio_warning: float = 2.0   # alert share: warning when it moved by this factor (up or down)
     # Outcomes of past lists: the lists of the last `outcome_months` months with observed outcomes.
     outcome_months: int = 24
     outcome_min_alerts: int = 20       # fewer alerts in a month or region: reported, never flagged

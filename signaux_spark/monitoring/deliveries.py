@@ -4,6 +4,7 @@ halved, or with a reject rate far above its history is critical; an unusual figu
 
 from __future__ import annotations
 
+import math
 import statistics
 from functools import reduce
 
@@ -12,7 +13,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from signaux_spark.config import MonitoringSettings
-from signaux_spark.monitoring.findings import CRITICAL, OK, WARNING, Finding, robust_deviation
+from signaux_spark.monitoring.findings import CRITICAL, OK, WARNING, Finding, binomial_z, robust_deviation
 
 FAMILY = "deliveries"
 FIGURES = ("lines", "accepted", "firms")   # volumes; the reject rate is judged on its own
@@ -55,7 +56,7 @@ def delivery_findings(figures: pd.DataFrame, *, batch: str, sources: list[str], 
         current = now.iloc[0]
         for figure in FIGURES:
             out.append(_volume(source, figure, current[figure], history[figure].dropna().tolist(), conf))
-        out.append(_reject_rate(source, current["reject_rate"], history["reject_rate"].dropna().tolist(), conf))
+        out.append(_reject_rate(source, current, history["reject_rate"].dropna().tolist(), conf))
     return out
 
 
@@ -77,9 +78,10 @@ def _volume(source: str, figure: str, value, history: list[float], conf: Monitor
                        f"{figure} {value:,.0f}: {len(history)} earlier batch(es), too few to compare")
     median = float(statistics.median(history))
     ratio = value / median if median else float("inf")
-    if value <= conf.halved_ratio * median:
+    beyond_noise = abs(value - median) > conf.noise_z * math.sqrt(max(median, 1.0))   # Poisson counts
+    if value <= conf.halved_ratio * median and beyond_noise:
         status, verdict = CRITICAL, f"{ratio:.0%} of the usual: a partial delivery?"
-    elif robust_deviation(value, history, mad_limit=conf.mad_limit, min_change=conf.min_change):
+    elif beyond_noise and robust_deviation(value, history, mad_limit=conf.mad_limit, min_change=conf.min_change):
         status, verdict = WARNING, f"{ratio:.0%} of the usual"
     else:
         status, verdict = OK, "as usual"
@@ -88,12 +90,14 @@ def _volume(source: str, figure: str, value, history: list[float], conf: Monitor
                    f"batches: {verdict}")
 
 
-def _reject_rate(source: str, rate, history: list[float], conf: MonitoringSettings) -> Finding:
-    rate = 0.0 if rate is None or pd.isna(rate) else float(rate)
+def _reject_rate(source: str, current: pd.Series, history: list[float], conf: MonitoringSettings) -> Finding:
+    rate = 0.0 if pd.isna(current["reject_rate"]) else float(current["reject_rate"])
     median = float(statistics.median(history)) if history else 0.0
+    lines = int(current["accepted"] + current["rejected"])
+    beyond_noise = binomial_z(int(current["rejected"]), lines, median) > conf.noise_z
 
     def above(factor: float, excess: float) -> bool:
-        return rate > factor * median and rate > median + excess
+        return beyond_noise and rate > factor * median and rate > median + excess
 
     if len(history) >= conf.min_history and above(conf.reject_critical_factor, conf.reject_critical_excess):
         status = CRITICAL

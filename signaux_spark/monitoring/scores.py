@@ -71,7 +71,7 @@ def _share(check: str, subject: str, now: pd.DataFrame, before: pd.DataFrame, le
     share, expected = hits / n, hits0 / n0
     z = binomial_z(hits, n, expected)
     ratio = share / expected if expected else float("inf")
-    jump = abs(z) > conf.share_z_warning and not 1 / conf.share_ratio_warning < ratio < conf.share_ratio_warning
+    jump = abs(z) > conf.noise_z and not 1 / conf.share_ratio_warning < ratio < conf.share_ratio_warning
     return Finding(FAMILY, check, subject, share, expected, WARNING if jump else OK,
                    f"{subject}: {what} {hits} of {n} scored firms ({share:.2%}) against {expected:.2%} "
                    f"before (z = {z:+.1f})")

@@ -96,7 +96,7 @@ def region_documents(settings, batch: str) -> dict[str, dict]:
 
 def test_two_consecutive_months_give_lists_per_region(spark, pipeline):
     settings, first, second = pipeline
-    assert first.ran == second.ran == ["ingest", "features", "score", "export"]
+    assert first.ran == second.ran == ["ingest", "features", "score", "monitor", "export"]
     log = Lake(settings).read(spark, RUNS)
     done = {(r["batch"], r["step"]) for r in log.where("status = 'succeeded'").collect()}
     assert {(b, s) for b in (MONTH_1, MONTH_2) for s in first.ran} <= done
@@ -156,7 +156,7 @@ def test_killed_run_resumes_to_the_outputs_of_a_clean_run(spark, pipeline, monke
     monkeypatch.setattr(Lake, "write", real_write)
 
     resumed = run_monthly(spark, settings, MONTH_2, STEP_FUNCTIONS)
-    assert resumed.run_id != second.run_id and resumed.ran == ["features", "score", "export"]
+    assert resumed.run_id != second.run_id and resumed.ran == ["features", "score", "monitor", "export"]
     assert outputs(spark, settings, MONTH_2) == clean
     assert run_monthly(spark, settings, MONTH_2, STEP_FUNCTIONS).skipped
 

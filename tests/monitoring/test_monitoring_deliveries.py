@@ -113,3 +113,19 @@ def test_figures_come_from_the_ingest_report_and_the_bronze_sirens(spark):
     assert table[["batch", "lines", "accepted", "rejected", "firms"]].values.tolist() == [
         ["2024-11", 11, 8, 2, 2], ["2024-12", 5, 4, 0, 1]]
     assert table["reject_rate"].tolist() == pytest.approx([0.2, 0.0])
+
+
+def test_small_sources_moving_within_counting_noise_are_not_flagged():
+    small = pd.DataFrame([{"source": "urssaf_procol", "batch": b, "status": "loaded", "message": None,
+                           "lines": 20 + (i % 3) * 2, "accepted": 20 + (i % 3) * 2, "rejected": 0, "firms": 20}
+                          for i, b in enumerate(BATCHES[:-1])]
+                         + [{"source": "urssaf_procol", "batch": NOW, "status": "loaded", "message": None,
+                             "lines": 11, "accepted": 9, "rejected": 2, "firms": 11}])
+    small["reject_rate"] = small["rejected"] / (small["accepted"] + small["rejected"])
+    found = {f.check: f for f in delivery_findings(small, batch=NOW, sources=["urssaf_procol"],
+                                                   expected={"urssaf_procol"}, conf=CONF)}
+    assert found["lines"].value == 11 and found["lines"].status == OK           # 11 against 22: 2.3 sd of Poisson noise
+    assert found["reject_rate"].value == pytest.approx(2 / 11) and found["reject_rate"].status == OK  # 2 rejects
+    gone = small.assign(lines=small["lines"].where(small["batch"] != NOW, 0))
+    assert {f.check: f for f in delivery_findings(gone, batch=NOW, sources=["urssaf_procol"], expected={"urssaf_procol"},
+                                                  conf=CONF)}["lines"].status == CRITICAL
