@@ -5,8 +5,8 @@
 #   1. generate the `demo` economy (4,000 firms, batches 2015-01..2024-12) under data/
 #   2. backfill the history (ingest every batch, features of every month) up to 2024-11
 #   3. train a model as of 2024-11 with a small tuning budget and make it the champion
-#   4. score and export 2024-11, so the next month's lists can say what is new
-#   5. the monthly run of the last batch, 2024-12: ingest -> features -> score -> export
+#   4. score, monitor and export 2024-11, so the next month's lists can say what is new
+#   5. the monthly run of the last batch, 2024-12: ingest -> features -> score -> monitor -> export
 #   6. portal accounts: one per region of the demo and one national, passwords in a private file
 # Extra arguments are passed to every job (e.g. spark.master=local[4] or model.tuning.max_evals=10).
 # Starts from an empty data/ folder: outputs of a previous demo are replaced.
@@ -41,7 +41,7 @@ stage "generate the demo data ($first..$last)" ./spark-submit.sh generate --size
 stage "backfill the history $first..$previous" ./spark-submit.sh backfill --from "$first" --to "$previous" "$@"
 stage "train as of $previous (small tuning budget)" \
   ./spark-submit.sh train --as-of "$previous" --promote model.tuning.max_evals=4 model.tuning.early_stop_trials=3 "$@"
-stage "score and export $previous" ./spark-submit.sh monthly --batch "$previous" --from-step score "$@"
+stage "score, monitor and export $previous" ./spark-submit.sh monthly --batch "$previous" --from-step score "$@"
 stage "monthly run of batch $last" ./spark-submit.sh monthly --batch "$last" "$@"
 
 exports=$(setting 'path("exports")' "$@")
@@ -52,7 +52,9 @@ echo "=== demo: where to look"
 echo "regional lists of $last (one folder per region: workbook, CSV, JSON, HTML summary, manifest):"
 echo "  $exports/$last/"
 echo "national summary for the central team:"
-echo "  $(ls "$exports/$last"/national/*.html 2>/dev/null | head -1)"
+echo "  $exports/$last/national/synthese_nationale_$last.html"
+echo "monitoring of the deliveries, features, scores and past lists (gold/monitoring):"
+echo "  $exports/$last/national/surveillance_$last.html"
 echo "HTML summaries of the regions:"
 ls "$exports/$last"/*/synthese_*.html | sed 's/^/  /' | head -5
 echo "  ..."
