@@ -273,8 +273,8 @@ class MonitoringSettings:
     feature_bins: int = 10             # quantile bins of each numeric feature in the reference
     reference_sample_rows: int = 200000  # training rows profiled at most (a seeded sample beyond)
     psi_warning: float = 0.25
-    null_warning: float = 0.10         # rise of a feature's share of nulls: warning...
-    null_critical: float = 0.50        # ...critical (a feature gone missing)
+    null_warning: float = 0.10         # rise of a feature's share of nulls: warning
+    null_critical: float = 0.99        # share of nulls this month (lower in training): critical, the feature is gone
     top_drifting: int = 5
     # Scores: this month against the previous `score_months` scored months.
     score_months: int = 3
@@ -286,10 +286,10 @@ class MonitoringSettings:
     outcome_precision_ratio: float = 0.5  # realised precision below this share of the promised: warning
 
     def __post_init__(self):
-        if not 0 < self.halved_ratio < 1 or self.feature_bins < 2 or min(self.history_batches, self.score_months,
-                                                                          self.outcome_months) < 1:
-            raise ConfigError("settings 'monitoring.halved_ratio' must be in (0, 1), 'monitoring.feature_bins' >= 2, "
-                              "'monitoring.history_batches', 'score_months' and 'outcome_months' >= 1")
+        fractions = 0 < self.halved_ratio < 1 and 0 < self.null_critical <= 1
+        if not fractions or self.feature_bins < 2 or min(self.history_batches, self.score_months, self.outcome_months) < 1:
+            raise ConfigError("settings 'monitoring.halved_ratio' must be in (0, 1), 'null_critical' in (0, 1], "
+                              "'feature_bins' >= 2, 'history_batches', 'score_months' and 'outcome_months' >= 1")
 
 
 @dataclass

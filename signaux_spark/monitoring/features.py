@@ -80,7 +80,9 @@ def feature_findings(month_rows: DataFrame, reference: dict, features: list[str]
 
 
 def _nulls(feature: str, share: float, before: float, conf: MonitoringSettings) -> Finding:
-    rise = share - before
-    status = CRITICAL if rise > conf.null_critical else WARNING if rise > conf.null_warning else OK
+    """Critical when the feature is gone (null on nearly every row, unlike the training rows); a
+    rise of its nulls short of that is a warning (it can be real: less short-time work after 2021)."""
+    gone = share >= conf.null_critical > before
+    status = CRITICAL if gone else WARNING if share - before > conf.null_warning else OK
     return Finding(FAMILY, "null_share", feature, share, before, status,
                    f"{feature}: {share:.1%} null this month against {before:.1%} in the training rows")

@@ -68,6 +68,12 @@ def test_a_feature_all_null_is_critical_and_a_shifted_one_drifts(spark, referenc
     assert "x (" in top.message and top.value == max(found["psi", c].value for c in ("x", "z", "y"))
 
 
+def test_more_nulls_short_of_all_is_a_warning(spark, reference):
+    month = frame(spark, 200, x=lambda i: float(2 * i), z=lambda i: None if i % 10 < 7 else float(i % 7))
+    found = by_key(feature_findings(month, reference, ["x", "z", "y"], CONF))
+    assert found["null_share", "z"].status == WARNING and found["null_share", "z"].value == pytest.approx(0.7)
+
+
 def test_a_feature_absent_from_the_month_is_critical(spark, reference):
     month = frame(spark, 50, x=lambda i: float(8 * i)).drop("z")
     found = by_key(feature_findings(month, reference, ["x", "z", "y"], CONF))
