@@ -35,6 +35,7 @@ def delivery_figures(report: DataFrame, firms: DataFrame, batches: list[str]) ->
                     F.col("accepted_lines").alias("accepted"), F.col("rejected_lines").alias("rejected"))
             .join(firms, ["source", "batch"], "left"))
     table = rows.toPandas()
+    table["firms"] = table["firms"].fillna(0)   # a batch loaded without rows (no proceeding this month)
     data = table["accepted"] + table["rejected"]
     table["reject_rate"] = (table["rejected"] / data.where(data > 0)).astype(float)
     return table
@@ -70,8 +71,6 @@ def _not_loaded(source: str, batch: str, status: str | None, now: pd.DataFrame, 
 
 
 def _volume(source: str, figure: str, value, history: list[float], conf: MonitoringSettings) -> Finding:
-    if value is None or pd.isna(value):
-        return Finding(FAMILY, figure, source, None, None, CRITICAL, f"{source}: no {figure} figure this batch")
     value = float(value)
     if len(history) < conf.min_history:
         return Finding(FAMILY, figure, source, value, statistics.median(history) if history else None, OK,

@@ -43,7 +43,7 @@ def feature_profile(rows: DataFrame, *, numeric: list[str], categorical: list[st
     quantiles = [i / bins for i in range(1, bins)]
     values = rows.select(*[F.col(c).cast("double").alias(c) for c in numeric])
     found = values.approxQuantile(numeric, quantiles, 0.001) if numeric else []
-    spec = {c: ("numeric", sorted(set(q))) for c, q in zip(numeric, found)}
+    spec = {c: ("numeric", sorted(set(q))) for c, q in zip(numeric, found, strict=True)}
     spec |= {c: ("categorical", []) for c in categorical}
     counts = bin_counts(rows, spec)
     return {"rows": sum(next(iter(counts.values()), {}).values()) if counts else 0,
@@ -67,16 +67,24 @@ def feature_findings(month_rows: DataFrame, reference: dict, features: list[str]
     for c in profiled:
         now, before = shares(counts[c]), known[c]["shares"]
         out.append(_nulls(c, now.get(NULL, 0.0), before.get(NULL, 0.0), conf))
-        index = psi(before, now) if now else None
+        # the PSI of the known values: nulls have their own check, and fewer nulls than in the
+        # training's first months (lags not yet observable) is no drift
+        values_now, values_before = _known(now), _known(before)
+        index = psi(values_before, values_now) if values_now and values_before else None
         drift.append((index or 0.0, c))
         status = WARNING if index is not None and index > conf.psi_warning else OK
         out.append(Finding(FAMILY, "psi", c, index, conf.psi_warning, status,
-                           f"{c}: PSI {index:.3f} against the training rows" if index is not None
-                           else f"{c}: no row this month"))
+                           f"{c}: PSI {index:.3f} of its known values against the training rows"
+                           if index is not None else f"{c}: no known value to compare"))
     top = sorted(drift, reverse=True)[:conf.top_drifting]
     out.append(Finding(FAMILY, "top_drift", "features", top[0][0] if top else None, conf.psi_warning, OK,
                        "largest PSI: " + ", ".join(f"{c} ({v:.3f})" for v, c in top)))
     return out
+
+
+def _known(bin_shares: dict[str, float]) -> dict[str, float]:
+    """The shares of the bins of known values, summing to 1 again (empty when all are null)."""
+    return shares({k: v for k, v in bin_shares.items() if k != NULL})
 
 
 def _nulls(feature: str, share: float, before: float, conf: MonitoringSettings) -> Finding:

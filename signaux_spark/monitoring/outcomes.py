@@ -34,7 +34,8 @@ def outcome_findings(scores: DataFrame, labels: DataFrame, *, months: list[dt.da
                         "no scored month has observed outcomes yet (a list matures 18 months after its month)")]
     outcomes = scored_outcomes(scores.where(F.col("periode").isin(months)), labels, label=label).cache()
     try:
-        versions = {r["periode"]: r["v"] for r in outcomes.groupBy("periode").agg(F.max("model_version").alias("v")).collect()}
+        by_month = outcomes.groupBy("periode").agg(F.max("model_version").alias("v")).collect()
+        versions = {r["periode"]: r["v"] for r in by_month}
         out: list[Finding] = []
         trend = []
         for month in months:
@@ -79,7 +80,7 @@ def _against(check: str, subject: str, value, promise, alerted: int, conf: Monit
 
 def _trend(months: list[dt.date], precision: list[float]) -> Finding:
     """Precision of "risque fort" over the later half of the months against the earlier half."""
-    known = [(m, p) for m, p in zip(months, precision) if not math.isnan(p)]
+    known = [(m, p) for m, p in zip(months, precision, strict=True) if not math.isnan(p)]
     if len(known) < 2:
         return Finding(FAMILY, "trend", FORT, known[0][1] if known else None, None, OK,
                        "precision of risque fort: too few months for a trend")

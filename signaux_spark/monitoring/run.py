@@ -19,7 +19,7 @@ from signaux_spark.ingest import REPORT_TABLE, is_expected
 from signaux_spark.io import Lake
 from signaux_spark.model.dataset import add_months
 from signaux_spark.monitoring import deliveries, features, outcomes, scores
-from signaux_spark.monitoring.findings import CRITICAL, CONSTRAINTS, OK, SCHEMA, STATUSES, WARNING, Finding
+from signaux_spark.monitoring.findings import CONSTRAINTS, CRITICAL, OK, SCHEMA, STATUSES, WARNING, Finding
 from signaux_spark.progress import step
 from signaux_spark.sources import SOURCES
 from signaux_spark.tracking import configure_mlflow
@@ -46,7 +46,8 @@ class MonitorResult:
         return "\n".join(lines)
 
 
-def monitor_period(spark: SparkSession, settings: Settings, period: dt.date, run_id: str | None = None) -> MonitorResult:
+def monitor_period(spark: SparkSession, settings: Settings, period: dt.date,
+                   run_id: str | None = None) -> MonitorResult:
     """Run every check for `period` and write its findings (replacing the month's earlier ones)."""
     lake, month = Lake(settings), f"{period:%Y-%m}"
     found: list[Finding] = []
@@ -143,8 +144,8 @@ def _outcomes(spark: SparkSession, settings: Settings, lake: Lake, scored, perio
         r[0] for r in labels.where(F.col("periode").isin(candidates) & F.col(model.label_column).isNotNull())
         .select("periode").distinct().collect())
     observed = observed[-conf.outcome_months:]
-    versions = {r[0] for r in scored.where(F.col("periode").isin(observed)).select("model_version").distinct().collect()} \
-        if observed else set()
+    listed = scored.where(F.col("periode").isin(observed)).select("model_version").distinct()
+    versions = {r[0] for r in listed.collect()} if observed else set()
     return outcomes.outcome_findings(scored, labels, months=observed, promised=promised_metrics(settings, versions),
                                      label=model.label_column, share=model.list_share, sizes=model.list_size,
                                      conf=conf)

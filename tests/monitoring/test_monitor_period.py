@@ -52,8 +52,9 @@ def lake(spark, tmp_path_factory):
     settings = settings_for(root, mlflow_dir)
     lake = Lake(settings)
     profiles = [RISKY, SAFE, SAFE, SAFE, RISKY, SAFE, SAFE, SAFE]
-    months = [features_frame(spark, [{"siren": s, "departement": d, "region": r, **p}
-                                     for (s, (d, r)), p in zip(PLACES.items(), profiles)], period) for period in (P1, P2)]
+    firms = [{"siren": s, "departement": d, "region": r, **p}
+             for (s, (d, r)), p in zip(PLACES.items(), profiles, strict=True)]
+    months = [features_frame(spark, firms, period) for period in (P1, P2)]
     lake.write(months[0].unionByName(months[1]), "gold/features", partition_by=["periode"])
     lake.write(firms_frame(spark, PLACES), "silver/firms")
     for period in (P1, P2):
@@ -91,7 +92,8 @@ def test_the_export_renders_the_page_and_the_summary_links_it(spark, lake):
     assert '<a href="surveillance_2020-03.html">' in summary
     assert "Livraisons des sources" in page and "urssaf_debit" in page and "Scores du mois" in page
     assert manifest["monitoring"]["critical"] == 0 and sum(manifest["monitoring"].values()) > 4 * len(SOURCES)
-    assert "surveillance_2020-03.html" in {f["name"] for f in json.loads((national / "manifest.json").read_text())["files"]}
+    listed = json.loads((national / "manifest.json").read_text())["files"]
+    assert "surveillance_2020-03.html" in {f["name"] for f in listed}
 
 
 def test_a_halved_delivery_is_critical_and_stops_with_one_line(spark, lake):

@@ -69,7 +69,8 @@ def test_a_missing_or_failed_source_is_critical():
     assert missing["altares_paydex", "delivered"].status == CRITICAL
     assert "not ingested" in missing["altares_paydex", "delivered"].message
     failed = run(figures({("urssaf_debit", NOW): {"status": "failed", "message": "bad header"}}))
-    assert failed["urssaf_debit", "delivered"].status == CRITICAL and "bad header" in failed["urssaf_debit", "delivered"].message
+    assert failed["urssaf_debit", "delivered"].status == CRITICAL
+    assert "bad header" in failed["urssaf_debit", "delivered"].message
     absent = run(figures({("urssaf_effectif_ent", NOW): {"status": "no_delivery"}}))
     assert absent["urssaf_effectif_ent", "delivered"].status == CRITICAL
     others = [f for (s, _), f in missing.items() if s != "altares_paydex"]
@@ -105,14 +106,17 @@ def test_figures_come_from_the_ingest_report_and_the_bronze_sirens(spark):
             "rejects_by_reason": {}, "file_lines": [], "elapsed_seconds": 1.0}
     report = spark.createDataFrame([unit("urssaf_debit", "2024-11", "loaded", 11, 8, 2),
                                     unit("urssaf_debit", "2024-12", "loaded", 5, 4, 0),
-                                    unit("urssaf_debit", "2023-01", "loaded", 99, 90, 8)], REPORT_SCHEMA)
+                                    unit("urssaf_debit", "2023-01", "loaded", 99, 90, 8),
+                                    unit("urssaf_procol", "2024-12", "loaded", 1, 0, 0)], REPORT_SCHEMA)
     bronze = spark.createDataFrame([("2024-11", "000000101"), ("2024-11", "000000101"), ("2024-11", "000000102"),
                                     ("2024-12", "000000103"), ("2023-01", "000000104")], "batch string, siren string")
-    table = delivery_figures(report, firms_by_batch({"urssaf_debit": bronze}, ["2024-11", "2024-12"]),
-                             ["2024-11", "2024-12"]).sort_values("batch")
-    assert table[["batch", "lines", "accepted", "rejected", "firms"]].values.tolist() == [
-        ["2024-11", 11, 8, 2, 2], ["2024-12", 5, 4, 0, 1]]
-    assert table["reject_rate"].tolist() == pytest.approx([0.2, 0.0])
+    tables = {"urssaf_debit": bronze, "urssaf_procol": bronze.limit(0)}   # a month without any proceeding
+    table = delivery_figures(report, firms_by_batch(tables, ["2024-11", "2024-12"]),
+                             ["2024-11", "2024-12"]).sort_values(["source", "batch"])
+    assert table[["source", "batch", "lines", "accepted", "rejected", "firms"]].values.tolist() == [
+        ["urssaf_debit", "2024-11", 11, 8, 2, 2], ["urssaf_debit", "2024-12", 5, 4, 0, 1],
+        ["urssaf_procol", "2024-12", 1, 0, 0, 0]]
+    assert table["reject_rate"].tolist()[:2] == pytest.approx([0.2, 0.0])
 
 
 def test_small_sources_moving_within_counting_noise_are_not_flagged():
@@ -127,5 +131,5 @@ def test_small_sources_moving_within_counting_noise_are_not_flagged():
     assert found["lines"].value == 11 and found["lines"].status == OK           # 11 against 22: 2.3 sd of Poisson noise
     assert found["reject_rate"].value == pytest.approx(2 / 11) and found["reject_rate"].status == OK  # 2 rejects
     gone = small.assign(lines=small["lines"].where(small["batch"] != NOW, 0))
-    assert {f.check: f for f in delivery_findings(gone, batch=NOW, sources=["urssaf_procol"], expected={"urssaf_procol"},
-                                                  conf=CONF)}["lines"].status == CRITICAL
+    found = delivery_findings(gone, batch=NOW, sources=["urssaf_procol"], expected={"urssaf_procol"}, conf=CONF)
+    assert {f.check: f for f in found}["lines"].status == CRITICAL

@@ -42,8 +42,8 @@ TRUTH = {month: firms(m) for m, month in enumerate(MONTHS)}
 def lake(spark):
     scores = labels = None
     for month, rows in TRUTH.items():
-        s = scores_frame(spark, [{"siren": r[0], "region": r[1], "probability": r[2], "alert_level": r[3]} for r in rows],
-                         month)
+        listed = [{"siren": r[0], "region": r[1], "probability": r[2], "alert_level": r[3]} for r in rows]
+        s = scores_frame(spark, listed, month)
         lab = spark.createDataFrame([(r[0], month, r[4]) for r in rows], "siren string, periode date, failure int")
         scores, labels = (s, lab) if scores is None else (scores.unionByName(s), labels.unionByName(lab))
     return scores.cache(), labels.cache()
@@ -100,7 +100,8 @@ def test_lists_far_below_the_promise_are_a_warning(lake):
 
 def test_no_matured_list_and_no_promise_are_said_plainly(lake):
     scores, labels = lake
-    (only,) = outcome_findings(scores, labels, months=[], promised={}, label="failure", share=SHARE, sizes={}, conf=CONF)
+    (only,) = outcome_findings(scores, labels, months=[], promised={}, label="failure", share=SHARE, sizes={},
+                               conf=CONF)
     assert only.status == OK and "no scored month has observed outcomes" in only.message
     found = by_key(outcome_findings(scores, labels, months=MONTHS[:1], promised={}, label="failure", share=SHARE,
                                     sizes={}, conf=CONF))

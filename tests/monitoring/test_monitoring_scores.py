@@ -5,8 +5,8 @@ means nothing to compare, said plainly."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import pathlib
+import sys
 
 import pytest
 
@@ -52,7 +52,8 @@ def by_key(found):
 def test_a_month_like_the_previous_ones_is_all_ok(scores):
     found = by_key(score_findings(scores, period=NOW, previous=MONTHS, conf=CONF))
     assert {f.status for f in found.values()} == {OK}
-    assert set(found) == {("psi", "France")} | {(c, s) for c in ("fort_share", "alert_share") for s in ("France", "84", "11")}
+    shares = {(c, s) for c in ("fort_share", "alert_share") for s in ("France", "84", "11")}
+    assert set(found) == {("psi", "France")} | shares
     assert found["fort_share", "France"].value == pytest.approx(200 / 600)     # p >= 0.2: i % 300 in 200..299
     assert found["psi", "France"].value == pytest.approx(0, abs=1e-9)
     assert "v1 against v1" in found["psi", "France"].message
