@@ -15,7 +15,8 @@ from pyspark.sql import functions as F
 
 from signaux_spark.cli import JobError
 from signaux_spark.config import Settings
-from signaux_spark.ingest import REPORT_TABLE, is_expected
+from signaux_spark.ingest.report import REPORT_TABLE
+from signaux_spark.ingest.run import is_expected
 from signaux_spark.io import Lake
 from signaux_spark.model.dataset import add_months
 from signaux_spark.monitoring import deliveries, features, outcomes, scores
