@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -223,7 +224,12 @@ class ExportSettings:
     confidential_topics: list[str] = field(default_factory=lambda: ["sante_financiere"])
     financial_columns: list[str] = field(default_factory=lambda: [
         "ebe_sur_ca", "rentabilite_economique", "liquidite_reduite", "solidite_financiere"])
-    file_prefix: str = "signaux_faibles"
+    file_prefix: str = "signaux_faibles"   # letters, digits, _ and - only: it is part of every file name
+
+    def __post_init__(self):
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", self.file_prefix):
+            raise ConfigError("setting 'export.file_prefix' may hold only letters, digits, _ and - "
+                              f"(it names the files), got {self.file_prefix!r}")
 
 
 @dataclass

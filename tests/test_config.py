@@ -64,3 +64,11 @@ def test_code_defaults_are_the_embedded_conf():
     embedded, defaults = (dataclasses.asdict(s) for s in (load_settings(), load_settings(base=None)))
     embedded["features"].pop("groups"), defaults["features"].pop("groups")
     assert embedded == defaults
+
+
+@pytest.mark.parametrize("prefix", ["../../../x", "a/b", "liste.v2", "", "nom avec espace", "é"])
+def test_file_prefix_names_only_files(prefix):
+    """A prefix is part of every export file's name: a path in it would write outside the exports."""
+    with pytest.raises(ConfigError, match="export.file_prefix' may hold only letters, digits, _ and -"):
+        load_settings(overrides=[f"export.file_prefix={prefix!r}"])
+    assert load_settings(overrides=["export.file_prefix=SF_liste-2"]).export.file_prefix == "SF_liste-2"

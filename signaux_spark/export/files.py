@@ -26,10 +26,13 @@ from urllib.parse import urlparse
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 FORMATS = {"int": "# ##0", "number": "0.00", "percent": "0.00", "euros": "# ##0 €", "date": "dd/mm/yyyy"}
+# A spreadsheet reads a CSV value starting with one of these as a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -86,7 +89,24 @@ def _csv_text(value, kind: str) -> str:
     if isinstance(value, float):
         text = f"{value:.2f}" if kind == "euros" else f"{value:.4f}".rstrip("0").rstrip(".")
         return ("0" if text == "-0" else text).replace(".", ",")
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value   # shown as text, never run: the quote tells the reader it was added
     return str(value)
+
+
+def _xlsx_text(value):
+    """A text as a workbook can hold it: the control characters XML 1.0 forbids (which would make
+    openpyxl refuse the whole workbook) become U+FFFD; other values are returned as they are."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def _append(sheet, values: list) -> None:
+    """Append a row; every text is stored as a text cell, so a name such as `=1+1` stays a name
+    (openpyxl would store a string starting with `=` as a formula)."""
+    sheet.append([_xlsx_text(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def json_bytes(document) -> bytes:
@@ -103,13 +123,13 @@ def xlsx_bytes(sheets: list[tuple[str, list, list[list]]], stamp: dt.datetime, w
     for title, columns, rows in sheets:
         sheet = book.create_sheet(title)
         if columns:
-            sheet.append([c.header for c in columns])
+            _append(sheet, [c.header for c in columns])
             for cell in sheet[1]:
                 cell.font = Font(bold=True, color="FFFFFF")
                 cell.fill = PatternFill("solid", fgColor="1F4E79")
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             for row in rows:
-                sheet.append([_cell(v, c.kind) for v, c in zip(row, columns)])
+                _append(sheet, [_cell(v, c.kind) for v, c in zip(row, columns)])
             for index, column in enumerate(columns, start=1):
                 letter = get_column_letter(index)
                 if column.kind in FORMATS:
@@ -120,7 +140,7 @@ def xlsx_bytes(sheets: list[tuple[str, list, list[list]]], stamp: dt.datetime, w
             sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
         else:
             for row in rows:
-                sheet.append(row)
+                _append(sheet, row)
             for cell in sheet["A"]:
                 if cell.value and cell.row == 1:
                     cell.font = Font(bold=True, size=13)

@@ -70,7 +70,7 @@ def page(ctx: ExportContext, title: str, table: pd.DataFrame, stats: pd.DataFram
     sectors = levels_by(stats, "naf_section", ctx.sections)
     links = " · ".join(f"<a href=\"../{code}/synthese_{code}_{ctx.month}.html\">{code}</a>" for code in table["region"])
     body = [
-        f"<p>Modèle {ctx.model_name} version {ctx.model_version} ; seuils : risque fort à partir de "
+        f"<p>{ctx.model_html()} ; seuils : risque fort à partir de "
         f"{number(100 * ctx.fort, 1)} %, risque modéré à partir de {number(100 * ctx.modere, 1)} %.</p>",
         summary_section(ctx.month, findings, monitoring),
         html.cards([("entreprises suivies", number(totals["scored"])), ("risque fort", number(totals[FORT])),

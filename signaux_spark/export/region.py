@@ -52,6 +52,10 @@ class ExportContext:
     def stamp(self) -> dt.datetime:
         return dt.datetime(self.period.year, self.period.month, 1)
 
+    def model_html(self) -> str:
+        """The model sentence of the HTML pages, escaped: the name and version come from the registry."""
+        return f"Modèle {html.escape(str(self.model_name))} version {html.escape(str(self.model_version))}"
+
     def thresholds(self) -> dict[str, float]:
         return {FORT: self.fort, MODERE: self.modere}
 
@@ -163,7 +167,7 @@ def region_page(ctx: ExportContext, title: str, table: pd.DataFrame, stats: pd.D
     new_rows = [[r.niveau_alerte, r.siren, r.raison_sociale, r.departement, r.secteur,
                  number(r.probabilite, 1), r.principaux_facteurs] for r in new.itertuples()]
     body = [
-        f"<p>Modèle {ctx.model_name} version {ctx.model_version} ; seuils : risque fort à partir de "
+        f"<p>{ctx.model_html()} ; seuils : risque fort à partir de "
         f"{number(100 * ctx.fort, 1)} %, risque modéré à partir de {number(100 * ctx.modere, 1)} % de probabilité "
         "de procédure collective dans les 18 mois.</p>",
         html.cards([("entreprises suivies", number(scored)), ("risque fort", number(counts[FORT])),

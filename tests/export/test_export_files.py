@@ -3,6 +3,7 @@ month in one swap (locally and through Hadoop's FileSystem), and the French word
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import pathlib
@@ -48,6 +49,28 @@ def test_workbook_is_the_same_bytes_whenever_it_is_written():
     assert [c.value for c in sheet[3]][2:5] == [None, 0.0, None]
     assert sheet["D2"].number_format == "# ##0 €" and sheet.auto_filter.ref == "A1:F3"
     assert book.properties.modified == STAMP and book.properties.created == STAMP
+
+
+HOSTILE = ['=HYPERLINK("http://x","cliquez ici")', "=1+1", "+33 CONSEIL", "-DUPONT", "@SOMME(A1)", "\tTAB",
+           "\rCR", "CTRL\x01SA", "VT\x0bSARL", "SANS DANGER"]
+
+
+def test_hostile_names_are_text_in_the_workbook_and_neutralised_in_the_csv():
+    """A name that looks like a formula stays a name: a text cell in the workbook, a value behind a
+    quote in the CSV; a control character is replaced in the workbook only (openpyxl refuses it)."""
+    table = pd.DataFrame({"siren": [f"00000000{i}" for i in range(len(HOSTILE))], "nom": HOSTILE})
+    columns = COLUMNS[:2]
+    book = openpyxl.load_workbook(io.BytesIO(files.xlsx_bytes(
+        [("Liste", columns, list(table.itertuples(index=False, name=None))), ("Notice", [], [["Modèle", "=2+2"]])],
+        STAMP)))
+    cells = [row[1] for row in book["Liste"].iter_rows(min_row=2)]
+    assert [c.data_type for c in cells] == ["s"] * len(HOSTILE)
+    # (an XML reader reads a carriage return back as a line feed)
+    assert [c.value for c in cells] == [n.replace("\x01", "\ufffd").replace("\x0b", "\ufffd").replace("\r", "\n")
+                                        for n in HOSTILE]
+    assert book["Notice"]["B1"].data_type == "s" and book["Notice"]["B1"].value == "=2+2"
+    rows = list(csv.reader(io.StringIO(files.csv_bytes(table, columns).decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert [r[1] for r in rows[1:]] == ["'" + n for n in HOSTILE[:7]] + HOSTILE[7:]
 
 
 def test_write_atomic_replaces_a_file_and_leaves_no_temporary(tmp_path):
@@ -129,3 +152,21 @@ def test_french_numbers_and_legal_forms():
     assert labels.legal_form("5710") == "5710 - société par actions simplifiée (SAS)"
     assert labels.legal_form("5306") == "5306 - société commerciale"
     assert labels.legal_form(None) is None
+
+
+def test_model_name_and_version_are_escaped_in_the_html_summaries():
+    from signaux_spark.export import national, region
+    from signaux_spark.export.lists import Disclosure
+    from signaux_spark.scoring.score import LEVELS
+
+    ctx = region.ExportContext(period=dt.date(2020, 3, 1), model_name="<script>alert('x')</script>",
+                               model_version="1\"><img src=x onerror=alert(1)>", fort=0.5, modere=0.2, topics=[],
+                               disclosure=Disclosure(False, frozenset(), ()), departements={}, sections={}, regions={})
+    counts = {level: 0 for level in LEVELS}
+    pages = [region.region_page(ctx, "t", pd.DataFrame({"evolution": []}), pd.DataFrame(), counts,
+                                {"new_alerts": 0, "exits": 0}),
+             national.page(ctx, "t", pd.DataFrame({"region": []}), pd.DataFrame(),
+                           {**counts, "scored": 0, "new_alerts": 0, "exits": 0, "without_region": 0})]
+    for text in pages:
+        assert "<script" not in text and "<img" not in text
+        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; version 1&quot;&gt;&lt;img" in text
