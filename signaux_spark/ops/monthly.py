@@ -55,17 +55,22 @@ class MonthlyOutcome:
 def run_monthly(spark: SparkSession, settings: Settings, batch: str, steps: dict[str, StepFn], *,
                 train: bool = False, from_step: str | None = None, only: str | None = None,
                 force: bool = False) -> MonthlyOutcome:
-    """Run (or resume) the monthly chain for `batch`; raises JobError naming the failed step."""
+    """Run (or resume) the monthly chain for `batch`; raises JobError naming the failed step.
+
+    The batch's state is its latest whole run (one that planned every step of `plan()`): it is done
+    when every planned step of that run succeeded. `--only` / `--from-step` join an unfinished whole
+    run (its plan is kept), else run apart under a plan of their own, which never marks the batch
+    done nor undone."""
     runs = RunLog(spark, Lake(settings))
     selected = plan(train, from_step, only)
     explicit = bool(from_step or only)
-    state = runs.latest_run(batch)
+    state = runs.latest_run(batch, covering=plan())
     if state and state.finished and not force and not explicit:
         log.info("batch %s already done by run %s: nothing to do (use --force to run it again)", batch, state.run_id)
         return MonthlyOutcome(state.run_id, [], skipped=True)
     if state and not state.finished and not force:
-        run_id, planned = state.run_id, (selected if explicit else state.planned)
-        todo = selected if explicit else [s for s in planned if not state.done(s)]
+        run_id, planned = state.run_id, state.planned
+        todo = selected if explicit else state.remaining()
         log.info("resuming run %s of batch %s at step %s", run_id, batch, todo[0] if todo else "-")
     else:
         run_id, planned, todo = runs.new_run_id(batch), selected, selected

@@ -1,6 +1,7 @@
 """The run record (`ops/runs`): an append-only log of each step's status, timings, row counts and
 the Delta versions it wrote. The latest row of a (run, step) is its state; a run is finished when
-every step it planned succeeded. A killed run leaves a step `running` forever, so it resumes."""
+every step it planned succeeded. A killed run leaves a step `running` forever, so it resumes.
+A run's `planned` steps never change: a run resumed with `--only` keeps the plan it started with."""
 
 from __future__ import annotations
 
@@ -48,6 +49,12 @@ class RunState:
     def done(self, step: str) -> bool:
         return self.status.get(step) == "succeeded"
 
+    def remaining(self) -> list[str]:
+        """The planned steps from the first one not succeeded on: a step run out of order (by
+        `--only`) before an earlier one is run again after it."""
+        pending = [i for i, s in enumerate(self.planned) if not self.done(s)]
+        return self.planned[pending[0]:] if pending else []
+
 
 class RunLog:
     def __init__(self, spark: SparkSession, lake: Lake):
@@ -67,11 +74,14 @@ class RunLog:
         df = self.spark.createDataFrame([row], SCHEMA)
         self.lake.write(df, TABLE, mode="append", metadata={"run_id": run_id, "batch": batch, "step": step})
 
-    def latest_run(self, batch: str) -> RunState | None:
-        """The most recent run of a batch (by first record), with each step's latest status."""
+    def latest_run(self, batch: str, covering: list[str] = ()) -> RunState | None:
+        """The most recent run of a batch (by first record) whose plan holds every step of
+        `covering`, with each step's latest status."""
         if not self.lake.exists(self.spark, TABLE):
             return None
         rows = self.lake.read(self.spark, TABLE).where(F.col("batch") == batch)
+        for name in covering:
+            rows = rows.where(F.array_contains("planned", name))
         first = (rows.groupBy("run_id").agg(F.min("started_at").alias("t0"))
                  .orderBy(F.col("t0").desc(), F.col("run_id").desc()).first())
         if first is None:

@@ -135,3 +135,39 @@ def test_monthly_job_accept_critical_flag_reaches_the_monitor(spark, monkeypatch
     monkeypatch.setitem(main.__globals__, "build_session", lambda name, settings: spark)
     main(["--batch", "2024-09", "--accept-critical", f"paths.root={tmp_path}"])
     assert seen["accept"] is True
+
+
+def test_a_failed_run_resumed_with_only_is_done_only_when_every_step_ran(spark, settings):
+    """--only / --from-step keep the run's plan: a batch whose ingest failed and was rerun alone
+    still needs features, score, monitor and export."""
+    steps = FakeSteps(fail_once={"ingest"})
+    with pytest.raises(JobError, match="step ingest failed"):
+        run_monthly(spark, settings, "2024-07", steps)
+    fixed = run_monthly(spark, settings, "2024-07", steps, only="ingest")
+    assert fixed.ran == ["ingest"]
+    plain = run_monthly(spark, settings, "2024-07", steps)
+    assert plain.run_id == fixed.run_id and plain.ran == ["features", "score", "monitor", "export"]
+    assert run_monthly(spark, settings, "2024-07", steps).skipped
+    planned = {tuple(r["planned"]) for r in Lake(settings).read(spark, TABLE).where("batch = '2024-07'").collect()}
+    assert planned == {("ingest", "features", "score", "monitor", "export")}
+
+
+def test_partial_runs_apart_never_mark_a_batch_done_nor_undone(spark, settings):
+    steps = FakeSteps()
+    first = run_monthly(spark, settings, "2024-08", steps, only="export")   # nothing ran before
+    assert first.ran == ["export"]
+    whole = run_monthly(spark, settings, "2024-08", steps)
+    assert whole.run_id != first.run_id and whole.ran == ["ingest", "features", "score", "monitor", "export"]
+    again = run_monthly(spark, settings, "2024-08", steps, from_step="score")
+    assert again.ran == ["score", "monitor", "export"] and again.run_id != whole.run_id
+    done = run_monthly(spark, settings, "2024-08", steps)
+    assert done.skipped and done.run_id == whole.run_id
+
+
+def test_a_step_run_out_of_order_is_run_again_after_the_steps_before_it(spark, settings):
+    steps = FakeSteps(fail_once={"features"})
+    with pytest.raises(JobError, match="step features failed"):
+        run_monthly(spark, settings, "2024-09", steps)
+    run_monthly(spark, settings, "2024-09", steps, only="export")   # features still not done
+    resumed = run_monthly(spark, settings, "2024-09", steps)
+    assert resumed.ran == ["features", "score", "monitor", "export"]
