@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 
 from signaux_spark import cli
+from signaux_spark.export.published import month_folder
 from signaux_spark.ops.monthly import STEPS, run_monthly
 from signaux_spark.ops.steps import STEP_FUNCTIONS
 from signaux_spark.session import build_session
@@ -41,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     if outcome.skipped:
         print(f"monthly {batch}: already done by run {outcome.run_id} (use --force to run it again)", flush=True)
     else:
+        published = month_folder(settings.path("exports"), batch)   # None on a cluster's storage
         print(f"monthly {batch}: run {outcome.run_id} done ({' -> '.join(outcome.ran)}); lists under "
-              f"{settings.path('exports')}/{batch}/", flush=True)
+              f"{settings.path('exports')}/{batch}/" + (f" (publication {published.name})" if published else ""),
+              flush=True)
     return 0
 
 

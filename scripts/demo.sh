@@ -47,16 +47,17 @@ stage "monthly run of batch $last" ./spark-submit.sh monthly --batch "$last" "$@
 exports=$(setting 'path("exports")' "$@")
 accounts="$data/portal/demo_accounts.tsv"
 stage "portal accounts" .venv/bin/python -m signaux_spark.portal users demo --file "$accounts" "$@"
+published=$(.venv/bin/python -c "import sys; from signaux_spark.export.published import month_folder; print(month_folder(*sys.argv[1:]) or '')" "$exports" "$last")
 echo
 echo "=== demo: where to look"
 echo "regional lists of $last (one folder per region: workbook, CSV, JSON, HTML summary, manifest):"
-echo "  $exports/$last/"
+echo "  $exports/$last/ (the current publication: $published/)"
 echo "national summary for the central team:"
-echo "  $exports/$last/national/synthese_nationale_$last.html"
+echo "  $published/national/synthese_nationale_$last.html"
 echo "monitoring of the deliveries, features, scores and past lists (gold/monitoring):"
-echo "  $exports/$last/national/surveillance_$last.html"
+echo "  $published/national/surveillance_$last.html"
 echo "HTML summaries of the regions:"
-ls "$exports/$last"/*/synthese_*.html | sed 's/^/  /' | head -5
+ls "$published"/*/synthese_*.html | sed 's/^/  /' | head -5
 echo "  ..."
 echo "MLflow runs and the registered model (open http://127.0.0.1:5000 after):"
 echo "  .venv/bin/mlflow ui --backend-store-uri $(setting tracking_uri "$@")"

@@ -225,11 +225,22 @@ class ExportSettings:
     financial_columns: list[str] = field(default_factory=lambda: [
         "ebe_sur_ca", "rentabilite_economique", "liquidite_reduite", "solidite_financiere"])
     file_prefix: str = "signaux_faibles"   # letters, digits, _ and - only: it is part of every file name
+    # Permissions (octal) of the exported files and folders: the lists are confidential.
+    file_mode: str = "0640"
+    folder_mode: str = "0750"
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z0-9_-]+", self.file_prefix):
             raise ConfigError("setting 'export.file_prefix' may hold only letters, digits, _ and - "
                               f"(it names the files), got {self.file_prefix!r}")
+        for name in ("file_mode", "folder_mode"):
+            if not re.fullmatch(r"0?[0-7]{3}", getattr(self, name)):
+                raise ConfigError(f"setting 'export.{name}' must be octal permissions such as 0640, "
+                                  f"got {getattr(self, name)!r}")
+
+    def permissions(self) -> tuple[int, int]:
+        """(file mode, folder mode) as numbers."""
+        return int(self.file_mode, 8), int(self.folder_mode, 8)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from signaux_spark.export.published import month_folder
 from signaux_spark.model.metrics import region_lists
 from signaux_spark.scoring.score import ALERTS, FORT, MODERE, NO_ALERT
 
@@ -24,10 +25,10 @@ def scored_months(scores: DataFrame) -> list[dt.date]:
 
 
 def region_folders(exports: str | Path, month: str) -> dict[str, Path]:
-    """Region code -> folder of the month's export (`<exports>/<YYYY-MM>/<region>/`), without the
-    national summary; empty when the month was not exported."""
-    folder = Path(exports) / month
-    if not folder.is_dir():
+    """Region code -> folder of the month's current publication (`<exports>/<YYYY-MM>/<region>/`),
+    without the national summary; empty when the month was not exported."""
+    folder = month_folder(exports, month)
+    if folder is None:
         return {}
     return {p.name: p for p in sorted(folder.iterdir()) if p.is_dir() and p.name != NATIONAL}
 

@@ -1,6 +1,8 @@
 """Writing the export files: bytes built in memory, written to a temporary name and renamed, so a
-reader never sees half a file; and a month's folder published in one swap, so that re-running an
-export replaces the month exactly (no file of the previous run survives).
+reader never sees half a file; and a month published whole, as a new publication that one atomic
+step makes current (`publish_month`; the layout is `export.published`'s), so that re-running an
+export replaces the month exactly (no file of the previous run survives) and a kill at any point
+leaves the previous publication readable.
 
 Every file is a pure function of its inputs: the workbook's zip entries and document dates carry a
 fixed stamp (the month of the list) instead of the time of writing, so the same list gives the
@@ -14,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import fcntl
 import math
 import os
 import re
@@ -21,7 +24,10 @@ import shutil
 import tempfile
 import uuid
 import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, TypeVar
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -30,6 +36,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from signaux_spark.export.published import LOCK, POINTER, PUBLICATIONS, TEMPORARY_LINK, is_month, month_folder
+
+T = TypeVar("T")
 FORMATS = {"int": "# ##0", "number": "0.00", "percent": "0.00", "euros": "# ##0 €", "date": "dd/mm/yyyy"}
 # A spreadsheet reads a CSV value starting with one of these as a formula (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -178,45 +187,143 @@ def local_path(root: str) -> Path:
     return Path(urlparse(root).path if root.startswith("file:") else root)
 
 
-def staging_folder(root: str, name: str) -> Path:
-    """A fresh local folder to build the month `name` in: beside its final place when the exports
-    are local (so publishing is a rename), else in the local temporary folder."""
+@dataclass(frozen=True)
+class Modes:
+    """Permissions of what an export writes (the lists are confidential: no access for others)."""
+
+    file: int = 0o640
+    folder: int = 0o750
+
+
+def publish_month(spark, root: str, month: str, write: Callable[[Path], T], modes: Modes = Modes()) -> tuple[T, str]:
+    """Build the month with `write(folder)` in a new publication and make it the month's current
+    one in a single atomic step (layout: `export.published`); returns (what `write` returned, the
+    month's location). A failure or a kill at any point leaves the previous publication current."""
     if is_local(root):
-        folder = local_path(root) / f".staging-{name}-{uuid.uuid4().hex[:8]}"
-    else:
-        folder = Path(tempfile.mkdtemp(prefix=f"signaux-export-{name}-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+        return _publish_local(local_path(root), month, write, modes)
+    return _publish_hadoop(spark, root, month, write, modes)
 
 
-def publish(spark, staging: Path, root: str, name: str) -> str:
-    """Make the folder `staging` the month `root/name`, replacing any previous one whole; returns
-    the final location. Local: renames on one file system; elsewhere (HDFS, object stores): copy
-    to a staging name beside the target through Hadoop's FileSystem, then renames."""
-    if is_local(root):
-        target = local_path(root) / name
-        previous = target.with_name(f".previous-{name}-{uuid.uuid4().hex[:8]}")
-        if target.exists():
-            os.replace(target, previous)
-        os.replace(staging, target)
-        shutil.rmtree(previous, ignore_errors=True)
-        return str(target)
-    return _publish_hadoop(spark, staging, root, name)
+def _publish_local(root: Path, month: str, write: Callable[[Path], T], modes: Modes) -> tuple[T, str]:
+    store = root / PUBLICATIONS / month
+    _make_folder(store, modes)
+    with _month_lock(root, month, fcntl.LOCK_SH):   # shared: exports of one month run side by side
+        token = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        folder = store / token
+        try:
+            _make_folder(folder, modes)
+            result = write(folder)
+            _restrict(folder, modes)
+            _sync_folder(store)
+            _switch(root, month, token)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+    sweep(root)
+    return result, str(root / month)
 
 
-def _publish_hadoop(spark, staging: Path, root: str, name: str) -> str:
+def _switch(root: Path, month: str, token: str) -> None:
+    """Point `<root>/<month>` at the publication `token`: a link made under a temporary name, then
+    renamed over the month's link (one atomic step). A plain folder from before publications were
+    versioned is first moved into the store, where the sweep removes it."""
+    link = root / month
+    if link.is_dir() and not link.is_symlink():
+        os.replace(link, root / PUBLICATIONS / month / f"unversioned-{token}")
+    temporary = root / f".{month}.{token}{TEMPORARY_LINK}"
+    os.symlink(os.path.join(PUBLICATIONS, month, token), temporary)
+    os.replace(temporary, link)
+    _sync_folder(root)
+
+
+def sweep(root: str | Path) -> list[Path]:
+    """Remove what killed or superseded exports left under a local exports folder: publications
+    no longer current (built by a killed export, or replaced since) and temporary links. A month
+    that an export is writing right now is left alone (its writer sweeps when done)."""
+    root, removed = Path(root), []
+    store = root / PUBLICATIONS
+    months = sorted(p.name for p in store.iterdir() if p.is_dir() and is_month(p.name)) if store.is_dir() else []
+    for month in months:
+        with _month_lock(root, month, fcntl.LOCK_EX | fcntl.LOCK_NB) as free:
+            if not free:
+                continue
+            current = month_folder(root, month)
+            for entry in sorted((store / month).iterdir()):
+                if current is None or entry.resolve() != current:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed.append(entry)
+            for link in root.glob(f".{month}.*{TEMPORARY_LINK}"):
+                link.unlink(missing_ok=True)
+                removed.append(link)
+    return removed
+
+
+@contextmanager
+def _month_lock(root: Path, month: str, how: int):
+    """A lock on the month's publications (`flock`: released by the system when its holder dies).
+    Yields False when a non-blocking request finds it taken."""
+    handle = os.open(root / PUBLICATIONS / f"{month}{LOCK}", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, how)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(handle)
+
+
+def _make_folder(folder: Path, modes: Modes) -> None:
+    for parent in reversed([folder, *folder.parents]):
+        if not parent.exists():
+            parent.mkdir(exist_ok=True)
+            os.chmod(parent, modes.folder)
+
+
+def _restrict(folder: Path, modes: Modes) -> None:
+    """Give every file and folder under `folder` (itself included) the export's permissions."""
+    os.chmod(folder, modes.folder)
+    for path in folder.rglob("*"):
+        os.chmod(path, modes.folder if path.is_dir() else modes.file)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk, so a publication survives a power cut once it is linked."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _publish_hadoop(spark, root: str, month: str, write: Callable[[Path], T], modes: Modes) -> tuple[T, str]:
+    """Without symbolic links (HDFS, object stores): the month is built locally, copied through
+    Hadoop's FileSystem to `<root>/.publications/<month>/<token>/`, then the pointer file
+    `<root>/.publications/<month>.current` is overwritten with the token (one write); the month's
+    other publications are then deleted. One export of a month at a time there (the monthly run's
+    lease ensures it)."""
     jvm = spark._jvm
-    token = uuid.uuid4().hex[:8]
-    target = jvm.org.apache.hadoop.fs.Path(f"{root.rstrip('/')}/{name}")
-    remote = jvm.org.apache.hadoop.fs.Path(f"{root.rstrip('/')}/.staging-{name}-{token}")
-    previous = jvm.org.apache.hadoop.fs.Path(f"{root.rstrip('/')}/.previous-{name}-{token}")
-    fs = target.getFileSystem(spark._jsc.hadoopConfiguration())
-    fs.setWriteChecksum(False)
-    fs.copyFromLocalFile(False, True, jvm.org.apache.hadoop.fs.Path(staging.resolve().as_uri()), remote)
-    if fs.exists(target) and not fs.rename(target, previous):
-        raise OSError(f"could not move the previous export {target} aside")
-    if not fs.rename(remote, target):
-        raise OSError(f"could not publish {remote} as {target}")
-    fs.delete(previous, True)
-    shutil.rmtree(staging, ignore_errors=True)
-    return str(target)
+    hadoop = jvm.org.apache.hadoop.fs
+    local = Path(tempfile.mkdtemp(prefix=f"signaux-export-{month}-"))
+    try:
+        result = write(local)
+        token = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        store = hadoop.Path(f"{root.rstrip('/')}/{PUBLICATIONS}/{month}")
+        target = hadoop.Path(store, token)
+        fs = target.getFileSystem(spark._jsc.hadoopConfiguration())
+        fs.setWriteChecksum(False)
+        fs.copyFromLocalFile(False, True, hadoop.Path(local.resolve().as_uri()), target)
+        for path in (local, *local.rglob("*")):   # the export's permissions, as on a local disk
+            mode = modes.folder if path.is_dir() else modes.file
+            fs.setPermission(hadoop.Path(target, str(path.relative_to(local))) if path != local else target,
+                             hadoop.permission.FsPermission(f"{mode:o}"))
+        pointer = fs.create(hadoop.Path(f"{root.rstrip('/')}/{PUBLICATIONS}/{month}{POINTER}"), True)
+        pointer.write(token.encode())
+        pointer.close()
+        for status in fs.listStatus(store):
+            if status.getPath().getName() != token:
+                fs.delete(status.getPath(), True)
+    finally:
+        shutil.rmtree(local, ignore_errors=True)
+    return result, f"{root.rstrip('/')}/{PUBLICATIONS}/{month}/{token}"

@@ -1,8 +1,8 @@
 """export_period: the month's lists of every region and the national summary, from gold/scores.
 
-The whole month is built in a staging folder and published in one swap (`files.publish`): a
-reader sees the previous export or the new one, never a mix, and nothing of a previous run of the
-same month survives. Only the listed firms (alerts, exits, proceedings) and small counts reach the
+The whole month is built in a new publication made current in one atomic step
+(`files.publish_month`): a reader sees the previous export or the new one, never a mix, and
+nothing of a previous run of the same month survives. Only the listed firms (alerts, exits, proceedings) and small counts reach the
 driver, never the country's scores.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -19,7 +18,7 @@ from pyspark.sql import functions as F
 from signaux_spark.cli import JobError
 from signaux_spark.config import Settings
 from signaux_spark.export import lists
-from signaux_spark.export.files import publish, staging_folder
+from signaux_spark.export.files import Modes, publish_month
 from signaux_spark.export.national import FOLDER, write_national
 from signaux_spark.export.region import ExportContext, write_region
 from signaux_spark.io import Lake
@@ -40,7 +39,7 @@ def reference(settings: Settings) -> tuple[dict[str, str], dict[str, str], dict[
 
 
 def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> dict:
-    """Write `exports/<YYYY-MM>/<region>/` for every region and `exports/<YYYY-MM>/national/`;
+    """Publish `exports/<YYYY-MM>/<region>/` for every region and `exports/<YYYY-MM>/national/`;
     returns the national manifest. The tables are read at the Delta versions current when the
     export starts, recorded in the national manifest (`inputs`: table -> version)."""
     conf, lake, month = settings.export, Lake(settings), f"{period:%Y-%m}"
@@ -99,24 +98,21 @@ def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> d
                         modere=info["modere"], topics=topics, disclosure=disclosure, departements=departements,
                         sections=sections, regions=regions, file_prefix=conf.file_prefix,
                         previous_scored=previous_scored)
-    root = settings.path("exports")
+    findings = read_findings(spark, settings, period)
     with step(spark, f"export {month}: files") as s:
-        staging = staging_folder(root, month)
-        try:
+        def write(folder: Path) -> tuple[dict, dict]:
             manifests = {}
             for region in exported:
-                manifests[region] = write_region(staging / region, ctx, region, listed[listed["region"] == region],
+                manifests[region] = write_region(folder / region, ctx, region, listed[listed["region"] == region],
                                                  stats[stats["region"] == region])
             without_region = int((~listed["region"].isin(list(regions))).sum())
             if without_region:
                 log.warning("export %s: %d listed firm(s) without a known region are in no regional file",
                             month, without_region)
-            national = write_national(staging / FOLDER, ctx, manifests, stats, without_region, inputs,
-                                      read_findings(spark, settings, period))
-            location = publish(spark, staging, root, month)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+            return manifests, write_national(folder / FOLDER, ctx, manifests, stats, without_region, inputs, findings)
+
+        (manifests, national), location = publish_month(spark, settings.path("exports"), month, write,
+                                                        Modes(*conf.permissions()))
         s.rows.update({"regions": len(manifests), "listed": national["counts"]["listed"]})
     log.info("export %s published to %s: %s", month, location, national["counts"])
     return national

@@ -5,6 +5,8 @@ A publication is a folder `<exports>/.publications/<YYYY-MM>/<token>/` (one fold
 the month's current publication, replaced in one atomic step by the export: a reader that goes
 through this module sees a whole publication or none, never a half-written folder. A plain folder
 at `<exports>/<YYYY-MM>` (an export written before publications were versioned) is read as it is.
+On storage without links (HDFS, object stores: `export.files`), the pointer file
+`.publications/<YYYY-MM>.current` holds the current publication's token instead.
 
 No Spark here: the portal imports it.
 """
@@ -17,6 +19,9 @@ from pathlib import Path
 
 PUBLICATIONS = ".publications"
 NATIONAL = "national"   # the folder of the national summary, beside the region folders
+LOCK = ".lock"                   # `.publications/<YYYY-MM>.lock`: held by the exports writing that month
+TEMPORARY_LINK = ".link"         # `<exports>/.<YYYY-MM>.<token>.link`: a link before it is renamed in place
+POINTER = ".current"             # `.publications/<YYYY-MM>.current`: the current token where there are no links
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 

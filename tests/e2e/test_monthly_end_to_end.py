@@ -20,6 +20,7 @@ from nbclient import NotebookClient
 from pyspark.sql import functions as F
 
 from signaux_spark.export.lists import BETTER, NEW, STABLE, WORSE
+from signaux_spark.export.published import month_folder
 from signaux_spark.features.build import build_features
 from signaux_spark.ingest import batch_range, ingest
 from signaux_spark.io import Lake
@@ -82,14 +83,14 @@ def outputs(spark, settings, batch: str) -> dict:
     period = month(batch)
     rows = lambda table: sorted(tuple(r) for r in lake.read(spark, table).where(F.col("periode") == period)
                                 .drop("contributions", "top_factors").collect())  # noqa: E731
-    folder = Path(settings.path("exports")) / batch
+    folder = month_folder(settings.path("exports"), batch)
     files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
              if p.is_file() and p.name != "manifest.json" and p.suffix != ".xlsx"}
     return {"scores": rows("gold/scores"), "features": rows("gold/features"), "files": files}
 
 
 def region_documents(settings, batch: str) -> dict[str, dict]:
-    folder = Path(settings.path("exports")) / batch
+    folder = month_folder(settings.path("exports"), batch)
     return {p.parent.name: json.loads(p.read_text(encoding="utf-8"))
             for p in folder.glob("*/*.json") if p.parent.name != "national" and p.name != "manifest.json"}
 
@@ -103,7 +104,7 @@ def test_two_consecutive_months_give_lists_per_region(spark, pipeline):
     written = log.where(f"batch = '{MONTH_2}' AND step = 'score' AND status = 'succeeded'").first()
     assert written["rows"]["scored"] > 0 and "gold/scores" in written["versions"]
 
-    folder = Path(settings.path("exports")) / MONTH_2
+    folder = month_folder(settings.path("exports"), MONTH_2)
     regions = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != "national")
     assert len(regions) >= 13   # every metropolitan region, listed or not
     for region in regions:

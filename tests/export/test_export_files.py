@@ -1,21 +1,26 @@
-"""The file layer of the exports: French CSV, reproducible workbooks, atomic writes, publishing a
-month in one swap (locally and through Hadoop's FileSystem), and the French wording."""
+"""The file layer of the exports: French CSV, reproducible workbooks, hostile names, atomic writes,
+publishing a month in one atomic step (locally and through Hadoop's FileSystem) with restricted
+permissions, and the French wording. Kills and concurrent exports: test_export_publication.py."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import os
 import pathlib
+import stat
 import time
 
 import openpyxl
 import pandas as pd
 import pytest
 
+from signaux_spark.config import ConfigError, load_settings
 from signaux_spark.export import files, labels
+from signaux_spark.export.published import POINTER, PUBLICATIONS, month_folder
 from signaux_spark.export.lists import Column
-from signaux_spark.export.manifest import file_entries, write_manifest
+from signaux_spark.export.manifest import write_manifest
 
 COLUMNS = [Column("siren", "siren", "SIREN"), Column("nom", "raison sociale", "nom"),
            Column("p", "probabilité (%)", "", "%", "percent"), Column("dette", "dette sociale", "", "€", "euros"),
@@ -100,37 +105,72 @@ def test_write_atomic_goes_through_a_temporary_name_and_a_failure_keeps_the_prev
     assert [p.name for p in tmp_path.iterdir()] == ["list.csv"]  # the temporary is cleaned up
 
 
-def build_month(root, content: dict[str, bytes]):
-    staging = files.staging_folder(str(root), "2020-03")
-    for name, data in content.items():
-        files.write_atomic(staging / name, data)
-    write_manifest(staging, {"period": "2020-03"})
-    return staging
+def writer(content: dict[str, bytes]):
+    """A month's `write` function: the given files, then the manifest."""
+    def write(folder):
+        for name, data in content.items():
+            files.write_atomic(folder / name, data)
+        return write_manifest(folder, {"period": "2020-03"})
+    return write
 
 
 def test_publishing_a_month_replaces_it_whole(spark, tmp_path):
-    files.publish(spark, build_month(tmp_path, {"84/a.csv": b"1", "84/old.csv": b"stale"}), str(tmp_path), "2020-03")
-    files.publish(spark, build_month(tmp_path, {"84/a.csv": b"2", "11/b.csv": b"3"}), str(tmp_path), "2020-03")
-    month = tmp_path / "2020-03"
+    files.publish_month(spark, str(tmp_path), "2020-03", writer({"84/a.csv": b"1", "84/old.csv": b"stale"}))
+    first = month_folder(tmp_path, "2020-03")
+    manifest, location = files.publish_month(spark, str(tmp_path), "2020-03", writer({"84/a.csv": b"2", "11/b.csv": b"3"}))
+    month = month_folder(tmp_path, "2020-03")
+    assert location == str(tmp_path / "2020-03") and month != first and not first.exists()
+    assert os.readlink(tmp_path / "2020-03") == os.path.join(PUBLICATIONS, "2020-03", month.name)  # relative
     assert sorted(str(p.relative_to(month)) for p in month.rglob("*") if p.is_file()) == [
         "11/b.csv", "84/a.csv", "manifest.json"]
     assert (month / "84" / "a.csv").read_bytes() == b"2"
-    assert [p.name for p in tmp_path.iterdir()] == ["2020-03"]  # no staging or previous folder left
-    entries = file_entries(month)
-    assert [e["name"] for e in entries] == ["11/b.csv", "84/a.csv"]
-    assert entries[1]["sha256"] == "d4735e3a265e16eee03f59718b9b5d03019c07d8b6c51f90da3a666eec13ab35"  # sha256("2")
+    # nothing but the month's link, its one publication and the month's lock file
+    assert sorted(p.name for p in tmp_path.iterdir()) == [PUBLICATIONS, "2020-03"]
+    assert sorted(p.name for p in (tmp_path / PUBLICATIONS).iterdir()) == ["2020-03", "2020-03.lock"]
+    assert [e["name"] for e in manifest["files"]] == ["11/b.csv", "84/a.csv"]
+    assert manifest["files"][1]["sha256"] == "d4735e3a265e16eee03f59718b9b5d03019c07d8b6c51f90da3a666eec13ab35"
+
+
+def test_exports_are_readable_by_their_group_only_and_the_modes_are_settings(spark, tmp_path):
+    files.publish_month(spark, str(tmp_path), "2020-03", writer({"84/a.csv": b"1"}))
+    month = month_folder(tmp_path, "2020-03")
+    modes = {str(p.relative_to(tmp_path)): stat.S_IMODE(p.stat().st_mode)
+             for p in [tmp_path / PUBLICATIONS, month.parent, month, *month.rglob("*")]}
+    assert modes == {PUBLICATIONS: 0o750, f"{PUBLICATIONS}/2020-03": 0o750,
+                     f"{month.relative_to(tmp_path)}": 0o750, f"{month.relative_to(tmp_path)}/84": 0o750,
+                     f"{month.relative_to(tmp_path)}/84/a.csv": 0o640,
+                     f"{month.relative_to(tmp_path)}/manifest.json": 0o640}
+    files.publish_month(spark, str(tmp_path), "2020-03", writer({"84/a.csv": b"1"}), files.Modes(0o600, 0o700))
+    month = month_folder(tmp_path, "2020-03")
+    assert {stat.S_IMODE(p.stat().st_mode) for p in month.rglob("*") if p.is_file()} == {0o600}
+    assert stat.S_IMODE((month / "84").stat().st_mode) == 0o700
+    assert load_settings(overrides=["export.file_mode='0600'"]).export.permissions() == (0o600, 0o750)
+    with pytest.raises(ConfigError, match="export.folder_mode' must be octal permissions"):
+        load_settings(overrides=["export.folder_mode=rwxr-x---"])
+
+
+def test_an_unversioned_month_folder_is_replaced_by_a_publication(spark, tmp_path):
+    (tmp_path / "2020-03" / "84").mkdir(parents=True)
+    (tmp_path / "2020-03" / "84" / "old.csv").write_bytes(b"before publications")
+    files.publish_month(spark, str(tmp_path), "2020-03", writer({"84/a.csv": b"1"}))
+    month = month_folder(tmp_path, "2020-03")
+    assert (tmp_path / "2020-03").is_symlink() and sorted(p.name for p in (month / "84").iterdir()) == ["a.csv"]
+    assert len(list((tmp_path / PUBLICATIONS / "2020-03").iterdir())) == 1
 
 
 def test_publishing_through_hadoops_file_system(spark, tmp_path):
-    root = (tmp_path / "remote").as_uri()  # any Hadoop file system works the same way
-    (tmp_path / "remote").mkdir()
-    files._publish_hadoop(spark, build_month(tmp_path / "local", {"84/a.csv": b"1", "84/old.csv": b"x"}), root, "2020-03")
-    staging = build_month(tmp_path / "local", {"84/a.csv": b"2"})
-    files._publish_hadoop(spark, staging, root, "2020-03")
-    month = tmp_path / "remote" / "2020-03"
+    remote = tmp_path / "remote"   # any Hadoop file system works the same way
+    remote.mkdir()
+    files._publish_hadoop(spark, remote.as_uri(), "2020-03", writer({"84/a.csv": b"1", "84/old.csv": b"x"}), files.Modes())
+    _, location = files._publish_hadoop(spark, remote.as_uri(), "2020-03", writer({"84/a.csv": b"2"}), files.Modes())
+    token = (remote / PUBLICATIONS / f"2020-03{POINTER}").read_text()
+    month = remote / PUBLICATIONS / "2020-03" / token
+    assert location.endswith(f"{PUBLICATIONS}/2020-03/{token}")
     assert sorted(str(p.relative_to(month)) for p in month.rglob("*") if p.is_file()) == ["84/a.csv", "manifest.json"]
-    assert (month / "84" / "a.csv").read_bytes() == b"2" and not staging.exists()
-    assert [p.name for p in (tmp_path / "remote").iterdir()] == ["2020-03"]
+    assert (month / "84" / "a.csv").read_bytes() == b"2"
+    assert [p.name for p in (remote / PUBLICATIONS / "2020-03").iterdir()] == [token]   # the previous one is gone
+    assert stat.S_IMODE((month / "84" / "a.csv").stat().st_mode) == 0o640
+    assert stat.S_IMODE((month / "84").stat().st_mode) == 0o750
 
 
 @pytest.mark.parametrize("name, label", [

@@ -22,6 +22,7 @@ from signaux_spark import cli  # noqa: E402
 from signaux_spark.cli import JobError  # noqa: E402
 from signaux_spark.export import files  # noqa: E402
 from signaux_spark.export.publish import export_period, reference  # noqa: E402
+from signaux_spark.export.published import PUBLICATIONS, month_folder  # noqa: E402
 from signaux_spark.io import Lake  # noqa: E402
 from signaux_spark.scoring.score import score_period  # noqa: E402
 
@@ -62,16 +63,24 @@ def exported(spark, tmp_path_factory):
         score_period(spark, settings, period)
     export_period(spark, settings, P1)
     manifest = export_period(spark, settings, P2)
-    month = root / "exports" / "2020-03"
-    first = snapshot(month)
-    (month / "84" / "stale.txt").write_text("from an earlier run")
+    exports = root / "exports"
+    first = snapshot(month_folder(exports, "2020-03"))
+    (month_folder(exports, "2020-03") / "84" / "stale.txt").write_text("from an earlier run")
     code = cli.run(job("export"), ["--period", "2020-03", f"paths.root={root}", "spark.master=local[2]"])
-    second = snapshot(month)
+    second = snapshot(month_folder(exports, "2020-03"))
     shown = settings_for(root, mlflow_dir, ["export.include_confidential=true", "export.financial_columns=[ebe_sur_ca]",
                                             "paths.exports=exports_confidential"])
     export_period(spark, shown, P2)
-    return {"root": root, "settings": settings, "manifest": manifest, "month": month, "first": first, "second": second,
-            "code": code, "confidential": root / "exports_confidential" / "2020-03"}
+    return {"root": root, "settings": settings, "manifest": manifest, "month": month_folder(exports, "2020-03"),
+            "first": first, "second": second, "code": code,
+            "confidential": month_folder(root / "exports_confidential", "2020-03")}
+
+
+def left_in(exports: pathlib.Path) -> list[str]:
+    """What an exports folder holds: its entries and the publications kept of each month."""
+    store = exports / PUBLICATIONS
+    return sorted([p.name for p in exports.iterdir()] + [f"{m.name}/{len(list(m.iterdir()))}" for m in store.iterdir()
+                                                         if m.is_dir()])
 
 
 def region_files(folder: pathlib.Path, region: str) -> dict[str, object]:
@@ -175,7 +184,7 @@ def test_exporting_a_month_again_replaces_it_exactly(exported):
             assert a == b
         else:
             assert first[name] == second[name], name
-    assert sorted(p.name for p in (exported["root"] / "exports").iterdir()) == ["2020-02", "2020-03"]
+    assert left_in(exported["root"] / "exports") == [".publications", "2020-02", "2020-02/1", "2020-03", "2020-03/1"]
 
 
 def test_confidential_values_appear_only_when_conf_allows(exported):
@@ -236,7 +245,7 @@ def test_national_summary_adds_up_the_regions(spark, exported):
 def test_export_fails_clearly_without_scores_for_the_month(exported, capsys):
     code = cli.run(job("export"), ["--period", "2019-06", f"paths.root={exported['root']}", "spark.master=local[2]"])
     assert code == 1 and "no scores for 2019-06" in capsys.readouterr().err
-    assert not (exported["root"] / "exports" / "2019-06").exists()
+    assert month_folder(exported["root"] / "exports", "2019-06") is None
 
 
 def test_an_export_failing_half_way_leaves_the_published_month_untouched(spark, exported, monkeypatch):
@@ -247,7 +256,8 @@ def test_an_export_failing_half_way_leaves_the_published_month_untouched(spark, 
     with pytest.raises(OSError, match="disk full"):
         export_period(spark, exported["settings"], P2)
     assert snapshot(exported["month"]) == exported["second"]
-    assert sorted(p.name for p in (exported["root"] / "exports").iterdir()) == ["2020-02", "2020-03"]  # no staging left
+    # nothing of the failed export is left
+    assert left_in(exported["root"] / "exports") == [".publications", "2020-02", "2020-02/1", "2020-03", "2020-03/1"]
 
 
 def test_bad_export_settings_fail_clearly(spark, exported):
