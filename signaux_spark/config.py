@@ -310,6 +310,19 @@ class MonitoringSettings:
 
 
 @dataclass
+class OpsSettings:
+    """The monthly run (jobs/monthly.py): its lease on the lake (one run at a time, ops/lease)."""
+
+    lease_seconds: int = 600        # a run's lease lasts this long after its last heartbeat...
+    heartbeat_seconds: int = 60     # ...renewed this often while it runs
+
+    def __post_init__(self):
+        if not 0 < 2 * self.heartbeat_seconds <= self.lease_seconds:
+            raise ConfigError("setting 'ops.heartbeat_seconds' must be > 0 and at most half of 'ops.lease_seconds', "
+                              f"got {self.heartbeat_seconds} and {self.lease_seconds}")
+
+
+@dataclass
 class Settings:
     spark: SparkSettings = field(default_factory=SparkSettings)
     paths: PathSettings = field(default_factory=PathSettings)
@@ -320,8 +333,8 @@ class Settings:
     score: ScoreSettings = field(default_factory=ScoreSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
     portal: PortalSettings = field(default_factory=PortalSettings)
-
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+    ops: OpsSettings = field(default_factory=OpsSettings)
 
     def path(self, name: str) -> str:
         return self.paths.resolve(name)

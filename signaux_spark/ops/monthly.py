@@ -13,6 +13,7 @@ from pyspark.sql import SparkSession
 from signaux_spark.cli import JobError
 from signaux_spark.config import Settings
 from signaux_spark.io import Lake
+from signaux_spark.ops.lease import Lease
 from signaux_spark.ops.runs import RunLog
 from signaux_spark.progress import log, step
 
@@ -55,15 +56,22 @@ class MonthlyOutcome:
 def run_monthly(spark: SparkSession, settings: Settings, batch: str, steps: dict[str, StepFn], *,
                 train: bool = False, from_step: str | None = None, only: str | None = None,
                 force: bool = False) -> MonthlyOutcome:
-    """Run (or resume) the monthly chain for `batch`; raises JobError naming the failed step.
+    """Run (or resume) the monthly chain for `batch`; raises JobError naming the failed step, or
+    LeaseRefused when another run holds the lake's lease (one monthly run at a time, `ops/lease`).
 
     The batch's state is its latest whole run (one that planned every step of `plan()`): it is done
     when every planned step of that run succeeded. `--only` / `--from-step` join an unfinished whole
     run (its plan is kept), else run apart under a plan of their own, which never marks the batch
     done nor undone."""
-    runs = RunLog(spark, Lake(settings))
     selected = plan(train, from_step, only)
-    explicit = bool(from_step or only)
+    with Lease(spark, Lake(settings), "monthly", f"monthly {batch}", settings.ops.lease_seconds,
+               settings.ops.heartbeat_seconds) as lease:
+        return _run(spark, settings, batch, steps, selected, bool(from_step or only), force, lease)
+
+
+def _run(spark: SparkSession, settings: Settings, batch: str, steps: dict[str, StepFn], selected: list[str],
+         explicit: bool, force: bool, lease: Lease) -> MonthlyOutcome:
+    runs = RunLog(spark, Lake(settings))
     state = runs.latest_run(batch, covering=plan())
     if state and state.finished and not force and not explicit:
         log.info("batch %s already done by run %s: nothing to do (use --force to run it again)", batch, state.run_id)
@@ -76,6 +84,7 @@ def run_monthly(spark: SparkSession, settings: Settings, batch: str, steps: dict
         run_id, planned, todo = runs.new_run_id(batch), selected, selected
         log.info("run %s of batch %s: %s", run_id, batch, " -> ".join(todo))
     for name in todo:
+        lease.check()
         started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         runs.record(run_id, batch, planned, name, "running", started)
         try:
