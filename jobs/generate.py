@@ -5,7 +5,8 @@ oracle of the hidden risk process (docs/synthetic.md).
     ./spark-submit.sh generate --firms 2000 --from 2020-01 --to 2024-12 --seed 3 --faults none --out /tmp/data
 
 Writes OUT/landing/<source>/<YYYY-MM>/<file>, OUT/faults/<YYYY-MM>.csv and the oracle beside them
-(OUT defaults to paths.root; see docs/synthetic.md). Existing outputs under OUT are replaced.
+(OUT defaults to paths.root; see docs/synthetic.md). Outputs of an earlier generation under OUT are
+replaced; a landing/, faults/ or truth/ folder the generator did not write is refused, untouched.
 """
 
 from __future__ import annotations

@@ -40,6 +40,10 @@ from signaux_spark.synthetic.process import STATE_NAMES, build_calendar, oracle,
 from signaux_spark.synthetic.records import render
 from signaux_spark.synthetic.world import ODDITIES, REGIONS, World
 
+OUTPUTS = ("landing", "faults", "truth")
+# In the output folder: its OUTPUTS were written by the generator, which may therefore replace them;
+# without it, a non-empty one is never touched.
+MARKER = ".signaux_spark_generated"
 FIRM_MONTHS_SCHEMA = ("siren string, periode date, state string, p_failure_18m double, failure_18m int, "
                       "effectif int")
 
@@ -49,7 +53,8 @@ def generate(spark, out_dir, *, size: str = "tiny", firms: int | None = None, fi
              partitions: int | None = None) -> dict:
     """Generate `out_dir/landing/<source>/<YYYY-MM>/<file>`, `out_dir/faults/<YYYY-MM>.csv` and
     `out_dir/truth/` (firm_months, firms, params.json). Existing `landing`, `faults` and `truth`
-    folders under `out_dir` are replaced. Returns a summary (counts, bytes, seconds)."""
+    folders under `out_dir` are replaced when an earlier generation wrote them (MARKER in `out_dir`);
+    else a non-empty one is a ValueError and nothing is removed. Returns a summary (counts, bytes, seconds)."""
     started = time.monotonic()
     plan = make_plan(size=size, firms=firms, first_batch=first_batch, last_batch=last_batch, seed=seed,
                      faults=faults, partitions=partitions,
@@ -57,8 +62,15 @@ def generate(spark, out_dir, *, size: str = "tiny", firms: int | None = None, fi
     if "://" in str(out_dir):
         raise ValueError(f"the generator writes local files; '{out_dir}' is not a local path (see docs/synthetic.md)")
     out = Path(out_dir).resolve()
-    for name in ("landing", "faults", "truth", "_work"):
+    foreign = [str(out / name) for name in OUTPUTS if (out / name).is_dir() and any((out / name).iterdir())]
+    if foreign and not (out / MARKER).is_file():
+        raise ValueError(f"refusing to replace {', '.join(foreign)}: the generator did not write it (no {out / MARKER}), "
+                         "it may hold real deliveries; move it away, or generate elsewhere with --out")
+    for name in (*OUTPUTS, "_work"):
         shutil.rmtree(out / name, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)   # marked before anything is written: a generation killed half way is ours
+    (out / MARKER).write_text("landing/, faults/ and truth/ here were written by signaux_spark's generator, "
+                              "which replaces them when it runs again\n")
     work = out / "_work"
     (out / "truth").mkdir(parents=True)
     (out / "truth" / "params.json").write_text(json.dumps(_params(plan), indent=1, ensure_ascii=False))

@@ -14,6 +14,7 @@ from conftest import job_main
 from signaux_spark import cli
 from signaux_spark.config import PROJECT_ROOT
 from signaux_spark.synthetic import generate
+from signaux_spark.synthetic.generator import MARKER
 
 ARGS = dict(firms=60, first_batch="2020-01", last_batch="2021-03", seed=5, faults="stress")
 
@@ -72,8 +73,20 @@ def test_job_generates_and_fails_cleanly(spark, tmp_path):
                  "--out", str(tmp_path / "out")] + common) == 0
     assert (tmp_path / "out" / "landing" / "urssaf_cotisation" / "2024-02" / "sigfaible_cotisdues.csv").is_file()
     assert (tmp_path / "out" / "faults" / "2024-01.csv").is_file()
+    assert (tmp_path / "out" / MARKER).is_file()   # so the next generation may replace these folders
     assert cli.run(main, ["--firms", "5", "--from", "2024-03", "--to", "2024-01"] + common) == 1
     assert cli.run(main, ["--firms", "5", "--faults", "unknown_profile"] + common) == 1
+
+
+def test_generate_refuses_to_replace_a_landing_folder_it_did_not_write(spark, tmp_path, capsys):
+    """Without --out, the generator writes under paths.root: real deliveries there are kept."""
+    delivery = tmp_path / "landing" / "urssaf_cotisation" / "2024-01" / "sigfaible_cotisdues.csv"
+    delivery.parent.mkdir(parents=True)
+    delivery.write_bytes(b"a real delivery")
+    code = cli.run(job_main("generate"), ["--firms", "5", f"paths.root={tmp_path}", "spark.master=local[2]"])
+    assert code == 1
+    assert f"refusing to replace {tmp_path / 'landing'}: the generator did not write it" in capsys.readouterr().err
+    assert delivery.read_bytes() == b"a real delivery" and not (tmp_path / MARKER).exists()
 
 
 TRUTH_PATTERNS = [r"""["']truth["']""", r"truth/", r"""path\(\s*["']truth"""]
