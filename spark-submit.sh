@@ -37,6 +37,9 @@ with zipfile.ZipFile(root / "dist" / "signaux_spark.zip", "w", zipfile.ZIP_DEFLA
 PY
 source "$root/conf/versions.env"
 jars="$root/jars/$DELTA_SPARK_ARTIFACT-$DELTA_VERSION.jar,$root/jars/delta-storage-$DELTA_VERSION.jar"
+# Delta's multi-writer log store for a lake on S3 (conf/cluster.yaml), when it was put in jars/
+dynamodb="$root/jars/delta-storage-s3-dynamodb-$DELTA_VERSION.jar"
+if [ -f "$dynamodb" ]; then jars="$jars,$dynamodb"; fi
 executor_python=${PYSPARK_PYTHON:-$python}
 
 cmd=("$spark_home/bin/spark-submit"

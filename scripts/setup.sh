@@ -60,4 +60,6 @@ fetch_jar() {
 }
 fetch_jar io.delta "$DELTA_SPARK_ARTIFACT" "$DELTA_VERSION"
 fetch_jar io.delta delta-storage "$DELTA_VERSION"
+# A lake on S3 written by several drivers: Delta's DynamoDB log store (docs/operations.md, "Cluster storage").
+if [ "${SIGNAUX_S3_LAKE:-0}" = 1 ]; then fetch_jar io.delta delta-storage-s3-dynamodb "$DELTA_VERSION"; fi
 say "ready: pyspark $SPARK_VERSION, delta $DELTA_VERSION, jars in jars/"

@@ -27,6 +27,9 @@ def test_cluster_conf_loads():
     settings = load_settings([str(DEFAULT_CONF.parent / "cluster.yaml")])
     assert settings.spark.master == "yarn"
     assert settings.path("lake").startswith("s3a://")
+    # a lake on S3 written by several drivers (and its run lease) needs Delta's multi-writer log store
+    assert settings.spark.conf["spark.delta.logStore.s3a.impl"] == "io.delta.storage.S3DynamoDBLogStore"
+    assert settings.spark.conf["spark.io.delta.storage.S3DynamoDBLogStore.ddb.tableName"]
 
 
 @pytest.mark.parametrize("override, message", [
