@@ -7,7 +7,10 @@ against the same data the monthly run produced."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import html
+import io
 import json
 import os
 from pathlib import Path
@@ -15,6 +18,7 @@ from pathlib import Path
 import deltalake
 import duckdb
 import nbformat
+import openpyxl
 import pytest
 from nbclient import NotebookClient
 from pyspark.sql import functions as F
@@ -61,6 +65,7 @@ def pipeline(spark, tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     settings = settings_for(root)
     generate(spark, str(root), size="tiny", first_batch=FIRST, last_batch=MONTH_2, seed=5, faults="default")
+    give_hostile_names(root)
     report = ingest(spark, settings, batch_range(FIRST, HISTORY_END))
     assert not report.failures, report.failures
     build_features(spark, settings, month(FIRST), month(HISTORY_END))
@@ -69,6 +74,30 @@ def pipeline(spark, tmp_path_factory):
     first = run_monthly(spark, settings, MONTH_1, STEP_FUNCTIONS)
     second = run_monthly(spark, settings, MONTH_2, STEP_FUNCTIONS)
     return settings, first, second
+
+
+# Names an attacker could register in SIRENE: formulas, a leading sign, control characters.
+HOSTILE = ['=HYPERLINK("http://x","cliquez ici")', "=1+1", "@SOMME(A1)", "+33 CONSEIL", "-MOINS SARL",
+           "CTRL\x01SA", "VT\x0bSARL"]
+
+
+def give_hostile_names(root: Path) -> None:
+    """Every legal unit with a name in the delivered SIRENE files gets one of HOSTILE (by SIREN); the
+    lines are otherwise left as generated (those that are not one whole record are not touched)."""
+    for path in (root / "landing" / "sirene_unite_legale").rglob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        newline = "\r\n" if "\r\n" in text else "\n"
+        lines = text.split(newline)
+        header = [h.lstrip("\ufeff") for h in next(csv.reader([lines[0]]))]
+        name, siren = header.index("denominationUniteLegale"), header.index("siren")
+        for i, line in enumerate(lines[1:], start=1):
+            fields = next(csv.reader([line]), [])
+            if len(fields) == len(header) and fields[name] and fields[siren].isdigit():
+                fields[name] = HOSTILE[int(fields[siren]) % len(HOSTILE)]
+                out = io.StringIO()
+                csv.writer(out, lineterminator="").writerow(fields)
+                lines[i] = out.getvalue()
+        path.write_text(newline.join(lines), encoding="utf-8")
 
 
 def month(text: str) -> dt.date:
@@ -160,6 +189,34 @@ def test_killed_run_resumes_to_the_outputs_of_a_clean_run(spark, pipeline, monke
     assert resumed.run_id != second.run_id and resumed.ran == ["features", "score", "monitor", "export"]
     assert outputs(spark, settings, MONTH_2) == clean
     assert run_monthly(spark, settings, MONTH_2, STEP_FUNCTIONS).skipped
+
+
+def test_hostile_names_are_inert_text_in_every_file(spark, pipeline):
+    """Names delivered as formulas or with control characters, through the real monthly run: text
+    cells in the workbooks, a leading quote in the CSV, the exact name in the JSON and the HTML."""
+    settings, _, _ = pipeline
+    names = {r["siren"]: r["raison_sociale"] for r in Lake(settings).read(spark, "silver/firms").collect()}
+    folder = month_folder(settings.path("exports"), MONTH_2)
+    shown = []
+    for region in (p for p in folder.iterdir() if p.name != "national"):
+        base = f"signaux_faibles_{region.name}_{MONTH_2}"
+        with open(region / f"{base}.csv", encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter=";"):
+                exact = names[row["siren"]] or ""
+                assert row["raison sociale"] == ("'" + exact if exact.startswith(("=", "+", "-", "@")) else exact)
+                shown.append(exact)
+        sheet = openpyxl.load_workbook(region / f"{base}.xlsx")["Liste"]
+        header = [c.value for c in sheet[1]]
+        for row in sheet.iter_rows(min_row=2):
+            cell, exact = row[header.index("raison sociale")], names[row[header.index("siren")].value]
+            if exact is not None:
+                assert cell.data_type == "s" and cell.value == exact.replace("\x01", "\ufffd").replace("\x0b", "\ufffd")
+        document = json.loads((region / f"{base}.json").read_text(encoding="utf-8"))
+        assert all(f["raison_sociale"] == names[f["siren"]] for f in document["entreprises"])
+        page = (region / f"synthese_{region.name}_{MONTH_2}.html").read_text(encoding="utf-8")
+        new = [f for f in document["entreprises"] if f["evolution"] == NEW]
+        assert all(f"<td>{html.escape(names[f['siren']] or '')}</td>" in page for f in new)
+    assert any(n.startswith("=") for n in shown) and any("\x01" in n or "\x0b" in n for n in shown), shown
 
 
 @pytest.mark.parametrize("notebook", sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")))
