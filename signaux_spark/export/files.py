@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import fcntl
 import hashlib
 import io
 import json
-import fcntl
 import math
 import os
 import re
@@ -24,10 +24,11 @@ import shutil
 import tempfile
 import uuid
 import zipfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 from urllib.parse import urlparse
 
 import pandas as pd

@@ -2,8 +2,8 @@
 
 The whole month is built in a new publication made current in one atomic step
 (`files.publish_month`): a reader sees the previous export or the new one, never a mix, and
-nothing of a previous run of the same month survives. Only the listed firms (alerts, exits, proceedings) and small counts reach the
-driver, never the country's scores.
+nothing of a previous run of the same month survives. Only the listed firms (alerts, exits,
+proceedings) and small counts reach the driver, never the country's scores.
 """
 
 from __future__ import annotations

@@ -28,14 +28,16 @@ from signaux_spark.io import Lake
 from signaux_spark.progress import log
 
 TABLE = "ops/lease"
-SCHEMA = StructType([
-    StructField("name", StringType(), False),          # what the lease guards: "monthly"
-    StructField("token", StringType(), False),         # the holding run's own id
-    StructField("holder", StringType(), False),        # who holds it, for people: host, pid, what it runs
-    StructField("acquired_at", DoubleType(), False),   # UTC seconds since the epoch
-    StructField("heartbeat_at", DoubleType(), False),
-    StructField("expires_at", DoubleType(), False),
-])
+SCHEMA = StructType(
+    [
+        StructField("name", StringType(), False),  # what the lease guards: "monthly"
+        StructField("token", StringType(), False),  # the holding run's own id
+        StructField("holder", StringType(), False),  # who holds it, for people: host, pid, what it runs
+        StructField("acquired_at", DoubleType(), False),  # UTC seconds since the epoch
+        StructField("heartbeat_at", DoubleType(), False),
+        StructField("expires_at", DoubleType(), False),
+    ]
+)
 ATTEMPTS = 5
 
 
@@ -46,9 +48,16 @@ class LeaseRefused(JobError):
 def _conflict(spark: SparkSession, err: Exception) -> bool:
     """True when `err` is Delta refusing a commit because another one landed first (Delta's
     conflicts are java.util.ConcurrentModificationException; the DeltaTable API raises them raw)."""
-    if isinstance(err, (delta_errors.DeltaConcurrentModificationException, delta_errors.ConcurrentAppendException,
-                        delta_errors.ConcurrentWriteException, delta_errors.ProtocolChangedException,
-                        delta_errors.MetadataChangedException)):
+    if isinstance(
+        err,
+        (
+            delta_errors.DeltaConcurrentModificationException,
+            delta_errors.ConcurrentAppendException,
+            delta_errors.ConcurrentWriteException,
+            delta_errors.ProtocolChangedException,
+            delta_errors.MetadataChangedException,
+        ),
+    ):
         return True
     java = getattr(err, "java_exception", None)
     concurrent = spark._jvm.java.lang.Class.forName("java.util.ConcurrentModificationException")
@@ -67,7 +76,7 @@ class Lease:
     """The lease `name` on the lake, for `seconds` after each heartbeat (sent every `heartbeat`
     seconds by a background thread). Use as a context manager: taken on entry, given back on exit."""
 
-    clock = staticmethod(time.time)   # UTC seconds (tests move it on to see a lease expire)
+    clock = staticmethod(time.time)  # UTC seconds (tests move it on to see a lease expire)
 
     def __init__(self, spark: SparkSession, lake: Lake, name: str, what: str, seconds: float, heartbeat: float):
         self.spark, self.lake, self.name, self.seconds, self.heartbeat = spark, lake, name, seconds, heartbeat
@@ -91,10 +100,16 @@ class Lease:
                 self._ensure_table()
                 now = self.clock()
                 row = self.spark.createDataFrame(
-                    [(self.name, self.token, self.holder, now, now, now + self.seconds)], SCHEMA)
-                (self.lake.table(self.spark, TABLE).alias("t").merge(row.alias("s"), "t.name = s.name")
-                 .whenMatchedUpdateAll(condition="t.expires_at < s.heartbeat_at OR t.token = s.token")
-                 .whenNotMatchedInsertAll().execute())
+                    [(self.name, self.token, self.holder, now, now, now + self.seconds)], SCHEMA
+                )
+                (
+                    self.lake.table(self.spark, TABLE)
+                    .alias("t")
+                    .merge(row.alias("s"), "t.name = s.name")
+                    .whenMatchedUpdateAll(condition="t.expires_at < s.heartbeat_at OR t.token = s.token")
+                    .whenNotMatchedInsertAll()
+                    .execute()
+                )
             except Exception as err:
                 if not _conflict(self.spark, err):
                     raise
@@ -108,9 +123,12 @@ class Lease:
                 raise LeaseRefused(
                     f"another run holds the lease of this lake: {current['holder']} (since "
                     f"{_utc(current['acquired_at'])}, last heartbeat {_utc(current['heartbeat_at'])}); if that run "
-                    f"is dead, its lease expires at {_utc(current['expires_at'])}: start again after that")
-        raise JobError(f"could not take the lease {self.name} of this lake after {ATTEMPTS} attempts "
-                       "(runs starting at the same time): start again")
+                    f"is dead, its lease expires at {_utc(current['expires_at'])}: start again after that"
+                )
+        raise JobError(
+            f"could not take the lease {self.name} of this lake after {ATTEMPTS} attempts "
+            "(runs starting at the same time): start again"
+        )
 
     def current(self):
         """The lease row as committed now, or None."""
@@ -130,14 +148,16 @@ class Lease:
             self._beat.join()
         for _ in range(ATTEMPTS):
             try:
-                self.lake.table(self.spark, TABLE).delete(
-                    (F.col("name") == self.name) & (F.col("token") == self.token))
+                self.lake.table(self.spark, TABLE).delete((F.col("name") == self.name) & (F.col("token") == self.token))
                 return
             except Exception as err:
                 if not _conflict(self.spark, err):
                     break
-        log.warning("lease %s: could not give it back; it expires at the latest %ss after the last heartbeat",
-                    self.name, self.seconds)
+        log.warning(
+            "lease %s: could not give it back; it expires at the latest %ss after the last heartbeat",
+            self.name,
+            self.seconds,
+        )
 
     def renew(self) -> None:
         """One heartbeat: push the expiry on, and notice when another run has taken the lease."""
@@ -145,15 +165,18 @@ class Lease:
         try:
             self.lake.table(self.spark, TABLE).update(
                 (F.col("name") == self.name) & (F.col("token") == self.token),
-                {"heartbeat_at": F.lit(now), "expires_at": F.lit(now + self.seconds)})
+                {"heartbeat_at": F.lit(now), "expires_at": F.lit(now + self.seconds)},
+            )
         except Exception as err:
             if _conflict(self.spark, err):
-                return   # another run's attempt committed first; the next heartbeat lands
+                return  # another run's attempt committed first; the next heartbeat lands
             raise
         current = self.current()
         if current is None or current["token"] != self.token:
-            self.lost = (f"the lease of this lake was lost (heartbeat late past its expiry), now held by "
-                         f"{current['holder'] if current else 'nobody'}: stopped before the next step")
+            self.lost = (
+                f"the lease of this lake was lost (heartbeat late past its expiry), now held by "
+                f"{current['holder'] if current else 'nobody'}: stopped before the next step"
+            )
             log.error("%s", self.lost)
             self._stop.set()
 

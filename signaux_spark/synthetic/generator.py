@@ -64,8 +64,9 @@ def generate(spark, out_dir, *, size: str = "tiny", firms: int | None = None, fi
     out = Path(out_dir).resolve()
     foreign = [str(out / name) for name in OUTPUTS if (out / name).is_dir() and any((out / name).iterdir())]
     if foreign and not (out / MARKER).is_file():
-        raise ValueError(f"refusing to replace {', '.join(foreign)}: the generator did not write it (no {out / MARKER}), "
-                         "it may hold real deliveries; move it away, or generate elsewhere with --out")
+        raise ValueError(f"refusing to replace {', '.join(foreign)}: the generator did not write it "
+                         f"(no {out / MARKER}), it may hold real deliveries; move it away, or generate elsewhere "
+                         "with --out")
     for name in (*OUTPUTS, "_work"):
         shutil.rmtree(out / name, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)   # marked before anything is written: a generation killed half way is ours

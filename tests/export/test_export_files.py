@@ -18,9 +18,9 @@ import pytest
 
 from signaux_spark.config import ConfigError, load_settings
 from signaux_spark.export import files, labels
-from signaux_spark.export.published import POINTER, PUBLICATIONS, month_folder
 from signaux_spark.export.lists import Column
 from signaux_spark.export.manifest import write_manifest
+from signaux_spark.export.published import POINTER, PUBLICATIONS, month_folder
 
 COLUMNS = [Column("siren", "siren", "SIREN"), Column("nom", "raison sociale", "nom"),
            Column("p", "probabilité (%)", "", "%", "percent"), Column("dette", "dette sociale", "", "€", "euros"),
@@ -117,7 +117,8 @@ def writer(content: dict[str, bytes]):
 def test_publishing_a_month_replaces_it_whole(spark, tmp_path):
     files.publish_month(spark, str(tmp_path), "2020-03", writer({"84/a.csv": b"1", "84/old.csv": b"stale"}))
     first = month_folder(tmp_path, "2020-03")
-    manifest, location = files.publish_month(spark, str(tmp_path), "2020-03", writer({"84/a.csv": b"2", "11/b.csv": b"3"}))
+    manifest, location = files.publish_month(spark, str(tmp_path), "2020-03",
+                                             writer({"84/a.csv": b"2", "11/b.csv": b"3"}))
     month = month_folder(tmp_path, "2020-03")
     assert location == str(tmp_path / "2020-03") and month != first and not first.exists()
     assert os.readlink(tmp_path / "2020-03") == os.path.join(PUBLICATIONS, "2020-03", month.name)  # relative
@@ -161,7 +162,8 @@ def test_an_unversioned_month_folder_is_replaced_by_a_publication(spark, tmp_pat
 def test_publishing_through_hadoops_file_system(spark, tmp_path):
     remote = tmp_path / "remote"   # any Hadoop file system works the same way
     remote.mkdir()
-    files._publish_hadoop(spark, remote.as_uri(), "2020-03", writer({"84/a.csv": b"1", "84/old.csv": b"x"}), files.Modes())
+    files._publish_hadoop(spark, remote.as_uri(), "2020-03", writer({"84/a.csv": b"1", "84/old.csv": b"x"}),
+                          files.Modes())
     _, location = files._publish_hadoop(spark, remote.as_uri(), "2020-03", writer({"84/a.csv": b"2"}), files.Modes())
     token = (remote / PUBLICATIONS / f"2020-03{POINTER}").read_text()
     month = remote / PUBLICATIONS / "2020-03" / token

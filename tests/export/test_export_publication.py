@@ -65,8 +65,13 @@ for i in range(times):
 
 def export(root: Path, label: str, point: str = "none", times: int = 1) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", CHILD, str(root), MONTH, label, point, str(times)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(root), MONTH, label, point, str(times)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def publish(root: Path, label: str) -> None:
@@ -74,6 +79,7 @@ def publish(root: Path, label: str) -> None:
         files.write_atomic(folder / "84" / "a.csv", label.encode())
         files.write_atomic(folder / "11" / "b.csv", label.encode())
         return write_manifest(folder, {"period": MONTH})
+
     files.publish_month(None, str(root), MONTH, write)
 
 
@@ -89,24 +95,29 @@ def leftovers(root: Path) -> list[str]:
     """Everything beside the month's link and its current publication."""
     current = month_folder(root, MONTH)
     store = root / PUBLICATIONS / MONTH
-    return sorted([p.name for p in root.iterdir() if p.name not in (PUBLICATIONS, MONTH)]
-                  + [p.name for p in store.iterdir() if p.resolve() != current])
+    return sorted(
+        [p.name for p in root.iterdir() if p.name not in (PUBLICATIONS, MONTH)]
+        + [p.name for p in store.iterdir() if p.resolve() != current]
+    )
 
 
-@pytest.mark.parametrize("point, after", [
-    ("writing", "v1"),          # half the files written
-    ("written", "v1"),          # the publication whole, not linked
-    ("temporary link", "v1"),   # its link made under a temporary name, not renamed in place
-    ("switched", "v2"),         # the month switched, the folder not yet synced nor swept
-    ("sweeping", "v2"),         # in the middle of removing the previous publication
-])
+@pytest.mark.parametrize(
+    "point, after",
+    [
+        ("writing", "v1"),  # half the files written
+        ("written", "v1"),  # the publication whole, not linked
+        ("temporary link", "v1"),  # its link made under a temporary name, not renamed in place
+        ("switched", "v2"),  # the month switched, the folder not yet synced nor swept
+        ("sweeping", "v2"),  # in the middle of removing the previous publication
+    ],
+)
 def test_a_kill_at_any_point_of_a_publication_leaves_a_whole_month(tmp_path, point, after):
     publish(tmp_path, "v1")
     killed = export(tmp_path, "v2", point)
-    assert killed.wait(timeout=120) == 9, killed.stderr.read()   # it reached the point and died there
+    assert killed.wait(timeout=120) == 9, killed.stderr.read()  # it reached the point and died there
     assert seen(tmp_path) == after
     if point != "sweeping":
-        assert leftovers(tmp_path)   # the killed export left something (then swept below)
+        assert leftovers(tmp_path)  # the killed export left something (then swept below)
     files.sweep(tmp_path)
     assert leftovers(tmp_path) == [] and seen(tmp_path) == after
     publish(tmp_path, "v3")
@@ -126,5 +137,5 @@ def test_exports_of_one_month_side_by_side_all_succeed(tmp_path):
     for writer in writers:
         assert writer.wait(timeout=300) == 0, writer.stderr.read()
         assert writer.stderr.read() == ""
-    assert seen(tmp_path) in {f"w{i}-4" for i in range(4)}   # the last publication of one of them
-    assert leftovers(tmp_path) == []   # the last one out swept the others' publications
+    assert seen(tmp_path) in {f"w{i}-4" for i in range(4)}  # the last publication of one of them
+    assert leftovers(tmp_path) == []  # the last one out swept the others' publications

@@ -30,9 +30,12 @@ def test_a_second_holder_is_refused_until_the_first_gives_the_lease_back(spark, 
     first = lease(spark, settings, "monthly 2024-03")
     first.acquire()
     second = lease(spark, settings, "monthly 2024-04")
-    with pytest.raises(LeaseRefused, match=rf"another run holds the lease of this lake: monthly 2024-03 on .* "
-                                            rf"pid {os.getpid()} \(since .* UTC, last heartbeat .*\); if that run is "
-                                            "dead, its lease expires at .* UTC: start again after that"):
+    with pytest.raises(
+        LeaseRefused,
+        match=rf"another run holds the lease of this lake: monthly 2024-03 on .* "
+        rf"pid {os.getpid()} \(since .* UTC, last heartbeat .*\); if that run is "
+        "dead, its lease expires at .* UTC: start again after that",
+    ):
         second.acquire()
     first.release()
     second.acquire()
@@ -44,14 +47,14 @@ def test_a_second_holder_is_refused_until_the_first_gives_the_lease_back(spark, 
 def test_an_expired_lease_is_taken_over_and_its_old_holder_stops(spark, settings, monkeypatch):
     stale = lease(spark, settings, "monthly 2024-03")
     stale.acquire()
-    stale._stop.set()   # its heartbeats stop, as when its driver hangs
+    stale._stop.set()  # its heartbeats stop, as when its driver hangs
     stale._beat.join()
     taker = lease(spark, settings, "monthly 2024-04")
     with pytest.raises(LeaseRefused):
         taker.acquire()
-    monkeypatch.setattr(taker, "clock", lambda: time.time() + 601)   # the taker lives after the expiry
+    monkeypatch.setattr(taker, "clock", lambda: time.time() + 601)  # the taker lives after the expiry
     taker.acquire()
-    stale.renew()   # its next heartbeat finds the lease taken
+    stale.renew()  # its next heartbeat finds the lease taken
     with pytest.raises(JobError, match="the lease of this lake was lost .* now held by monthly 2024-04"):
         stale.check()
     taker.release()
@@ -91,9 +94,13 @@ print(run_monthly(spark, settings, "2024-01", steps).ran, flush=True)
 
 def holder(root: Path, flags: Path, lease_seconds: int) -> subprocess.Popen:
     flags.mkdir(exist_ok=True)
-    process = subprocess.Popen([sys.executable, "-c", HOLDER, str(root), str(lease_seconds), str(flags)],
-                               env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(root), str(lease_seconds), str(flags)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     while not (flags / "holding").exists():
         assert process.poll() is None, process.stderr.read()
         time.sleep(0.5)
@@ -105,33 +112,37 @@ def quick_steps(calls):
         def run(spark, settings, batch, run_id):
             calls.append(name)
             return StepOutput()
+
         return run
+
     return {name: make(name) for name in STEPS}
 
 
+@pytest.mark.slow  # a second Spark driver
 def test_two_processes_one_run_at_a_time(spark, settings, tmp_path):
     other = holder(Path(settings.path("root")), tmp_path / "flags", lease_seconds=600)
     calls = []
     with pytest.raises(LeaseRefused, match=rf"monthly 2024-01 on .* pid {other.pid} "):
         run_monthly(spark, settings, "2024-02", quick_steps(calls))
-    assert calls == []   # nothing ran beside the holder
+    assert calls == []  # nothing ran beside the holder
     (tmp_path / "flags" / "go").touch()
     out, err = other.communicate(timeout=300)
     assert other.returncode == 0, err
     assert "['ingest', 'features', 'score', 'export']" in out
     assert run_monthly(spark, settings, "2024-02", quick_steps(calls)).ran == ["ingest", "features", "score", "export"]
-    assert Lake(settings).read(spark, TABLE).count() == 0   # both gave the lease back
+    assert Lake(settings).read(spark, TABLE).count() == 0  # both gave the lease back
 
 
+@pytest.mark.slow  # a second Spark driver
 def test_a_killed_holders_lease_is_taken_over_only_after_it_expired(spark, settings, tmp_path, monkeypatch):
     other = holder(Path(settings.path("root")), tmp_path / "flags", lease_seconds=600)
     other.send_signal(signal.SIGKILL)
     other.wait()
     calls = []
-    with pytest.raises(LeaseRefused, match=rf"pid {other.pid} "):   # dead, but its lease has not expired
+    with pytest.raises(LeaseRefused, match=rf"pid {other.pid} "):  # dead, but its lease has not expired
         run_monthly(spark, settings, "2024-01", quick_steps(calls))
     assert calls == []
-    monkeypatch.setattr(Lease, "clock", staticmethod(lambda: time.time() + 601))   # ten minutes later
+    monkeypatch.setattr(Lease, "clock", staticmethod(lambda: time.time() + 601))  # ten minutes later
     resumed = run_monthly(spark, settings, "2024-01", quick_steps(calls))
     killed = Lake(settings).read(spark, "ops/runs").where("status = 'running'").first()
     assert resumed.run_id == killed["run_id"] and resumed.ran == ["ingest", "features", "score", "export"]
