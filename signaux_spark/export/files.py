@@ -209,19 +209,24 @@ def _publish_local(root: Path, month: str, write: Callable[[Path], T], modes: Mo
     store = root / PUBLICATIONS / month
     _make_folder(store, modes)
     with _month_lock(root, month, fcntl.LOCK_SH):   # shared: exports of one month run side by side
-        token = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        token = _token()
         folder = store / token
         try:
             _make_folder(folder, modes)
             result = write(folder)
             _restrict(folder, modes)
             _sync_folder(store)
-            _switch(root, month, token)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        _switch(root, month, token)
     sweep(root)
     return result, str(root / month)
+
+
+def _token() -> str:
+    """A new publication's name: its time (so a listing reads in order), then a random part."""
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
 def _switch(root: Path, month: str, token: str) -> None:
@@ -309,7 +314,7 @@ def _publish_hadoop(spark, root: str, month: str, write: Callable[[Path], T], mo
     local = Path(tempfile.mkdtemp(prefix=f"signaux-export-{month}-"))
     try:
         result = write(local)
-        token = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        token = _token()
         store = hadoop.Path(f"{root.rstrip('/')}/{PUBLICATIONS}/{month}")
         target = hadoop.Path(store, token)
         fs = target.getFileSystem(spark._jsc.hadoopConfiguration())

@@ -83,13 +83,18 @@ HOSTILE = ['=HYPERLINK("http://x","cliquez ici")', "=1+1", "@SOMME(A1)", "+33 CO
 
 def give_hostile_names(root: Path) -> None:
     """Every legal unit with a name in the delivered SIRENE files gets one of HOSTILE (by SIREN); the
-    lines are otherwise left as generated (those that are not one whole record are not touched)."""
+    lines are otherwise left as generated (files and lines the generator broke on purpose are not touched)."""
     for path in (root / "landing" / "sirene_unite_legale").rglob("*.csv"):
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue   # a file whose encoding the generator broke on purpose
         newline = "\r\n" if "\r\n" in text else "\n"
         lines = text.split(newline)
-        header = [h.lstrip("\ufeff") for h in next(csv.reader([lines[0]]))]
-        name, siren = header.index("denominationUniteLegale"), header.index("siren")
+        header = [h.lstrip("\ufeff").strip().lower() for h in next(csv.reader([lines[0]]))]
+        if "denominationunitelegale" not in header or "siren" not in header:
+            continue   # a file whose header the generator broke on purpose
+        name, siren = header.index("denominationunitelegale"), header.index("siren")
         for i, line in enumerate(lines[1:], start=1):
             fields = next(csv.reader([line]), [])
             if len(fields) == len(header) and fields[name] and fields[siren].isdigit():
