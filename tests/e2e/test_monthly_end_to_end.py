@@ -76,9 +76,10 @@ def pipeline(spark, tmp_path_factory):
     return settings, first, second
 
 
-# Names an attacker could register in SIRENE: formulas, a leading sign, control characters.
-HOSTILE = ['=HYPERLINK("http://x","cliquez ici")', "=1+1", "@SOMME(A1)", "+33 CONSEIL", "-MOINS SARL",
-           "CTRL\x01SA", "VT\x0bSARL"]
+# Names an attacker could register in SIRENE: formulas or a leading sign, each with a control
+# character (so any listed firm carries both; the tiny economy lists only a few).
+HOSTILE = ['=HYPERLINK("http://x","cliquez\x0bici")', "=1+1\x01", "@SOMME(A1)\x01", "+33\x0bCONSEIL",
+           "-MOINS\x01SARL"]
 
 
 def give_hostile_names(root: Path) -> None:
