@@ -52,24 +52,29 @@ def month_sequence(first: Column, last: Column) -> Column:
         F.array().cast("array<date>"))
 
 
-def dense_months(keys: DataFrame, first: str, *, end: dt.date, key: str = KEY) -> DataFrame:
-    """(key, periode) for every month from each key's `first` month to `end`."""
-    return keys.select(key, F.explode(month_sequence(F.col(first), F.lit(end))).alias(MONTH))
-
-
 def _clamped(events: DataFrame, start: dt.date, end: dt.date) -> DataFrame:
     return (events.where(F.col(MONTH) <= F.lit(end))
             .withColumn(MONTH, F.greatest(F.col(MONTH), F.lit(start))))
+
+
+def _until_next(rows: DataFrame, key: str, values: list[Column], end: dt.date) -> DataFrame:
+    """Dense (key, periode, values...) from sparse rows: each row's values (window expressions over
+    `key` ordered by month) hold from its month to the month before the key's next row, or `end`.
+    The windows run over the sparse rows only and the dense months come from one explode, never
+    from a join with a dense calendar."""
+    following = Window.partitionBy(key).orderBy(MONTH)
+    until = F.coalesce(F.add_months(F.lead(MONTH).over(following), -1), F.lit(end))
+    spans = rows.select(key, MONTH, until.alias("_until"), *values)
+    return spans.select(key, F.explode(month_sequence(F.col(MONTH), F.col("_until"))).alias(MONTH),
+                        *[c for c in spans.columns if c not in (key, MONTH, "_until")])
 
 
 def carry_forward(events: DataFrame, state: str, *, start: dt.date, end: dt.date, key: str = KEY) -> DataFrame:
     """Dense (key, periode, state) from events (key, periode, state struct), where periode is the
     month the state became known and the greatest state known so far is the one in force."""
     known = _clamped(events, start, end).groupBy(key, MONTH).agg(F.max(state).alias(state))
-    months = dense_months(known.groupBy(key).agg(F.min(MONTH).alias("first")), "first", end=end, key=key)
     so_far = Window.partitionBy(key).orderBy(MONTH).rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    return (months.join(known, [key, MONTH], "left")
-            .select(key, MONTH, F.max(state).over(so_far).alias(state)))
+    return _until_next(known, key, [F.max(state).over(so_far).alias(state)], end)
 
 
 def running_sum(deltas: DataFrame, columns: list[str], *, start: dt.date, end: dt.date) -> DataFrame:
@@ -77,10 +82,8 @@ def running_sum(deltas: DataFrame, columns: list[str], *, start: dt.date, end: d
     month. Deltas are integers, so adding and removing the same amount leaves exactly nothing."""
     summed = (_clamped(deltas, start, end).groupBy(KEY, MONTH)
               .agg(*[F.sum(c).alias(c) for c in columns]))
-    months = dense_months(summed.groupBy(KEY).agg(F.min(MONTH).alias("first")), "first", end=end)
     so_far = Window.partitionBy(KEY).orderBy(MONTH).rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    return (months.join(summed, [KEY, MONTH], "left")
-            .select(KEY, MONTH, *[F.coalesce(F.sum(c).over(so_far), F.lit(0)).alias(c) for c in columns]))
+    return _until_next(summed, KEY, [F.coalesce(F.sum(c).over(so_far), F.lit(0)).alias(c) for c in columns], end)
 
 
 def interval_deltas(first: Column, last: Column, value: Column) -> Column:
