@@ -5,8 +5,10 @@
 
 Writes silver/firms (as known at the last month), and for each month of the range silver/firm_months,
 gold/features (partitioned by periode) and gold/labels (plus the labels of the last
-features.label_refresh_months months, which new proceedings can still settle). The range is computed
-in one pass; each month gives the same rows as computing it alone.
+features.label_refresh_months months, which new proceedings can still settle). A range is computed
+in one pass, its windows from a grid built from bronze; `--period` computes the month alone, its
+windows from the silver months already stored (the monthly run; when some are missing, it builds
+the window from bronze and warns). Both give the same rows.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import sys
 
 from signaux_spark import cli
-from signaux_spark.features.build import build_features
+from signaux_spark.features.build import build_features, build_month
 from signaux_spark.session import build_session
 
 
@@ -26,14 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     args, settings = cli.parse(p, argv)
     if args.period and (args.first or args.last):
         raise cli.JobError("give either --period or --from/--to, not both")
-    if args.period:
-        first = last = args.period
-    elif args.first and args.last:
-        first, last = args.first, args.last
-    else:
+    if not args.period and not (args.first and args.last):
         raise cli.JobError("give --period YYYY-MM, or --from YYYY-MM and --to YYYY-MM")
     spark = build_session("signaux_spark-features", settings)
-    build_features(spark, settings, first, last)
+    if args.period:
+        build_month(spark, settings, args.period)
+    else:
+        build_features(spark, settings, args.first, args.last)
     return 0
 
 

@@ -2,7 +2,10 @@
 
 `firm_months`, `gold_features` and `firms_table` are pure transforms; `build_features` reads the
 lake, computes the months [first, last] in one pass (with the history the windows need before
-`first`) and writes each table in one commit, replacing exactly those months.
+`first`) and writes each table in one commit, replacing exactly those months. `build_month` (the
+monthly run) computes one month's silver rows from bronze and reads the months its windows need
+from the silver already stored: a month's silver row is what was known at that month, so it is
+computed once.
 """
 
 from __future__ import annotations
@@ -15,14 +18,14 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from signaux_spark.cli import JobError
+from signaux_spark.cli import JobError, month
 from signaux_spark.config import FeatureSettings, Settings
 from signaux_spark.features import (activite_partielle, altares, cotisation, debits, delais, dgfip, effectif,
                                     firms, procol)
 from signaux_spark.features.calendar import KEY, MONTH, add_months
 from signaux_spark.features.context import CONTEXT_COLUMNS, NEEDS, with_context
 from signaux_spark.features.perimeter import with_perimeter
-from signaux_spark.features.windows import UnknownFeature, longest_window, with_windows
+from signaux_spark.features.windows import UnknownFeature, longest_window, windows_at, with_windows
 from signaux_spark.ingest import REPORT_TABLE as INGEST_REPORT
 from signaux_spark.io import Lake
 from signaux_spark.progress import log, step
@@ -56,22 +59,8 @@ def firm_months(bronze: dict[str, DataFrame], registry: DataFrame, *, start: dt.
                 settings: FeatureSettings) -> DataFrame:
     """silver/firm_months: one row per alive firm and month of start..end, each signal as known
     at that month (SOURCES.md business rules per source)."""
-    span = {"start": start, "end": end}
-    signals = [
-        cotisation.monthly_cotisation(bronze["urssaf_cotisation"], **span),
-        debits.monthly_debts(bronze["urssaf_debit"], cutoff_day=settings.debit_cutoff_day, **span),
-        delais.monthly_plans(bronze["urssaf_delai"], **span),
-        effectif.last_known_headcount(bronze["urssaf_effectif_ent"], **span),
-        effectif.months_at_threshold(bronze["urssaf_effectif_ent"], threshold=settings.perimeter_min_effectif,
-                                     window_months=settings.perimeter_window_months, **span),
-        activite_partielle.authorised_hours(bronze["ap_demande"], policy=settings.ap_overlap_policy, **span),
-        activite_partielle.consumed_hours(bronze["ap_consommation"], bronze["ap_demande"], **span),
-        altares.monthly_paydex(bronze["altares_paydex"], **span),
-        dgfip.monthly_statements(bronze["dgfip_liasses"], **span),
-        procol.states(procol.firm_events(bronze["urssaf_procol"]), plan_years=settings.plan_validity_years, **span),
-    ]
     grid = registry.where(F.col("alive")).select(KEY, MONTH, *REGISTRY_COLUMNS).join(
-        combined(signals), [KEY, MONTH], "left")
+        combined(list(signals(bronze, start=start, end=end, settings=settings).values())), [KEY, MONTH], "left")
     zero_when_absent = {"dette_ouvriere": 0.0, "dette_patronale": 0.0, "delai_en_cours": 0, "delai_montant": 0.0,
                         "delai_jours_restants": 0, "ap_heures_autorisees": 0.0, "mois_effectif_seuil": 0,
                         "in_proceeding": False, "proceeding_state": procol.IN_BONIS}
@@ -89,6 +78,28 @@ def firm_months(bronze: dict[str, DataFrame], registry: DataFrame, *, start: dt.
     )
 
 
+def signals(bronze: dict[str, DataFrame], *, start: dt.date, end: dt.date,
+            settings: FeatureSettings) -> dict[str, DataFrame]:
+    """Each monthly signal (siren, periode, its columns) as known at each month of start..end, by name."""
+    span = {"start": start, "end": end}
+    return {
+        "cotisation": cotisation.monthly_cotisation(bronze["urssaf_cotisation"], **span),
+        "debits": debits.monthly_debts(bronze["urssaf_debit"], cutoff_day=settings.debit_cutoff_day, **span),
+        "delais": delais.monthly_plans(bronze["urssaf_delai"], **span),
+        "effectif": effectif.last_known_headcount(bronze["urssaf_effectif_ent"], **span),
+        "effectif_seuil": effectif.months_at_threshold(
+            bronze["urssaf_effectif_ent"], threshold=settings.perimeter_min_effectif,
+            window_months=settings.perimeter_window_months, **span),
+        "ap_autorise": activite_partielle.authorised_hours(bronze["ap_demande"], policy=settings.ap_overlap_policy,
+                                                           **span),
+        "ap_consomme": activite_partielle.consumed_hours(bronze["ap_consommation"], bronze["ap_demande"], **span),
+        "altares": altares.monthly_paydex(bronze["altares_paydex"], **span),
+        "dgfip": dgfip.monthly_statements(bronze["dgfip_liasses"], **span),
+        "procol": procol.states(procol.firm_events(bronze["urssaf_procol"]), plan_years=settings.plan_validity_years,
+                                **span),
+    }
+
+
 def combined(signals: list[DataFrame]) -> DataFrame:
     """One row per (siren, periode) with the columns of every signal: a union and one aggregation
     (each column comes from one signal only), cheaper than joining the signals one by one."""
@@ -103,18 +114,20 @@ def combined(signals: list[DataFrame]) -> DataFrame:
 
 def gold_features(months: DataFrame, *, first: dt.date, last: dt.date, settings: FeatureSettings) -> DataFrame:
     """gold/features for first..last from the firm-month grid (which starts early enough for the
-    windows): keys, perimeter, proceeding state, the export columns and the conf's features."""
+    windows): keys, perimeter, proceeding state, the export columns and the conf's features. A
+    single month takes its windows from one aggregation per firm, a range from window frames."""
     wanted = settings.feature_columns()
     if not wanted:
         raise JobError("features.groups is empty: the feature list is declared in conf (features.groups)")
     base = [c for c in wanted if c not in CONTEXT_COLUMNS]
+    names = base + [n for n in NEEDS if n not in base]
     try:
-        windowed = with_windows(months, base + [n for n in NEEDS if n not in base])
+        windowed = (windows_at(months, names, first) if first == last else
+                    with_windows(months, names).where(F.col(MONTH).between(F.lit(first), F.lit(last))))
     except UnknownFeature as err:
         raise JobError(str(err)) from None
-    scoped = (windowed.where(F.col(MONTH).between(F.lit(first), F.lit(last)))
-              .transform(with_perimeter, excluded_legal_categories=settings.excluded_legal_categories,
-                         excluded_naf=settings.excluded_naf)
+    scoped = (windowed.transform(with_perimeter, excluded_legal_categories=settings.excluded_legal_categories,
+                                 excluded_naf=settings.excluded_naf)
               .transform(with_context))
     return scoped.select(*KEY_COLUMNS, *[c for c in wanted if c not in KEY_COLUMNS])
 
@@ -173,9 +186,52 @@ def procol_deliveries(spark: SparkSession, lake: Lake) -> DataFrame:
 
 def build_features(spark: SparkSession, settings: Settings, first: dt.date, last: dt.date) -> dict[str, int]:
     """Compute and write the months first..last of silver/firm_months, gold/features and gold/labels
-    (labels of the last `label_refresh_months` months too), and silver/firms as known at `last`."""
+    (labels of the last `label_refresh_months` months too), and silver/firms as known at `last`.
+    The silver grid is built from bronze for first..last and the window months before `first`."""
     if first > last:
         raise JobError(f"--from {first:%Y-%m} is after --to {last:%Y-%m}")
+    return _build(spark, settings, first, last, stored_window=False)
+
+
+def build_month(spark: SparkSession, settings: Settings, period: dt.date) -> dict[str, int]:
+    """The monthly run: the month `period` alone. Its silver rows come from bronze as known at
+    `period`; its windows read the silver months stored before it (a month's silver row never
+    changes once the month is past). When some of those months are not stored (a lake featured
+    from a later month on), the window is built from bronze as for a range, with a warning."""
+    lake = Lake(settings)
+    missing = missing_silver_months(spark, lake, period, history_needed(settings.features))
+    if missing:
+        log.warning("features %s: %d month(s) of the window are not in silver/firm_months (%s..%s): building the "
+                    "window from bronze (run `features --from .. --to ..` over them to make later months incremental)",
+                    f"{period:%Y-%m}", len(missing), f"{missing[0]:%Y-%m}", f"{missing[-1]:%Y-%m}")
+    return _build(spark, settings, period, period, stored_window=not missing)
+
+
+def missing_silver_months(spark: SparkSession, lake: Lake, period: dt.date, history: int) -> list[dt.date]:
+    """The months of the window before `period` that hold firms (from the registry's first batch on)
+    and are not in silver/firm_months."""
+    if not lake.exists(spark, "bronze/sirene_unite_legale"):
+        return []  # the build says which bronze tables are missing
+    first_batch = (lake.read(spark, "bronze/sirene_unite_legale").where(F.col("batch") <= f"{period:%Y-%m}")
+                   .agg(F.min("batch")).first()[0])
+    if first_batch is None:
+        return []
+    start = max(add_months(period, -history), month(first_batch))
+    wanted = {add_months(start, k) for k in range(months_count(start, period) - 1)}
+    stored = set()
+    if lake.exists(spark, "silver/firm_months"):
+        stored = {r[0] for r in lake.read(spark, "silver/firm_months").where(_months(start, add_months(period, -1)))
+                  .select(MONTH).distinct().collect()}
+    return sorted(wanted - stored)
+
+
+def months_count(first: dt.date, last: dt.date) -> int:
+    """Months of first..last, both included."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def _build(spark: SparkSession, settings: Settings, first: dt.date, last: dt.date, *,
+           stored_window: bool) -> dict[str, int]:
     conf = settings.features
     lake = Lake(settings)
     counts: dict[str, int] = {}
@@ -184,8 +240,10 @@ def build_features(spark: SparkSession, settings: Settings, first: dt.date, last
         departements, sections = read_reference(spark, settings)
         versions = {name: lake.version(spark, f"bronze/{name}") for name in SOURCES}
     metadata = {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}", "bronze_versions": versions}
+    window_start = add_months(first, -history_needed(conf))
+    start = first if stored_window else window_start
+    counts["silver_months_built"] = months_count(start, last)
     with step(spark, "features: registry (silver/firms)") as s:
-        start = add_months(first, -history_needed(conf))
         registry = registry_months(bronze, departements, sections, start=start, end=last).persist(
             StorageLevel.MEMORY_AND_DISK)
         firms_now = firms_table(registry, end=last)
@@ -201,7 +259,12 @@ def build_features(spark: SparkSession, settings: Settings, first: dt.date, last
                    partition_by=[MONTH], metadata=metadata)
         counts["firm_months"] = s.rows["rows"] = in_range.count()
     with step(spark, "features: gold/features") as s:
-        features = gold_features(months, first=first, last=last, settings=conf)
+        grid = months
+        if stored_window:
+            stored = lake.read(spark, "silver/firm_months").where(_months(window_start, add_months(first, -1)))
+            grid = stored.unionByName(months)
+            s.notes.append(f"windows from the stored silver months {window_start:%Y-%m}..{add_months(first, -1):%Y-%m}")
+        features = gold_features(grid, first=first, last=last, settings=conf)
         _check_schema(spark, lake, features)
         lake.write(features.repartition(MONTH), "gold/features", replace_where=_months(first, last),
                    partition_by=[MONTH], metadata=metadata)
@@ -220,11 +283,6 @@ def build_features(spark: SparkSession, settings: Settings, first: dt.date, last
         s.notes.append(f"months {label_first:%Y-%m}..{last:%Y-%m}, observed until {until}")
     log.info("features %s..%s written: %s", f"{first:%Y-%m}", f"{last:%Y-%m}", counts)
     return counts
-
-
-def build_month(spark: SparkSession, settings: Settings, period: dt.date) -> dict[str, int]:
-    """The monthly run: the month `period` alone."""
-    return build_features(spark, settings, period, period)
 
 
 def _check_schema(spark: SparkSession, lake: Lake, features: DataFrame) -> None:

@@ -10,7 +10,7 @@ from conftest import test_settings as settings_for
 from features_kit import d, scenario
 
 from signaux_spark.cli import JobError
-from signaux_spark.features.build import FIRMS_COLUMNS, build_features
+from signaux_spark.features.build import FIRMS_COLUMNS, build_features, build_month
 from signaux_spark.io import Lake
 from signaux_spark.sources import SOURCES
 
@@ -26,31 +26,47 @@ def write_bronze(spark, settings, tables):
 
 @pytest.fixture(scope="module")
 def lakes(spark, tmp_path_factory):
-    """The months 2024-07 and 2024-08 built in one pass (lake `one`) and month by month through the
-    job (lake `each`)."""
+    """The months 2023-01 (the registry's first batch) .. 2024-08 built in one pass (lake `one`),
+    and in lake `each` 2023-01..2024-06 in one pass then 2024-07 and 2024-08 as monthly runs (the
+    job's --period, then build_month), their windows read from the silver months stored before."""
     bronze = scenario(spark)
     one = settings_for(tmp_path_factory.mktemp("one"))
     each_root = tmp_path_factory.mktemp("each")
     each = settings_for(each_root)
     write_bronze(spark, one, bronze)
     write_bronze(spark, each, bronze)
-    counts = build_features(spark, one, d("2024-07"), d("2024-08"))
-    job = job_main("features")
-    for args in (["--period", "2024-07"], ["--from", "2024-08", "--to", "2024-08"]):
-        assert job(args + [f"paths.root={each_root}"]) == 0
-    return Lake(one), Lake(each), counts
+    counts = build_features(spark, one, d("2023-01"), d("2024-08"))
+    build_features(spark, each, d("2023-01"), d("2024-06"))
+    assert job_main("features")(["--period", "2024-07", f"paths.root={each_root}"]) == 0
+    monthly = build_month(spark, each, d("2024-08"))
+    return Lake(one), Lake(each), counts, monthly
 
 
 def test_one_pass_equals_month_by_month(spark, lakes):
-    one, each, counts = lakes
+    one, each, counts, monthly = lakes
     for table in TABLES:
         a, b = one.read(spark, table), each.read(spark, table)
         assert_df_equality(a, b, ignore_row_order=True)
-    assert counts["features"] == 6  # 3 firms x 2 months
+    assert counts["features"] == 3 * 20  # 3 firms x 20 months
+    assert monthly == {"silver_months_built": 1, "firms": 3, "firm_months": 3, "features": 3}
+
+
+def test_a_month_without_its_stored_window_builds_it_from_bronze(spark, lakes, tmp_path):
+    """No silver month before 2024-08 is stored: the month falls back to the window from bronze
+    (37 silver months built, none stored but its own) and gives the one-pass rows."""
+    one, _, _, _ = lakes
+    alone = settings_for(tmp_path)
+    write_bronze(spark, alone, scenario(spark))
+    counts = build_month(spark, alone, d("2024-08"))
+    assert counts["silver_months_built"] == 37
+    for table in ("silver/firm_months", "gold/features"):
+        got = Lake(alone).read(spark, table)
+        assert got.select("periode").distinct().collect() == [(d("2024-08"),)]
+        assert_df_equality(got, one.read(spark, table).where("periode = '2024-08-01'"), ignore_row_order=True)
 
 
 def test_contracts_of_the_tables(spark, lakes):
-    one, _, _ = lakes
+    one, _, _, _ = lakes
     features = one.read(spark, "gold/features")
     types = dict(features.dtypes)
     assert list(features.columns[:11]) == ["siren", "periode", "region", "departement", "naf_section", "in_perimeter",

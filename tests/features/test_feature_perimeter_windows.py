@@ -7,7 +7,7 @@ from pyspark.sql import functions as F
 
 from signaux_spark.features.context import with_context
 from signaux_spark.features.perimeter import with_perimeter
-from signaux_spark.features.windows import UnknownFeature, with_windows
+from signaux_spark.features.windows import UnknownFeature, windows_at, with_windows
 
 EXCLUDED = dict(excluded_legal_categories=["7210"], excluded_naf=["84.11Z", "64.19Z"])
 
@@ -45,6 +45,22 @@ def test_windows_are_defined_on_months(spark):
     assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
     with pytest.raises(UnknownFeature, match="y_lag1m"):
         with_windows(df, ["y_lag1m"])
+
+
+def test_one_month_windows_equal_the_window_frames(spark):
+    """windows_at (the monthly run: one aggregation per firm) gives each month's rows of with_windows,
+    gaps, unknown values, a firm absent that month and rows beyond the windows' reach included."""
+    rows = [("a", d("2023-01"), 99.0), ("a", d("2024-01"), 10.0), ("a", d("2024-02"), 20.0),
+            ("a", d("2024-04"), 40.0), ("a", d("2024-05"), None), ("a", d("2024-06"), 60.0),
+            ("b", d("2024-02"), 1.0), ("b", d("2024-05"), -3.0)]
+    df = spark.createDataFrame(rows, "siren string, periode date, x double")
+    names = ["x_lag1m", "x_lag2m", "x_mean3m", "x_diff2m", "x_missing", "x_lag2m_missing", "x"]
+    every = with_windows(df, names)
+    for month in ("2024-01", "2024-03", "2024-04", "2024-05", "2024-06"):
+        one = windows_at(df, names, d(month))
+        assert one.columns == every.columns
+        assert_df_equality(one, every.where(F.col("periode") == d(month)), ignore_row_order=True,
+                           ignore_nullable=True)
 
 
 def test_context_shares_among_firms_in_the_perimeter(spark):
