@@ -1,16 +1,20 @@
-"""Benchmark of the features job: time and peak memory to build the whole history in one pass,
-then one month alone, on bronze tables of a given size.
+"""Benchmark of the features job: the whole history in one pass, then the monthly run of the last
+month (its windows read from the silver the history stored), and the monthly run of a month
+`--short-history-years` in; time, driver CPU, peak memory, time per step and load of each.
 
-    .venv/bin/python bench/bench_features.py --firms 35000 --from 2015-01 --to 2024-12
-    .venv/bin/python bench/bench_features.py --lake DIR/lake --firms 35000 --from 2015-01 --to 2024-12
+    .venv/bin/python bench/bench_features.py --lake /work/bench/region/lake --root /work/bench/features-region
+    .venv/bin/python bench/bench_features.py --firms 35000 --from 2015-01 --to 2024-12   # synthesised bronze
 
 With `--lake` (a lake whose bronze tables the ingestion wrote, e.g. after `generate --size region`
-and `ingest --from 2015-01 --to 2024-12`), the months --from..--to are built (`--firms` is only
-reported). Without it, bronze tables of `--firms` firms are synthesised under /tmp with realistic
-volumes per source (quarterly headcount deliveries of 48 months, monthly contributions per
-establishment, debts with history steps, plans, proceedings, short-time work, yearly statements,
-monthly paydex, yearly registry stocks), and their first year only feeds the windows.
-Peak memory is the driver JVM's peak resident set (local mode: driver and executors).
+and `ingest --from 2015-01 --to 2024-12`), its bronze tables are read in place through a link
+(never written) and silver and gold are written under `--root`; the months --from..--to are built
+(`--firms` is only reported). Without it, bronze tables of `--firms` firms are synthesised under
+`--root` with realistic volumes per source (quarterly headcount deliveries of 48 months, monthly
+contributions per establishment, debts with history steps, plans, proceedings, short-time work,
+yearly statements, monthly paydex, yearly registry stocks), and their first year only feeds the
+windows. The monthly run's rows are checked against the one-pass build's (`equals_full_build`).
+Peak memory is the driver JVM's peak resident set (local mode: driver and executors). Prints the
+report (also bench/results/features_<firms>.json) and a one-line summary with the ratios.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
+import re
 import shutil
 import sys
 import time
@@ -31,10 +37,10 @@ from pyspark.sql import functions as F
 
 from signaux_spark import cli
 from signaux_spark.config import load_settings
-from signaux_spark.features.build import build_features, build_month
+from signaux_spark.features.build import build_features, build_month, months_count
 from signaux_spark.features.calendar import add_months
 from signaux_spark.io import Lake
-from signaux_spark.progress import setup_logging
+from signaux_spark.progress import log, setup_logging
 from signaux_spark.session import build_session
 
 DEPARTEMENTS = ["75", "69", "13", "59", "33", "31", "44", "67", "35", "74", "2A", "2B", "971", "974", "06",
@@ -216,25 +222,105 @@ def jvm_peak_gib(pid: int) -> float:
     return float("nan")
 
 
+class StepTimes(logging.Handler):
+    """Collects the `<step>: done in <s>s` lines the build logs: where the time of a run goes."""
+
+    DONE = re.compile(r"^(?P<step>.+?): done in (?P<seconds>[0-9.]+)s")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        done = self.DONE.match(record.getMessage())
+        if done:
+            name = done["step"].split(": ", 1)[-1]
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + float(done["seconds"]), 1)
+
+    def take(self) -> dict[str, float]:
+        taken, self.seconds = self.seconds, {}
+        return taken
+
+
+def timed(spark: SparkSession, steps: StepTimes, run) -> dict:
+    """Wall time, driver JVM CPU time, peak memory, per-step times and the load of one build."""
+    pid = jvm_peak_reset(spark)
+    start, cpu = time.monotonic(), jvm_cpu_s(pid)
+    counts = run()
+    return {"s": round(time.monotonic() - start, 1), "jvm_cpu_s": round(jvm_cpu_s(pid) - cpu, 1),
+            "peak_gib": round(jvm_peak_gib(pid), 2), "steps_s": steps.take(), "counts": counts,
+            "load_average_1m": os.getloadavg()[0]}
+
+
+def same_month(spark: SparkSession, lake: Lake, table: str, period: dt.date, version: int) -> bool:
+    """Whether the rows of `period` in `table` equal those of its version `version` (both ways)."""
+    where = F.col("periode") == F.lit(period)
+    now, then = lake.read(spark, table).where(where), lake.read(spark, table, version).where(where)
+    return now.exceptAll(then).isEmpty() and then.exceptAll(now).isEmpty()
+
+
+def profile_silver(spark: SparkSession, settings, first: dt.date, last: dt.date) -> dict[str, float]:
+    """Seconds to compute (and count) each part of the one-pass silver grid alone: the registry,
+    every signal, then the whole grid; where a full build's time goes."""
+    from signaux_spark.features import build
+
+    conf = settings.features
+    lake = Lake(settings)
+    start = add_months(first, -build.history_needed(conf))
+    bronze = build.read_bronze(spark, lake, last=last)
+    deps, sections = build.read_reference(spark, settings)
+    registry = build.registry_months(bronze, deps, sections, start=start, end=last)
+    seconds: dict[str, float] = {}
+
+    def clock(name: str, df: DataFrame) -> None:
+        began = time.monotonic()
+        rows = df.count()
+        seconds[name] = round(time.monotonic() - began, 1)
+        log.info("profile %s: %.1fs, %d rows", name, seconds[name], rows)
+
+    clock("registry", registry)
+    for name, df in build.signals(bronze, start=start, end=last, settings=conf).items():
+        clock(name, df)
+    clock("grid (registry + every signal)", build.firm_months(bronze, registry, start=start, end=last, settings=conf))
+    return seconds
+
+
+def link_bronze(lake_dir: Path, root: Path) -> None:
+    """Read the bronze tables of `lake_dir` in place (never written) and write silver and gold under
+    `root`: root/lake/bronze is a link to lake_dir/bronze."""
+    bronze = root / "lake" / "bronze"
+    bronze.parent.mkdir(parents=True, exist_ok=True)
+    if bronze.is_symlink() or bronze.exists():
+        if bronze.resolve() != (lake_dir / "bronze").resolve():
+            raise SystemExit(f"{bronze} exists and is not a link to {lake_dir / 'bronze'}")
+        return
+    bronze.symlink_to((lake_dir / "bronze").resolve(), target_is_directory=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--firms", type=int, default=35000)
     p.add_argument("--from", dest="first", type=cli.month, default=dt.date(2015, 1, 1))
     p.add_argument("--to", dest="last", type=cli.month, default=dt.date(2024, 12, 1))
-    p.add_argument("--lake", help="an existing lake root with bronze tables (default: synthesise)")
-    p.add_argument("--root", default="/tmp/features-bench")
+    p.add_argument("--lake", help="an existing lake with bronze tables, read only (default: synthesise)")
+    p.add_argument("--root", default="/tmp/features-bench", help="where silver and gold are written")
+    p.add_argument("--short-history-years", type=int, default=5,
+                   help="the monthly run is also timed this many years after --from")
+    p.add_argument("--profile", action="store_true", help="time each part of the silver grid alone, then stop")
     p.add_argument("overrides", nargs="*")
     args = p.parse_args()
     setup_logging()
+    steps = StepTimes()
+    log.addHandler(steps)
     root = Path(args.root)
-    overrides = [f"paths.root={root}"] + args.overrides
     if args.lake:
-        overrides.append(f"paths.lake={args.lake}")
+        link_bronze(Path(args.lake), root)
+    overrides = [f"paths.root={root}", f"paths.lake={root / 'lake'}"] + args.overrides
     settings = load_settings(overrides=overrides)
     spark = build_session("bench-features", settings)
     lake = Lake(settings)
     report: dict = {"machine": f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
-                    "spark": spark.sparkContext.master, "firms": args.firms}
+                    "spark": spark.sparkContext.master, "firms": args.firms, "lake": args.lake or "synthesised"}
     if not args.lake:
         shutil.rmtree(root, ignore_errors=True)
         start = time.monotonic()
@@ -246,24 +332,32 @@ def main() -> None:
     # first batch carries 36 months of history already
     history_first = args.first if args.lake else add_months(args.first, 12)
     report["months"] = f"{history_first:%Y-%m}..{args.last:%Y-%m}"
-    pid = jvm_peak_reset(spark)
-    start, cpu = time.monotonic(), jvm_cpu_s(pid)
-    report["history_counts"] = build_features(spark, settings, history_first, args.last)
-    report["history_s"] = round(time.monotonic() - start, 1)
-    report["history_jvm_cpu_s"] = round(jvm_cpu_s(pid) - cpu, 1)
-    report["history_peak_gib"] = round(jvm_peak_gib(pid), 2)
-    report["load_average_1m_after_history"] = os.getloadavg()[0]
-    jvm_peak_reset(spark)
-    start, cpu = time.monotonic(), jvm_cpu_s(pid)
-    report["month_counts"] = build_month(spark, settings, args.last)
-    report["month_s"] = round(time.monotonic() - start, 1)
-    report["month_jvm_cpu_s"] = round(jvm_cpu_s(pid) - cpu, 1)
-    report["month_peak_gib"] = round(jvm_peak_gib(pid), 2)
-    report["load_average_1m_after_month"] = os.getloadavg()[0]
+    if args.profile:
+        report["silver_profile_s"] = profile_silver(spark, settings, history_first, args.last)
+        print(json.dumps(report, indent=2) + f"\nload {os.getloadavg()}")
+        return
+    report["history"] = timed(spark, steps, lambda: build_features(spark, settings, history_first, args.last))
+    built = {t: lake.version(spark, t) for t in ("silver/firm_months", "gold/features")}
+    # The monthly run of the last month, its windows read from the silver the history stored: it
+    # must give the rows of the one-pass build (checked against the version that build wrote).
+    report["month"] = timed(spark, steps, lambda: build_month(spark, settings, args.last))
+    report["month"]["equals_full_build"] = all(same_month(spark, lake, t, args.last, v) for t, v in built.items())
+    report["month_over_history"] = round(report["month"]["s"] / report["history"]["s"], 3)
+    short = add_months(history_first, 12 * args.short_history_years - 1)
+    if short < args.last:
+        report["month_short_history"] = {"month": f"{short:%Y-%m}",
+                                         **timed(spark, steps, lambda: build_month(spark, settings, short))}
+        report["month_long_history"] = {"month": f"{args.last:%Y-%m}", "s": report["month"]["s"]}
     print(json.dumps(report, indent=2))
+    summary = (f"history {report['months']}: {report['history']['s']} s; one month: {report['month']['s']} s "
+               f"(ratio {report['month_over_history']}, equals full build: {report['month']['equals_full_build']})")
+    if "month_short_history" in report:
+        summary += (f"; one month after {args.short_history_years} years: {report['month_short_history']['s']} s, "
+                    f"after {months_count(history_first, args.last) // 12} years: {report['month']['s']} s")
+    print(summary + f"; load {os.getloadavg()}")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    (out / f"features_{args.firms}.json").write_text(json.dumps(report, indent=2))
+    (out / f"features_{args.firms}.json").write_text(json.dumps(report, indent=2, default=str))
 
 
 if __name__ == "__main__":
