@@ -61,7 +61,9 @@ def firm_months(bronze: dict[str, DataFrame], registry: DataFrame, *, start: dt.
     at that month (SOURCES.md business rules per source)."""
     grid = registry.where(F.col("alive")).select(KEY, MONTH, *REGISTRY_COLUMNS).join(
         combined(list(signals(bronze, start=start, end=end, settings=settings).values())), [KEY, MONTH], "left")
-    zero_when_absent = {"dette_ouvriere": 0.0, "dette_patronale": 0.0, "delai_en_cours": 0, "delai_montant": 0.0,
+    # cotisation_negative flags a known negative month: no known month is no flag, wherever the grid starts.
+    zero_when_absent = {"cotisation_negative": 0, "dette_ouvriere": 0.0, "dette_patronale": 0.0, "delai_en_cours": 0,
+                        "delai_montant": 0.0,
                         "delai_jours_restants": 0, "ap_heures_autorisees": 0.0, "mois_effectif_seuil": 0,
                         "in_proceeding": False, "proceeding_state": procol.IN_BONIS}
     grid = grid.fillna(zero_when_absent)

@@ -81,6 +81,8 @@ def scenario(spark) -> dict:
     for i, month in enumerate(months[:-1]):
         nxt = months[i + 1]
         for siren, amount in ((A, 15230.40), (B, 4000.0), (C, 180000.0)):
+            if siren == B and month >= "2023-06":
+                continue  # B owes nothing after 2023-05: more than 12 months before the last months built
             rows["urssaf_cotisation"].append(dict(
                 siret=siren + ("00015" if siren == C else "00017"), siren=siren, compte="827" + siren, periode_debut=month,
                 periode_fin=nxt, n_mois=1, cotisation_due=amount, batch=max(nxt, "2023-01")))
