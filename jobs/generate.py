@@ -6,7 +6,7 @@ oracle of the hidden risk process (docs/synthetic.md).
 
 Writes OUT/landing/<source>/<YYYY-MM>/<file>, OUT/faults/<YYYY-MM>.csv and the oracle beside them
 (OUT defaults to paths.root; see docs/synthetic.md). Outputs of an earlier generation under OUT are
-replaced; a landing/, faults/ or truth/ folder the generator did not write is refused, untouched.
+replaced; an output folder (landing, faults, oracle) the generator did not write is refused, untouched.
 """
 
 from __future__ import annotations

@@ -128,8 +128,8 @@ def test_two_processes_one_run_at_a_time(spark, settings, tmp_path):
     (tmp_path / "flags" / "go").touch()
     out, err = other.communicate(timeout=300)
     assert other.returncode == 0, err
-    assert "['ingest', 'features', 'score', 'export']" in out
-    assert run_monthly(spark, settings, "2024-02", quick_steps(calls)).ran == ["ingest", "features", "score", "export"]
+    assert "['ingest', 'features', 'score', 'monitor', 'export']" in out
+    assert run_monthly(spark, settings, "2024-02", quick_steps(calls)).ran == ["ingest", "features", "score", "monitor", "export"]
     assert Lake(settings).read(spark, TABLE).count() == 0  # both gave the lease back
 
 
@@ -145,4 +145,4 @@ def test_a_killed_holders_lease_is_taken_over_only_after_it_expired(spark, setti
     monkeypatch.setattr(Lease, "clock", staticmethod(lambda: time.time() + 601))  # ten minutes later
     resumed = run_monthly(spark, settings, "2024-01", quick_steps(calls))
     killed = Lake(settings).read(spark, "ops/runs").where("status = 'running'").first()
-    assert resumed.run_id == killed["run_id"] and resumed.ran == ["ingest", "features", "score", "export"]
+    assert resumed.run_id == killed["run_id"] and resumed.ran == ["ingest", "features", "score", "monitor", "export"]
