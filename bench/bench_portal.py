@@ -2,7 +2,7 @@
 month page again and again and downloading its workbook, against the portal served by uvicorn
 (one process, as `make portal` starts it) on 127.0.0.1.
 
-    .venv/bin/python bench/bench_portal.py [--users 50] [--pages 10] [--firms 200]
+    .venv/bin/python bench/bench_portal.py [--users 50] [--pages 10] [--firms 30]
 
 Two published months are written under a temporary folder with the export's own writers
 (`tests/portal/portal_kit.py`), `--firms` listed firms per region (the demo's regional lists hold a
