@@ -30,7 +30,19 @@ setup(
         "itsdangerous>=2.1",
     ],
     extras_require={
-        "dev": ["pytest>=8", "chispa>=0.10", "hypothesis>=6", "nbmake>=1.5", "ipykernel>=6", "deltalake>=1.0", "duckdb>=1.1",
-                "ruff>=0.15", "uv>=0.9", "httpx>=0.27", "selenium>=4.20", "psycopg[binary]>=3.1"],
+        "dev": [
+            "pytest>=8",
+            "chispa>=0.10",
+            "hypothesis>=6",
+            "nbmake>=1.5",
+            "ipykernel>=6",
+            "deltalake>=1.0",
+            "duckdb>=1.1",
+            "ruff>=0.15",
+            "uv>=0.9",
+            "httpx>=0.27",
+            "selenium>=4.20",
+            "psycopg[binary]>=3.1",
+        ],
     },
 )

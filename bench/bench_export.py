@@ -63,19 +63,31 @@ def scoring_table(spark, firms: int, noise: int, departements: dict[str, list[st
     deps = F.create_map(*[x for r, ds in departements.items() for x in (F.lit(r), F.array(*map(F.lit, ds)))])
     pick = (F.pmod(F.xxhash64("siren"), F.size(F.element_at(deps, F.col("region")))) + 1).cast("int")
     proceeding = F.pmod(F.xxhash64("siren", F.lit("procol")), F.lit(100)) == 0
-    return (features.withColumn("departement", F.element_at(F.element_at(deps, F.col("region")), pick))
-            .withColumn("in_proceeding", proceeding)
-            .withColumn("proceeding_state", F.when(proceeding, "Redressement judiciaire").otherwise("In bonis"))
-            .withColumn("perimeter_exclusion", F.when(~F.col("in_perimeter"), "effectif_insuffisant")))
+    return (
+        features.withColumn("departement", F.element_at(F.element_at(deps, F.col("region")), pick))
+        .withColumn("in_proceeding", proceeding)
+        .withColumn("proceeding_state", F.when(proceeding, "Redressement judiciaire").otherwise("In bonis"))
+        .withColumn("perimeter_exclusion", F.when(~F.col("in_perimeter"), "effectif_insuffisant"))
+    )
 
 
 def firms_table(features: DataFrame) -> DataFrame:
     return features.where(F.col("periode") == START).select(
-        "siren", F.concat("siren", F.lit("00012")).alias("siret_siege"), F.concat(F.lit("ENTREPRISE "), "siren").alias("raison_sociale"),
-        F.lit("43.21A").alias("naf"), "naf_section", F.lit("Construction").alias("libelle_section"),
-        F.lit("5710").alias("categorie_juridique"), F.lit(dt.date(2005, 1, 1)).alias("date_creation"), "departement",
-        F.lit("").alias("libelle_departement"), "region", F.lit("").alias("libelle_region"), F.lit("COMMUNE").alias("commune"),
-        F.lit("00000").alias("code_commune"))
+        "siren",
+        F.concat("siren", F.lit("00012")).alias("siret_siege"),
+        F.concat(F.lit("ENTREPRISE "), "siren").alias("raison_sociale"),
+        F.lit("43.21A").alias("naf"),
+        "naf_section",
+        F.lit("Construction").alias("libelle_section"),
+        F.lit("5710").alias("categorie_juridique"),
+        F.lit(dt.date(2005, 1, 1)).alias("date_creation"),
+        "departement",
+        F.lit("").alias("libelle_departement"),
+        "region",
+        F.lit("").alias("libelle_region"),
+        F.lit("COMMUNE").alias("commune"),
+        F.lit("00000").alias("code_commune"),
+    )
 
 
 def timed(label: str, report: dict, action):
@@ -99,23 +111,50 @@ def main() -> None:
     shutil.rmtree(args.root, ignore_errors=True)
     noise = [f"noise_{i}" for i in range(args.noise_features)]
     features = [c for cols in groups(args.noise_features).values() for c in cols if c not in ("naf_section", "region")]
-    settings = load_settings(overrides=[
-        f"paths.root={args.root}", "spark.master=local[2]", "spark.shuffle_partitions=4",
-        "model.feature_table=gold/train_features", "model.label_table=", "model.exclude_column=",
-        f"model.features={features}", "model.categorical=[naf_section, region]",
-        "model.horizon_months=1", "model.gap_months=1", "model.test_months=3", "model.validation_months=6",
-        "model.tuning.max_evals=1", f"model.tuning.space.max_iter=[{args.trees}, {args.trees + 1}]",
-        f"model.tuning.space.max_depth=[{args.depth}, {args.depth + 1}]", "model.tuning.space.step_size=[0.1, 0.1001]",
-        "model.tuning.space.feature_subset=[all]", "model.tuning.space.positive_weight=[5.0, 5.01]"])
+    settings = load_settings(
+        overrides=[
+            f"paths.root={args.root}",
+            "spark.master=local[2]",
+            "spark.shuffle_partitions=4",
+            "model.feature_table=gold/train_features",
+            "model.label_table=",
+            "model.exclude_column=",
+            f"model.features={features}",
+            "model.categorical=[naf_section, region]",
+            "model.horizon_months=1",
+            "model.gap_months=1",
+            "model.test_months=3",
+            "model.validation_months=6",
+            "model.tuning.max_evals=1",
+            f"model.tuning.space.max_iter=[{args.trees}, {args.trees + 1}]",
+            f"model.tuning.space.max_depth=[{args.depth}, {args.depth + 1}]",
+            "model.tuning.space.step_size=[0.1, 0.1001]",
+            "model.tuning.space.feature_subset=[all]",
+            "model.tuning.space.positive_weight=[5.0, 5.01]",
+        ]
+    )
     settings.features.groups = groups(args.noise_features)
     spark = build_session("signaux_spark-bench-export", settings)
     lake = Lake(settings)
-    report = {"firms": args.firms, "features": len(features) + 2, "noise_features": len(noise), "trees": args.trees,
-              "depth": args.depth, "cores": os.cpu_count(), "load_average_at_start": os.getloadavg()[0]}
+    report = {
+        "firms": args.firms,
+        "features": len(features) + 2,
+        "noise_features": len(noise),
+        "trees": args.trees,
+        "depth": args.depth,
+        "cores": os.cpu_count(),
+        "load_average_at_start": os.getloadavg()[0],
+    }
 
     def prepare_model():
-        train_rows, labels, _ = firm_months(spark, firms=args.train_firms, start=dt.date(2018, 1, 1), months=30,
-                                            seed=3, noise_features=args.noise_features)
+        train_rows, labels, _ = firm_months(
+            spark,
+            firms=args.train_firms,
+            start=dt.date(2018, 1, 1),
+            months=30,
+            seed=3,
+            noise_features=args.noise_features,
+        )
         table = train_rows.join(labels.select("siren", "periode", "failure"), ["siren", "periode"])
         lake.write(table, "gold/train_features")
         return train(spark, settings, dt.date(2020, 6, 1), promote=True)
@@ -130,11 +169,18 @@ def main() -> None:
             dep, _, region, _ = line.split(",", 3)
             by_region.setdefault(region, []).append(dep)
     table = scoring_table(spark, args.firms, args.noise_features, by_region)
-    timed("write_inputs_seconds", report, lambda: (lake.write(table, "gold/features", partition_by=["periode"]),
-                                                     lake.write(firms_table(table), "silver/firms")))
+    timed(
+        "write_inputs_seconds",
+        report,
+        lambda: (
+            lake.write(table, "gold/features", partition_by=["periode"]),
+            lake.write(firms_table(table), "silver/firms"),
+        ),
+    )
     month, previous = dt.date(2021, 2, 1), START
-    report["previous_month_counts"] = timed("score_previous_month_seconds", report,
-                                            lambda: score_period(spark, settings, previous))
+    report["previous_month_counts"] = timed(
+        "score_previous_month_seconds", report, lambda: score_period(spark, settings, previous)
+    )
     report["counts"] = timed("score_month_seconds", report, lambda: score_period(spark, settings, month))
     national = timed("export_month_seconds", report, lambda: export_period(spark, settings, month))
     report["listed"] = national["counts"]["listed"]
@@ -143,14 +189,33 @@ def main() -> None:
     model = load_scoring_model(settings)
     rows = lake.read(spark, "gold/features").where(F.col("periode") == F.lit(month))
     tasks = int(spark.conf.get("spark.sql.shuffle.partitions"))
-    timed("predict_only_noop_seconds", report, lambda: model.predict(rows.where("in_perimeter").repartition(tasks, "siren"))
-          .write.format("noop").mode("overwrite").save())
-    timed("predict_and_explain_all_noop_seconds", report,
-          lambda: score_month(rows, model, explain_rows="all", partitions=tasks).write.format("noop")
-          .mode("overwrite").save())
-    timed("predict_and_explain_alerts_noop_seconds", report,
-          lambda: score_month(rows, model, explain_rows="alerts", partitions=tasks).write.format("noop")
-          .mode("overwrite").save())
+    timed(
+        "predict_only_noop_seconds",
+        report,
+        lambda: (
+            model.predict(rows.where("in_perimeter").repartition(tasks, "siren"))
+            .write.format("noop")
+            .mode("overwrite")
+            .save()
+        ),
+    )
+    timed(
+        "predict_and_explain_all_noop_seconds",
+        report,
+        lambda: (
+            score_month(rows, model, explain_rows="all", partitions=tasks).write.format("noop").mode("overwrite").save()
+        ),
+    )
+    timed(
+        "predict_and_explain_alerts_noop_seconds",
+        report,
+        lambda: (
+            score_month(rows, model, explain_rows="alerts", partitions=tasks)
+            .write.format("noop")
+            .mode("overwrite")
+            .save()
+        ),
+    )
     for mode in ("alerts", "all"):
         extra = report[f"predict_and_explain_{mode}_noop_seconds"] - report["predict_only_noop_seconds"]
         report[f"explain_{mode}_seconds"] = round(extra, 1)

@@ -54,14 +54,21 @@ def main() -> int:
         summary = generate(spark, out, size=size, first_batch=args.first, last_batch=args.last, faults=args.faults)
         seconds = time.monotonic() - started
         row = {
-            "size": size, "firms": summary["firms"], "establishments": summary["establishments"],
-            "batches": summary["batches"], "files": summary["files"], "lines": sum(summary["lines"].values()),
+            "size": size,
+            "firms": summary["firms"],
+            "establishments": summary["establishments"],
+            "batches": summary["batches"],
+            "files": summary["files"],
+            "lines": sum(summary["lines"].values()),
             "seconds": round(seconds, 1),
-            "landing_bytes": folder_bytes(out / "landing"), "truth_bytes": folder_bytes(out / "truth"),
+            "landing_bytes": folder_bytes(out / "landing"),
+            "truth_bytes": folder_bytes(out / "truth"),
             "faults_bytes": folder_bytes(out / "faults"),
             "driver_python_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "machine": f"{os.cpu_count()} cores, {platform.machine()}", "master": spark.sparkContext.master,
-            "lines_by_source": summary["lines"], "bytes_by_source": summary["bytes"],
+            "machine": f"{os.cpu_count()} cores, {platform.machine()}",
+            "master": spark.sparkContext.master,
+            "lines_by_source": summary["lines"],
+            "bytes_by_source": summary["bytes"],
         }
         results.append(row)
         (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
@@ -69,10 +76,14 @@ def main() -> int:
             f.write(json.dumps(row) + "\n")
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)
-    print(f"{'size':10s} {'firms':>9s} {'estab.':>9s} {'files':>6s} {'lines':>12s} {'time':>9s} {'landing':>10s} {'truth':>9s}")
+    print(
+        f"{'size':10s} {'firms':>9s} {'estab.':>9s} {'files':>6s} {'lines':>12s} {'time':>9s} {'landing':>10s} {'truth':>9s}"
+    )
     for r in results:
-        print(f"{r['size']:10s} {r['firms']:9,d} {r['establishments']:9,d} {r['files']:6d} {r['lines']:12,d} "
-              f"{r['seconds']:8.0f}s {r['landing_bytes'] / 2**30:9.2f}G {r['truth_bytes'] / 2**30:8.2f}G")
+        print(
+            f"{r['size']:10s} {r['firms']:9,d} {r['establishments']:9,d} {r['files']:6d} {r['lines']:12,d} "
+            f"{r['seconds']:8.0f}s {r['landing_bytes'] / 2**30:9.2f}G {r['truth_bytes'] / 2**30:8.2f}G"
+        )
     return 0
 
 

@@ -54,7 +54,12 @@ def reusable(out: Path, firms: int, first: str, last: str) -> bool:
     if not params.is_file() or not (out / "landing").is_dir():
         return False
     plan = json.loads(params.read_text())["plan"]
-    return (plan.get("firms"), plan.get("first_batch"), plan.get("last_batch"), plan.get("seed")) == (firms, first, last, SEED)
+    return (plan.get("firms"), plan.get("first_batch"), plan.get("last_batch"), plan.get("seed")) == (
+        firms,
+        first,
+        last,
+        SEED,
+    )
 
 
 def memory_gib() -> float:
@@ -73,16 +78,25 @@ def floor(spark, landing: Path, out: Path, batches: list[str]) -> dict[str, dict
     result = {}
     for source in SOURCES:
         layout = SPECS[source].layout
-        files = [str(f) for b in batches for f in sorted((landing / source / b).glob("*"))
-                 if f.is_file() and not f.name.startswith(".") and layout.kind_of(f.name)]
+        files = [
+            str(f)
+            for b in batches
+            for f in sorted((landing / source / b).glob("*"))
+            if f.is_file() and not f.name.startswith(".") and layout.kind_of(f.name)
+        ]
         if not files:
             continue
         started = time.monotonic()
         table = str(out / "floor" / source)
-        lines = (spark.read.option("header", "true").option("sep", layout.sep).option("quote", '"')
-                 .option("multiLine", layout.quoting == "rfc4180").option("encoding", layout.encoding)
-                 .csv(files)
-                 .withColumn("batch", F.regexp_extract(F.input_file_name(), r"/(\d{4}-\d{2})/[^/]+$", 1)))
+        lines = (
+            spark.read.option("header", "true")
+            .option("sep", layout.sep)
+            .option("quote", '"')
+            .option("multiLine", layout.quoting == "rfc4180")
+            .option("encoding", layout.encoding)
+            .csv(files)
+            .withColumn("batch", F.regexp_extract(F.input_file_name(), r"/(\d{4}-\d{2})/[^/]+$", 1))
+        )
         lines = lines.toDF(*[f"c{i}" for i in range(len(lines.columns) - 1)], "batch")
         lines.write.format("delta").mode("overwrite").partitionBy("batch").save(table)
         count = spark.read.format("delta").load(table).count()
@@ -91,8 +105,11 @@ def floor(spark, landing: Path, out: Path, batches: list[str]) -> dict[str, dict
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--size", default="region", choices=sorted(sizes()))
     p.add_argument("--landing", help="read deliveries from this landing folder (read only) instead of generating")
     p.add_argument("--from", dest="first")
@@ -106,22 +123,23 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     landing = Path(args.landing) if args.landing else out / "landing"
-    settings = load_settings(overrides=[f"paths.root={out}", f"paths.landing={landing}", "ingest.missing_delivery=warn"]
-                             + args.overrides)
+    settings = load_settings(
+        overrides=[f"paths.root={out}", f"paths.landing={landing}", "ingest.missing_delivery=warn"] + args.overrides
+    )
     spark = build_session("signaux_spark-bench-ingest", settings)
     generation_s = None
     if args.landing:
         known = landing_batches(landing)
         first, last = args.first or known[0], args.last or known[-1]
         window = [b for b in batch_range(first, last) if b in known]
-        batches = window[-(args.batches or (len(window) if args.first else 12)):]
+        batches = window[-(args.batches or (len(window) if args.first else 12)) :]
     else:
         first, last = args.first or "2024-01", args.last or "2024-12"
         if not reusable(out, sizes()[args.size], first, last):
             started = time.monotonic()
             generate(spark, out, size=args.size, first_batch=first, last_batch=last, seed=SEED)
             generation_s = round(time.monotonic() - started, 1)
-        batches = batch_range(first, last)[-(args.batches or 0):]
+        batches = batch_range(first, last)[-(args.batches or 0) :]
     for folder in ("lake", "floor"):
         shutil.rmtree(out / folder, ignore_errors=True)
 
@@ -148,23 +166,36 @@ def main() -> int:
         seconds = backfill.stage_seconds.get(f"source {source}", units[0].elapsed_seconds) + split_share
         fl = floors.get(source, {})
         per_source[source] = {
-            "files": sum(len(u.files) for u in units), "lines_read": lines,
-            "rows_written": sum(u.rows_written for u in units), "rejected": sum(u.rejected_lines for u in units),
-            "seconds": round(seconds, 2), "floor_seconds": fl.get("seconds"), "floor_rows": fl.get("rows"),
+            "files": sum(len(u.files) for u in units),
+            "lines_read": lines,
+            "rows_written": sum(u.rows_written for u in units),
+            "rejected": sum(u.rejected_lines for u in units),
+            "seconds": round(seconds, 2),
+            "floor_seconds": fl.get("seconds"),
+            "floor_rows": fl.get("rows"),
             "ratio_to_floor": round(seconds / fl["seconds"], 2) if fl.get("seconds") else None,
         }
     total_lines = sum(s["lines_read"] for s in per_source.values())
     result = {
-        "landing": str(landing), "size": None if args.landing else args.size,
-        "ingested_batches": f"{batches[0]}..{batches[-1]}", "n_batches": len(batches),
-        "machine": f"{os.cpu_count()} cores, {memory_gib()} GiB", "platform": platform.machine(),
-        "master": spark.sparkContext.master, "load_average_1m": load, "generation_seconds": generation_s,
+        "landing": str(landing),
+        "size": None if args.landing else args.size,
+        "ingested_batches": f"{batches[0]}..{batches[-1]}",
+        "n_batches": len(batches),
+        "machine": f"{os.cpu_count()} cores, {memory_gib()} GiB",
+        "platform": platform.machine(),
+        "master": spark.sparkContext.master,
+        "load_average_1m": load,
+        "generation_seconds": generation_s,
         "lines_read": total_lines,
-        "backfill_seconds": round(backfill_s, 1), "backfill_lines_per_second": round(total_lines / backfill_s),
-        "backfill_failures": backfill.failures, "backfill_stages": backfill.stage_seconds,
+        "backfill_seconds": round(backfill_s, 1),
+        "backfill_lines_per_second": round(total_lines / backfill_s),
+        "backfill_failures": backfill.failures,
+        "backfill_stages": backfill.stage_seconds,
         "floor_seconds": round(floor_s, 1) if floors else None,
         "ratio_to_floor": round(backfill_s / floor_s, 2) if floors else None,
-        "monthly_seconds": round(monthly_s, 1), "monthly_batch": batches[-1], "monthly_failures": monthly.failures,
+        "monthly_seconds": round(monthly_s, 1),
+        "monthly_batch": batches[-1],
+        "monthly_failures": monthly.failures,
         "monthly_stages": monthly.stage_seconds,
         "sources": per_source,
     }
@@ -176,16 +207,20 @@ def main() -> int:
     print(f"\n{'source':<22}{'lines':>12}{'rows':>12}{'ours s':>9}{'floor s':>9}{'ours/floor':>11}")
     for source, s in per_source.items():
         ratio = f"{s['ratio_to_floor']:.2f}" if s["ratio_to_floor"] else "-"
-        print(f"{source:<22}{s['lines_read']:>12,}{s['rows_written']:>12,}{s['seconds']:>9.1f}"
-              f"{s['floor_seconds'] or 0:>9.1f}{ratio:>11}")
+        print(
+            f"{source:<22}{s['lines_read']:>12,}{s['rows_written']:>12,}{s['seconds']:>9.1f}"
+            f"{s['floor_seconds'] or 0:>9.1f}{ratio:>11}"
+        )
     for label, stages in (("backfill", backfill.stage_seconds), ("monthly", monthly.stage_seconds)):
         print(f"\n{label} stages (wall seconds, summed over overlapping sources):")
         for stage, seconds in stages.items():
             print(f"  {stage:<40}{seconds:>8.1f}")
     overall = f"; floor {floor_s:.0f} s, ours/floor {backfill_s / floor_s:.2f}" if floors else ""
-    print(f"\nbackfill of {len(batches)} batches ({batches[0]}..{batches[-1]}), {total_lines:,} lines: "
-          f"{backfill_s:.0f} s, "
-          f"{total_lines / backfill_s:,.0f} lines/s{overall}")
+    print(
+        f"\nbackfill of {len(batches)} batches ({batches[0]}..{batches[-1]}), {total_lines:,} lines: "
+        f"{backfill_s:.0f} s, "
+        f"{total_lines / backfill_s:,.0f} lines/s{overall}"
+    )
     print(f"monthly reload of {batches[-1]}: {monthly_s:.1f} s; load average {load}")
     spark.stop()
     return 0

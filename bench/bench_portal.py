@@ -109,22 +109,37 @@ def main() -> int:
         store.close()
     browsed = len(timings["month page"]) + len(timings["download xlsx"])
     load_average = os.getloadavg()
-    result = {"users": args.users, "pages_per_user": args.pages, "firms_per_region": args.firms,
-              "sign_in_seconds": round(phases["sign-in"], 2), "browse_requests": browsed,
-              "browse_seconds": round(phases["browse"], 2),
-              "requests_per_second": round(browsed / phases["browse"], 1),
-              "audited_downloads": downloads, "load_average": [round(x, 2) for x in load_average],
-              "cpus": os.cpu_count(),
-              "latency_ms": {k: {"median": round(1000 * statistics.median(v), 1),
-                                 "p95": round(1000 * percentile(v, 0.95), 1), "count": len(v)}
-                             for k, v in timings.items()}}
-    print(f"portal load check: {args.users} concurrent users signed in in {phases['sign-in']:.1f} s, then made "
-          f"{browsed} page and download requests in {phases['browse']:.1f} s = "
-          f"{result['requests_per_second']} requests/s "
-          f"(load average {load_average[0]:.2f} on {os.cpu_count()} CPUs)")
+    result = {
+        "users": args.users,
+        "pages_per_user": args.pages,
+        "firms_per_region": args.firms,
+        "sign_in_seconds": round(phases["sign-in"], 2),
+        "browse_requests": browsed,
+        "browse_seconds": round(phases["browse"], 2),
+        "requests_per_second": round(browsed / phases["browse"], 1),
+        "audited_downloads": downloads,
+        "load_average": [round(x, 2) for x in load_average],
+        "cpus": os.cpu_count(),
+        "latency_ms": {
+            k: {
+                "median": round(1000 * statistics.median(v), 1),
+                "p95": round(1000 * percentile(v, 0.95), 1),
+                "count": len(v),
+            }
+            for k, v in timings.items()
+        },
+    }
+    print(
+        f"portal load check: {args.users} concurrent users signed in in {phases['sign-in']:.1f} s, then made "
+        f"{browsed} page and download requests in {phases['browse']:.1f} s = "
+        f"{result['requests_per_second']} requests/s "
+        f"(load average {load_average[0]:.2f} on {os.cpu_count()} CPUs)"
+    )
     for kind, figures in result["latency_ms"].items():
-        print(f"  {kind:<14} {figures['count']:>5} requests  median {figures['median']:>7.1f} ms  "
-              f"p95 {figures['p95']:>7.1f} ms")
+        print(
+            f"  {kind:<14} {figures['count']:>5} requests  median {figures['median']:>7.1f} ms  "
+            f"p95 {figures['p95']:>7.1f} ms"
+        )
     goal = result["latency_ms"]["month page"]["p95"] < 300
     verdict = ("met" if goal else "not met") if args.users >= 50 else "not checked (fewer than 50 users)"
     print(f"goal (month page p95 < 300 ms with 50 users): {verdict}")

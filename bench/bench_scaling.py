@@ -39,7 +39,9 @@ from signaux_spark.session import build_session  # noqa: E402
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--firms", type=int, nargs=2, required=True, metavar=("SMALL", "LARGE"))
-    p.add_argument("--lakes", nargs=2, metavar=("SMALL", "LARGE"), help="lakes with bronze tables (default: synthesise)")
+    p.add_argument(
+        "--lakes", nargs=2, metavar=("SMALL", "LARGE"), help="lakes with bronze tables (default: synthesise)"
+    )
     p.add_argument("--from", dest="first", type=cli.month, default=dt.date(2019, 1, 1))
     p.add_argument("--to", dest="last", type=cli.month, default=dt.date(2024, 12, 1))
     p.add_argument("--root", default="/tmp/features-scaling")
@@ -65,19 +67,29 @@ def main() -> None:
         for table in ("silver/firm_months", "gold/features", "gold/labels", "silver/firms"):
             shutil.rmtree(lake.path(table), ignore_errors=True)
         first = args.first if args.lakes else add_months(args.first, 12)  # synthesised: first year feeds windows
-        runs.append({"firms": firms,
-                     "history": timed(spark, steps, lambda: build_features(spark, settings, first, args.last)),
-                     "month": timed(spark, steps, lambda: build_month(spark, settings, args.last))})
+        runs.append(
+            {
+                "firms": firms,
+                "history": timed(spark, steps, lambda: build_features(spark, settings, first, args.last)),
+                "month": timed(spark, steps, lambda: build_month(spark, settings, args.last)),
+            }
+        )
     small, large = runs
-    report = {"machine": f"{os.cpu_count()} cores", "spark": spark.sparkContext.master,
-              "months": f"{args.first:%Y-%m}..{args.last:%Y-%m}", "runs": runs,
-              "size_ratio": round(large["firms"] / small["firms"], 2),
-              "history_time_ratio": round(large["history"]["s"] / small["history"]["s"], 2),
-              "month_time_ratio": round(large["month"]["s"] / small["month"]["s"], 2)}
+    report = {
+        "machine": f"{os.cpu_count()} cores",
+        "spark": spark.sparkContext.master,
+        "months": f"{args.first:%Y-%m}..{args.last:%Y-%m}",
+        "runs": runs,
+        "size_ratio": round(large["firms"] / small["firms"], 2),
+        "history_time_ratio": round(large["history"]["s"] / small["history"]["s"], 2),
+        "month_time_ratio": round(large["month"]["s"] / small["month"]["s"], 2),
+    }
     print(json.dumps(report, indent=2, default=str))
-    print(f"size x{report['size_ratio']}: whole history x{report['history_time_ratio']} "
-          f"({small['history']['s']} s -> {large['history']['s']} s), one month x{report['month_time_ratio']} "
-          f"({small['month']['s']} s -> {large['month']['s']} s); load {os.getloadavg()}")
+    print(
+        f"size x{report['size_ratio']}: whole history x{report['history_time_ratio']} "
+        f"({small['history']['s']} s -> {large['history']['s']} s), one month x{report['month_time_ratio']} "
+        f"({small['month']['s']} s -> {large['month']['s']} s); load {os.getloadavg()}"
+    )
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"scaling_{small['firms']}_{large['firms']}.json").write_text(json.dumps(report, indent=2, default=str))

@@ -53,8 +53,12 @@ def main() -> None:
     start = dt.date(2015, 1, 1)
     # a fresh trials folder: a trials file left by an interrupted run would otherwise be resumed
     trials_dir = f"{args.root}/bench-trials/{time.strftime('%Y%m%dT%H%M%S')}"
-    overrides = [f"paths.root={args.root}", f"model.tuning.max_evals={args.trials}",
-                 f"model.tuning.early_stop_trials={args.trials}", f"model.tuning.trials_dir={trials_dir}"]
+    overrides = [
+        f"paths.root={args.root}",
+        f"model.tuning.max_evals={args.trials}",
+        f"model.tuning.early_stop_trials={args.trials}",
+        f"model.tuning.trials_dir={trials_dir}",
+    ]
     if args.synthetic:
         features = [c for cols in FEATURE_GROUPS.values() for c in cols if c not in CATEGORICAL]
         features += [f"noise_{i}" for i in range(args.noise_features)]
@@ -62,13 +66,22 @@ def main() -> None:
     settings = load_settings(overrides=overrides + args.overrides)
     spark = build_session("signaux_spark-bench-train", settings)
     truth_dir = args.truth or str(Path(settings.path("truth")))
-    report: dict = {"machine": f"{platform.node()}, {spark.sparkContext.defaultParallelism} cores",
-                    "settings": overrides + args.overrides}
+    report: dict = {
+        "machine": f"{platform.node()}, {spark.sparkContext.defaultParallelism} cores",
+        "settings": overrides + args.overrides,
+    }
 
     if args.synthetic:
         t0 = time.monotonic()
-        feats, labels, truth = firm_months(spark, firms=args.firms, start=start, months=args.months, seed=11,
-                                           noise_features=args.noise_features, unlabelled_months=18)
+        feats, labels, truth = firm_months(
+            spark,
+            firms=args.firms,
+            start=start,
+            months=args.months,
+            seed=11,
+            noise_features=args.noise_features,
+            unlabelled_months=18,
+        )
         lake = Lake(settings)
         lake.write(feats, "gold/features", partition_by=["periode"])
         lake.write(labels, "gold/labels")
@@ -86,12 +99,29 @@ def main() -> None:
     seconds = sorted(t.data.metrics["trial_seconds"] for t in trials)
     report |= {
         "rows": {k: run.data.metrics[k] for k in ("train_rows", "train_rows_fitted", "valid_rows", "test_rows")},
-        "trials": len(trials), "trial_seconds": {"min": seconds[0], "median": seconds[len(seconds) // 2],
-                                                 "max": seconds[-1], "mean": sum(seconds) / len(seconds)},
+        "trials": len(trials),
+        "trial_seconds": {
+            "min": seconds[0],
+            "median": seconds[len(seconds) // 2],
+            "max": seconds[-1],
+            "mean": sum(seconds) / len(seconds),
+        },
         "tuning_seconds": (max(t.info.end_time for t in trials) - min(t.info.start_time for t in trials)) / 1000,
-        "best_params": result.best_params, "split": result.split.params(),
-        "test": {k: result.test[k] for k in ("ap", "roc_auc", "area_under_pr", "brier", "precision_fort",
-                                             "recall_fort", "precision_modere", "recall_modere")},
+        "best_params": result.best_params,
+        "split": result.split.params(),
+        "test": {
+            k: result.test[k]
+            for k in (
+                "ap",
+                "roc_auc",
+                "area_under_pr",
+                "brier",
+                "precision_fort",
+                "recall_fort",
+                "precision_modere",
+                "recall_modere",
+            )
+        },
     }
     # the oracle check of jobs/evaluate.py, logged in the training run as the job does
     model = load_model(settings, version=str(result.version))

@@ -38,11 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     if report.failures:
         for line in report.failures:
             print(line, file=sys.stderr)
-        raise cli.JobError(f"backfill: {len(report.failures)} source x batch failed to load (run {report.run_id}); "
-                           "fix the deliveries and run the backfill again")
+        raise cli.JobError(
+            f"backfill: {len(report.failures)} source x batch failed to load (run {report.run_id}); "
+            "fix the deliveries and run the backfill again"
+        )
     counts = build_features(spark, settings, args.first, args.last)
-    print(f"backfill {args.first:%Y-%m}..{args.last:%Y-%m}: {counts.get('features', 0):,} firm-months featured",
-          flush=True)
+    print(
+        f"backfill {args.first:%Y-%m}..{args.last:%Y-%m}: {counts.get('features', 0):,} firm-months featured",
+        flush=True,
+    )
     return 0
 
 

@@ -22,9 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     spark = build_session("signaux_spark-export", settings)
     manifest = export_period(spark, settings, args.period)
     counts = manifest["counts"]
-    print(f"export {args.period:%Y-%m}: {len(manifest['regions'])} regions, {counts['listed']:,} firms listed "
-          f"({counts['risque fort']:,} risque fort, {counts['risque modéré']:,} risque modéré, "
-          f"{counts['new_alerts']:,} new alerts)", flush=True)
+    print(
+        f"export {args.period:%Y-%m}: {len(manifest['regions'])} regions, {counts['listed']:,} firms listed "
+        f"({counts['risque fort']:,} risque fort, {counts['risque modéré']:,} risque modéré, "
+        f"{counts['new_alerts']:,} new alerts)",
+        flush=True,
+    )
     return 0
 
 

@@ -23,12 +23,23 @@ from signaux_spark.synthetic.plan import fault_profile
 def main(argv: list[str] | None = None) -> int:
     p = cli.parser(__doc__.splitlines()[0])
     how_many = p.add_mutually_exclusive_group()
-    how_many.add_argument("--size", choices=sorted(sizes()), default=None,  # default: demo
-                          help="named size: " + ", ".join(f"{k} ({v:,} firms)" for k, v in sizes().items()))
+    how_many.add_argument(
+        "--size",
+        choices=sorted(sizes()),
+        default=None,  # default: demo
+        help="named size: " + ", ".join(f"{k} ({v:,} firms)" for k, v in sizes().items()),
+    )
     how_many.add_argument("--firms", type=int, default=None, help="number of firms (SIRENs) instead of a size")
-    p.add_argument("--from", dest="first", type=cli.month, default=cli.month("2015-01"),
-                   help="first batch YYYY-MM, carrying the initial stock (default 2015-01)")
-    p.add_argument("--to", dest="last", type=cli.month, default=cli.month("2024-12"), help="last batch YYYY-MM (default 2024-12)")
+    p.add_argument(
+        "--from",
+        dest="first",
+        type=cli.month,
+        default=cli.month("2015-01"),
+        help="first batch YYYY-MM, carrying the initial stock (default 2015-01)",
+    )
+    p.add_argument(
+        "--to", dest="last", type=cli.month, default=cli.month("2024-12"), help="last batch YYYY-MM (default 2024-12)"
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--faults", default="default", help="fault profile: a name in conf/generator/faults/ or a YAML path")
     p.add_argument("--partitions", type=int, default=None, help="Spark partitions (default: 2,500 firms each)")
@@ -44,9 +55,17 @@ def main(argv: list[str] | None = None) -> int:
         raise cli.JobError(str(err)) from None
     spark = build_session("signaux_spark-generate", settings)
     try:
-        summary = generate(spark, args.out or settings.path("root"), size=args.size or "demo", firms=args.firms,
-                           first_batch=f"{args.first:%Y-%m}", last_batch=f"{args.last:%Y-%m}", seed=args.seed,
-                           faults=args.faults, partitions=args.partitions)
+        summary = generate(
+            spark,
+            args.out or settings.path("root"),
+            size=args.size or "demo",
+            firms=args.firms,
+            first_batch=f"{args.first:%Y-%m}",
+            last_batch=f"{args.last:%Y-%m}",
+            seed=args.seed,
+            faults=args.faults,
+            partitions=args.partitions,
+        )
     except ValueError as err:
         raise cli.JobError(str(err)) from None
     print(json.dumps(summary, indent=1, ensure_ascii=False), flush=True)

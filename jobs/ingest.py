@@ -41,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     if report.failures:
         for line in report.failures:
             print(line, file=sys.stderr)
-        raise cli.JobError(f"ingestion of {len(batches)} batch(es): {len(report.failures)} source x batch failed "
-                           f"(run {report.run_id})")
+        raise cli.JobError(
+            f"ingestion of {len(batches)} batch(es): {len(report.failures)} source x batch failed (run {report.run_id})"
+        )
     return 0
 
 

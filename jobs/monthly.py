@@ -31,21 +31,34 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--from-step", choices=STEPS, help="run from this step on (the steps before are not run)")
     where.add_argument("--only", choices=STEPS, help="run only this step")
     p.add_argument("--force", action="store_true", help="run a batch again even when its last run finished")
-    p.add_argument("--accept-critical", action="store_true",
-                   help="export even when a monitoring check is critical (same as monitoring.accept_critical=true)")
+    p.add_argument(
+        "--accept-critical",
+        action="store_true",
+        help="export even when a monitoring check is critical (same as monitoring.accept_critical=true)",
+    )
     args, settings = cli.parse(p, argv)
     settings.monitoring.accept_critical |= args.accept_critical
     batch = f"{args.batch:%Y-%m}"
     spark = build_session("signaux_spark-monthly", settings)
-    outcome = run_monthly(spark, settings, batch, STEP_FUNCTIONS, train=args.train, from_step=args.from_step,
-                          only=args.only, force=args.force)
+    outcome = run_monthly(
+        spark,
+        settings,
+        batch,
+        STEP_FUNCTIONS,
+        train=args.train,
+        from_step=args.from_step,
+        only=args.only,
+        force=args.force,
+    )
     if outcome.skipped:
         print(f"monthly {batch}: already done by run {outcome.run_id} (use --force to run it again)", flush=True)
     else:
-        published = month_folder(settings.path("exports"), batch)   # None on a cluster's storage
-        print(f"monthly {batch}: run {outcome.run_id} done ({' -> '.join(outcome.ran)}); lists under "
-              f"{settings.path('exports')}/{batch}/" + (f" (publication {published.name})" if published else ""),
-              flush=True)
+        published = month_folder(settings.path("exports"), batch)  # None on a cluster's storage
+        print(
+            f"monthly {batch}: run {outcome.run_id} done ({' -> '.join(outcome.ran)}); lists under "
+            f"{settings.path('exports')}/{batch}/" + (f" (publication {published.name})" if published else ""),
+            flush=True,
+        )
     return 0
 
 

@@ -23,8 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     args, settings = cli.parse(p, argv)
     spark = build_session("signaux_spark-score", settings)
     counts = score_period(spark, settings, args.period)
-    print(f"scores {args.period:%Y-%m}: {counts['scored']:,} firms scored, {counts['fort']:,} risque fort, "
-          f"{counts['modere']:,} risque modéré, {counts['in_proceeding']:,} in a collective proceeding", flush=True)
+    print(
+        f"scores {args.period:%Y-%m}: {counts['scored']:,} firms scored, {counts['fort']:,} risque fort, "
+        f"{counts['modere']:,} risque modéré, {counts['in_proceeding']:,} in a collective proceeding",
+        flush=True,
+    )
     return 0
 
 

@@ -20,15 +20,23 @@ from signaux_spark.session import build_session
 
 def main(argv: list[str] | None = None) -> int:
     p = cli.parser(__doc__)
-    p.add_argument("--as-of", type=cli.month, required=True, metavar="YYYY-MM",
-                   help="the latest month whose data is known; test ends model.horizon_months before it")
+    p.add_argument(
+        "--as-of",
+        type=cli.month,
+        required=True,
+        metavar="YYYY-MM",
+        help="the latest month whose data is known; test ends model.horizon_months before it",
+    )
     p.add_argument("--promote", action="store_true", help="make the new version the champion")
     args, settings = cli.parse(p, argv)
     spark = build_session("signaux_spark-train", settings)
     result = train(spark, settings, args.as_of, promote=args.promote)
-    print(f"model {settings.mlflow.model_name} version {result.version}: test AP {result.test['ap']:.4f}, "
-          f"ROC AUC {result.test['roc_auc']:.4f}, thresholds fort {result.thresholds.fort:.4f} / "
-          f"modéré {result.thresholds.modere:.4f}{' (champion)' if result.promoted else ''}", flush=True)
+    print(
+        f"model {settings.mlflow.model_name} version {result.version}: test AP {result.test['ap']:.4f}, "
+        f"ROC AUC {result.test['roc_auc']:.4f}, thresholds fort {result.thresholds.fort:.4f} / "
+        f"modéré {result.thresholds.modere:.4f}{' (champion)' if result.promoted else ''}",
+        flush=True,
+    )
     return 0
 
 

@@ -7,7 +7,7 @@ import argparse
 import datetime as dt
 import re
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from signaux_spark.config import ConfigError, Settings, load_settings
 from signaux_spark.progress import log, setup_logging
@@ -26,10 +26,19 @@ def month(text: str) -> dt.date:
 
 def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--conf", action="append", default=[], metavar="FILE",
-                   help="extra conf file merged over conf/local.yaml (repeatable)")
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
-                   help="setting overrides with dotted keys, e.g. spark.master=local[2]")
+    p.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra conf file merged over conf/local.yaml (repeatable)",
+    )
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="setting overrides with dotted keys, e.g. spark.master=local[2]",
+    )
     return p
 
 

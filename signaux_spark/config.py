@@ -74,44 +74,103 @@ class IngestSettings:
     history_start: str = "1990-01-01"
     procol_history_start: str = "2006-01-01"
     # Months (1-12) in which a source's delivery is expected; a source not listed is expected monthly.
-    cadence: dict[str, list[int]] = field(default_factory=lambda: {
-        "urssaf_effectif_ent": [1, 4, 7, 10],
-        "dgfip_liasses": [1, 4, 7, 10],
-    })
-    missing_delivery: str = "error"            # error | warn: an expected file absent from its batch
-    altares_missing_trailer: str = "flag"      # flag | error: an Altares increment without its trailer line
+    cadence: dict[str, list[int]] = field(
+        default_factory=lambda: {
+            "urssaf_effectif_ent": [1, 4, 7, 10],
+            "dgfip_liasses": [1, 4, 7, 10],
+        }
+    )
+    missing_delivery: str = "error"  # error | warn: an expected file absent from its batch
+    altares_missing_trailer: str = "flag"  # flag | error: an Altares increment without its trailer line
     require_rows: list[str] = field(default_factory=lambda: ["urssaf_cotisation", "urssaf_effectif_ent"])
     # A source x batch whose rejected lines exceed this share of its data lines (and this count) fails.
     reject_threshold: float = 0.05
     reject_threshold_min_lines: int = 10
-    reject_thresholds: dict[str, float] = field(default_factory=dict)   # per-source overrides
-    strict: bool = False                       # stop at the first failed source (jobs: --strict)
-    parallel_sources: int = 4                  # sources typed and written at the same time (1: one by one)
+    reject_thresholds: dict[str, float] = field(default_factory=dict)  # per-source overrides
+    strict: bool = False  # stop at the first failed source (jobs: --strict)
+    parallel_sources: int = 4  # sources typed and written at the same time (1: one by one)
 
 
 @dataclass
 class FeatureSettings:
     """Firm-month features (jobs/features.py). The feature list is `groups` (topic -> columns)."""
 
-    history_months: int = 36            # months before the first month computed, for the windows
-    label_horizon_months: int = 18      # failure = an opening in (periode, periode + horizon]
-    label_refresh_months: int = 30      # each run recomputes the labels of this many last months
-    procol_extraction_day: int = 20     # proceedings of batch M are fully observed up to M-<day>
-    debit_cutoff_day: int = 20          # a debt step after this day counts for the next month
-    plan_validity_years: int = 10       # a continuation plan stops counting as a proceeding after
+    history_months: int = 36  # months before the first month computed, for the windows
+    label_horizon_months: int = 18  # failure = an opening in (periode, periode + horizon]
+    label_refresh_months: int = 30  # each run recomputes the labels of this many last months
+    procol_extraction_day: int = 20  # proceedings of batch M are fully observed up to M-<day>
+    debit_cutoff_day: int = 20  # a debt step after this day counts for the next month
+    plan_validity_years: int = 10  # a continuation plan stops counting as a proceeding after
     perimeter_min_effectif: int = 10
     perimeter_window_months: int = 36
-    ap_overlap_policy: str = "max"      # overlapping short-time work requests: max | sum
+    ap_overlap_policy: str = "max"  # overlapping short-time work requests: max | sum
     # SOURCES.md 13.1: legal categories and legal-unit NAF codes outside the perimeter.
-    excluded_legal_categories: list[str] = field(default_factory=lambda: [
-        "4110", "4120", "4140", "4160", "7210", "7220", "7346", "7348", "7366", "7383", "7389", "7373",
-        "7379", "7410", "7430", "7490", "7470"])
-    excluded_naf: list[str] = field(default_factory=lambda: [
-        "84.11Z", "84.12Z", "84.13Z", "84.21Z", "84.22Z", "84.23Z", "84.24Z", "84.25Z", "84.30A", "84.30B",
-        "84.30C", "85.10Z", "85.20Z", "85.31Z", "85.32Z", "85.41Z", "85.42Z", "94.11Z", "94.12Z", "94.20Z",
-        "94.91Z", "94.92Z", "64.11Z", "64.19Z", "64.30Z", "64.91Z", "64.92Z", "64.99Z", "65.11Z", "65.12Z",
-        "65.20Z", "65.30Z", "66.11Z", "66.12Z", "66.19A", "66.19B", "66.21Z", "66.22Z", "66.29Z", "66.30Z",
-        "99.00Z"])
+    excluded_legal_categories: list[str] = field(
+        default_factory=lambda: [
+            "4110",
+            "4120",
+            "4140",
+            "4160",
+            "7210",
+            "7220",
+            "7346",
+            "7348",
+            "7366",
+            "7383",
+            "7389",
+            "7373",
+            "7379",
+            "7410",
+            "7430",
+            "7490",
+            "7470",
+        ]
+    )
+    excluded_naf: list[str] = field(
+        default_factory=lambda: [
+            "84.11Z",
+            "84.12Z",
+            "84.13Z",
+            "84.21Z",
+            "84.22Z",
+            "84.23Z",
+            "84.24Z",
+            "84.25Z",
+            "84.30A",
+            "84.30B",
+            "84.30C",
+            "85.10Z",
+            "85.20Z",
+            "85.31Z",
+            "85.32Z",
+            "85.41Z",
+            "85.42Z",
+            "94.11Z",
+            "94.12Z",
+            "94.20Z",
+            "94.91Z",
+            "94.92Z",
+            "64.11Z",
+            "64.19Z",
+            "64.30Z",
+            "64.91Z",
+            "64.92Z",
+            "64.99Z",
+            "65.11Z",
+            "65.12Z",
+            "65.20Z",
+            "65.30Z",
+            "66.11Z",
+            "66.12Z",
+            "66.19A",
+            "66.19B",
+            "66.21Z",
+            "66.22Z",
+            "66.29Z",
+            "66.30Z",
+            "99.00Z",
+        ]
+    )
     # Topic -> feature columns of gold/features (conf/local.yaml holds the list); the model trains
     # on exactly these columns and explanations are grouped by these topics.
     groups: dict[str, list[str]] = field(default_factory=dict)
@@ -139,7 +198,7 @@ class SearchSpace:
 class TuningSettings:
     max_evals: int = 6
     early_stop_trials: int = 4  # stop when the best validation loss has not improved for this many trials
-    trials_dir: str = ""        # local folder where interrupted tunings resume; empty: <paths.mlflow>/tuning
+    trials_dir: str = ""  # local folder where interrupted tunings resume; empty: <paths.mlflow>/tuning
     space: SearchSpace = field(default_factory=SearchSpace)
 
 
@@ -147,13 +206,13 @@ class TuningSettings:
 class ModelSettings:
     # What to train on: any Delta table of the lake with a key, a monthly period and a 0/1 label.
     feature_table: str = "gold/features"
-    label_table: str = "gold/labels"   # empty: the label column is in the feature table
+    label_table: str = "gold/labels"  # empty: the label column is in the feature table
     key_column: str = "siren"
     period_column: str = "periode"
     label_column: str = "failure"
-    perimeter_column: str = "in_perimeter"          # rows kept when true; empty: every row
-    exclude_column: str = "in_proceeding_known"     # rows dropped when true; empty: none
-    region_column: str = "region"                   # per-region list metrics; empty: none
+    perimeter_column: str = "in_perimeter"  # rows kept when true; empty: every row
+    exclude_column: str = "in_proceeding_known"  # rows dropped when true; empty: none
+    region_column: str = "region"  # per-region list metrics; empty: none
     strong_signal: str = "coalesce(dette_sociale, 0) > 0"  # SQL; metrics also reported without these rows
     # Feature list: empty takes features.groups and features.categorical; when set, only these are used.
     features: list[str] = field(default_factory=list)
@@ -165,43 +224,52 @@ class ModelSettings:
     gap_months: int = 18
     test_months: int = 12
     validation_months: int = 12
-    train_months: int = 0              # 0: every month before the gap
+    train_months: int = 0  # 0: every month before the gap
     negative_sample_rate: float = 1.0  # share of negatives kept for training; their weight is 1/rate
     seed: int = 2024
-    imputation: str = "median"         # median | mean | mode, with a missing flag per feature with nulls
-    max_categories: int = 40           # most frequent levels one-hot encoded; the rest share all-zeros
+    imputation: str = "median"  # median | mean | mode, with a missing flag per feature with nulls
+    max_categories: int = 40  # most frequent levels one-hot encoded; the rest share all-zeros
     max_bins: int = 32
     checkpoint_interval: int = 10
-    calibration: str = "platt"         # platt | isotonic, fitted on the validation months
-    list_share: float = 0.02           # a region's monthly list size as a share of its scored firms
+    calibration: str = "platt"  # platt | isotonic, fitted on the validation months
+    list_share: float = 0.02  # a region's monthly list size as a share of its scored firms
     list_size: dict[str, int] = field(default_factory=dict)  # fixed monthly list size per region code
-    auto_promote: bool = False         # champion <- challenger when it wins on the same test months
+    auto_promote: bool = False  # champion <- challenger when it wins on the same test months
     tuning: TuningSettings = field(default_factory=TuningSettings)
 
     def __post_init__(self):
         choices = {"calibration": ("platt", "isotonic"), "imputation": ("median", "mean", "mode")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
-                raise ConfigError(f"setting 'model.{name}' must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+                raise ConfigError(
+                    f"setting 'model.{name}' must be one of {', '.join(allowed)}, got {getattr(self, name)!r}"
+                )
         if not 0 < self.negative_sample_rate <= 1:
-            raise ConfigError(f"setting 'model.negative_sample_rate' must be in (0, 1], got {self.negative_sample_rate}")
-        if min(self.test_months, self.validation_months, self.gap_months) < 1 or min(self.horizon_months, self.train_months) < 0:
-            raise ConfigError("settings 'model.test_months', 'model.validation_months' and 'model.gap_months' must be "
-                              ">= 1, 'model.horizon_months' and 'model.train_months' >= 0")
+            raise ConfigError(
+                f"setting 'model.negative_sample_rate' must be in (0, 1], got {self.negative_sample_rate}"
+            )
+        if (
+            min(self.test_months, self.validation_months, self.gap_months) < 1
+            or min(self.horizon_months, self.train_months) < 0
+        ):
+            raise ConfigError(
+                "settings 'model.test_months', 'model.validation_months' and 'model.gap_months' must be "
+                ">= 1, 'model.horizon_months' and 'model.train_months' >= 0"
+            )
 
 
 @dataclass
 class ScoreSettings:
     """Monthly scoring (jobs/score.py): which model, which firms are explained, how."""
 
-    model_alias: str = "champion"      # the registered version scoring uses...
-    model_version: str = ""            # ...unless a version number is pinned here
+    model_alias: str = "champion"  # the registered version scoring uses...
+    model_version: str = ""  # ...unless a version number is pinned here
     feature_table: str = "gold/features"
     table: str = "gold/scores"
-    explain: str = "alerts"            # alerts | all: which scored firms get SHAP contributions
-    top_factors: int = 3               # features raising the risk most, kept per firm
+    explain: str = "alerts"  # alerts | all: which scored firms get SHAP contributions
+    top_factors: int = 3  # features raising the risk most, kept per firm
     additivity_tolerance: float = 1e-6  # |base + contributions - log-odds| allowed on every row
-    partitions: int = 0                # tasks scoring and explaining a month; 0: spark.shuffle_partitions
+    partitions: int = 0  # tasks scoring and explaining a month; 0: spark.shuffle_partitions
 
     def __post_init__(self):
         if self.explain not in ("all", "alerts"):
@@ -216,27 +284,31 @@ class ExportSettings:
 
     firms_table: str = "silver/firms"
     regions: list[str] = field(default_factory=list)  # region codes to export; empty: every region of the reference
-    include_exits: bool = True         # list last month's alerts that are no longer alerted
-    include_proceedings: bool = True   # list the firms in an active collective proceeding
+    include_exits: bool = True  # list last month's alerts that are no longer alerted
+    include_proceedings: bool = True  # list the firms in an active collective proceeding
     # DGFiP data are confidential: the values of these topics' features and the financial columns
     # are left out of every file unless include_confidential is true.
     include_confidential: bool = False
     confidential_topics: list[str] = field(default_factory=lambda: ["sante_financiere"])
-    financial_columns: list[str] = field(default_factory=lambda: [
-        "ebe_sur_ca", "rentabilite_economique", "liquidite_reduite", "solidite_financiere"])
-    file_prefix: str = "signaux_faibles"   # letters, digits, _ and - only: it is part of every file name
+    financial_columns: list[str] = field(
+        default_factory=lambda: ["ebe_sur_ca", "rentabilite_economique", "liquidite_reduite", "solidite_financiere"]
+    )
+    file_prefix: str = "signaux_faibles"  # letters, digits, _ and - only: it is part of every file name
     # Permissions (octal) of the exported files and folders: the lists are confidential.
     file_mode: str = "0640"
     folder_mode: str = "0750"
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z0-9_-]+", self.file_prefix):
-            raise ConfigError("setting 'export.file_prefix' may hold only letters, digits, _ and - "
-                              f"(it names the files), got {self.file_prefix!r}")
+            raise ConfigError(
+                "setting 'export.file_prefix' may hold only letters, digits, _ and - "
+                f"(it names the files), got {self.file_prefix!r}"
+            )
         for name in ("file_mode", "folder_mode"):
             if not re.fullmatch(r"0?[0-7]{3}", getattr(self, name)):
-                raise ConfigError(f"setting 'export.{name}' must be octal permissions such as 0640, "
-                                  f"got {getattr(self, name)!r}")
+                raise ConfigError(
+                    f"setting 'export.{name}' must be octal permissions such as 0640, got {getattr(self, name)!r}"
+                )
 
     def permissions(self) -> tuple[int, int]:
         """(file mode, folder mode) as numbers."""
@@ -247,23 +319,24 @@ class ExportSettings:
 class PortalSettings:
     """The regional portal (python -m signaux_spark.portal serve) over the published exports."""
 
-    exports: str = ""                 # folder of the published months; empty: paths.exports
-    database_url: str = ""            # SQLAlchemy URL; empty: a SQLite file <paths.root>/portal/portal.db
+    exports: str = ""  # folder of the published months; empty: paths.exports
+    database_url: str = ""  # SQLAlchemy URL; empty: a SQLite file <paths.root>/portal/portal.db
     host: str = "127.0.0.1"
-    port: int = 8000                  # the environment variable PORTAL_PORT wins when set
-    session_hours: float = 8.0        # a signed session cookie expires after this
-    secret_file: str = ""             # key signing the cookies (made on first start); empty: <paths.root>/portal/secret.key
-    secure_cookies: bool = False      # true behind HTTPS: cookies only sent over TLS
-    max_failures: int = 5             # failed sign-ins (per address or per client) before the throttle...
-    throttle_minutes: int = 15        # ...refuses sign-ins for this long
-    feedback_table: str = "gold/feedback"   # Delta table the feedback command writes
+    port: int = 8000  # the environment variable PORTAL_PORT wins when set
+    session_hours: float = 8.0  # a signed session cookie expires after this
+    secret_file: str = ""  # key signing the cookies (made on first start); empty: <paths.root>/portal/secret.key
+    secure_cookies: bool = False  # true behind HTTPS: cookies only sent over TLS
+    max_failures: int = 5  # failed sign-ins (per address or per client) before the throttle...
+    throttle_minutes: int = 15  # ...refuses sign-ins for this long
+    feedback_table: str = "gold/feedback"  # Delta table the feedback command writes
 
     def __post_init__(self):
         if not 1 <= self.port <= 65535:
             raise ConfigError(f"setting 'portal.port' must be a TCP port, got {self.port}")
         if self.session_hours <= 0 or self.max_failures < 1 or self.throttle_minutes < 1:
-            raise ConfigError("settings 'portal.session_hours', 'portal.max_failures' and 'portal.throttle_minutes' "
-                              "must be positive")
+            raise ConfigError(
+                "settings 'portal.session_hours', 'portal.max_failures' and 'portal.throttle_minutes' must be positive"
+            )
 
 
 @dataclass
@@ -272,54 +345,62 @@ class MonitoringSettings:
     A critical finding stops the run before export unless accepted (`monthly --accept-critical`)."""
 
     table: str = "gold/monitoring"
-    accept_critical: bool = False      # publish anyway despite critical findings (monthly --accept-critical)
+    accept_critical: bool = False  # publish anyway despite critical findings (monthly --accept-critical)
     # Every flag also needs the move to exceed counting noise: this many standard deviations
     # (Poisson for volumes, binomial for rates and shares), so small sources and regions stay quiet.
     noise_z: float = 4.0
     # Deliveries: each source's figures against its previous `history_batches` loaded batches.
     history_batches: int = 12
-    min_history: int = 3               # fewer earlier batches: compared, never flagged
-    halved_ratio: float = 0.6          # lines / firms at or below this share of the median: critical (halved)
-    mad_limit: float = 4.0             # warning beyond median +- mad_limit x 1.4826 x MAD...
-    min_change: float = 0.25           # ...and at least this relative change from the median
-    reject_warning_factor: float = 2.0   # reject rate above factor x its median and...
+    min_history: int = 3  # fewer earlier batches: compared, never flagged
+    halved_ratio: float = 0.6  # lines / firms at or below this share of the median: critical (halved)
+    mad_limit: float = 4.0  # warning beyond median +- mad_limit x 1.4826 x MAD...
+    min_change: float = 0.25  # ...and at least this relative change from the median
+    reject_warning_factor: float = 2.0  # reject rate above factor x its median and...
     reject_warning_excess: float = 0.005  # ...above the median by this much: warning
     reject_critical_factor: float = 5.0
     reject_critical_excess: float = 0.02
     # Features: this month against the reference profile of the model's training rows.
-    feature_bins: int = 10             # quantile bins of each numeric feature in the reference
+    feature_bins: int = 10  # quantile bins of each numeric feature in the reference
     reference_sample_rows: int = 200000  # training rows profiled at most (a seeded sample beyond)
     psi_warning: float = 0.25
-    null_warning: float = 0.10         # rise of a feature's share of nulls: warning
-    null_critical: float = 0.99        # share of nulls this month (lower in training): critical, the feature is gone
+    null_warning: float = 0.10  # rise of a feature's share of nulls: warning
+    null_critical: float = 0.99  # share of nulls this month (lower in training): critical, the feature is gone
     top_drifting: int = 5
     # Scores: this month against the previous `score_months` scored months.
     score_months: int = 3
     score_psi_warning: float = 0.10
-    share_ratio_warning: float = 2.0   # alert share: warning when it moved by this factor (up or down)
+    share_ratio_warning: float = 2.0  # alert share: warning when it moved by this factor (up or down)
     # Outcomes of past lists: the lists of the last `outcome_months` months with observed outcomes.
     outcome_months: int = 24
-    outcome_min_alerts: int = 20       # fewer alerts in a month or region: reported, never flagged
+    outcome_min_alerts: int = 20  # fewer alerts in a month or region: reported, never flagged
     outcome_precision_ratio: float = 0.5  # realised precision below this share of the promised: warning
 
     def __post_init__(self):
         fractions = 0 < self.halved_ratio < 1 and 0 < self.null_critical <= 1
-        if not fractions or self.feature_bins < 2 or min(self.history_batches, self.score_months, self.outcome_months) < 1:
-            raise ConfigError("settings 'monitoring.halved_ratio' must be in (0, 1), 'null_critical' in (0, 1], "
-                              "'feature_bins' >= 2, 'history_batches', 'score_months' and 'outcome_months' >= 1")
+        if (
+            not fractions
+            or self.feature_bins < 2
+            or min(self.history_batches, self.score_months, self.outcome_months) < 1
+        ):
+            raise ConfigError(
+                "settings 'monitoring.halved_ratio' must be in (0, 1), 'null_critical' in (0, 1], "
+                "'feature_bins' >= 2, 'history_batches', 'score_months' and 'outcome_months' >= 1"
+            )
 
 
 @dataclass
 class OpsSettings:
     """The monthly run (jobs/monthly.py): its lease on the lake (one run at a time, ops/lease)."""
 
-    lease_seconds: int = 600        # a run's lease lasts this long after its last heartbeat...
-    heartbeat_seconds: int = 60     # ...renewed this often while it runs
+    lease_seconds: int = 600  # a run's lease lasts this long after its last heartbeat...
+    heartbeat_seconds: int = 60  # ...renewed this often while it runs
 
     def __post_init__(self):
         if not 0 < 2 * self.heartbeat_seconds <= self.lease_seconds:
-            raise ConfigError("setting 'ops.heartbeat_seconds' must be > 0 and at most half of 'ops.lease_seconds', "
-                              f"got {self.heartbeat_seconds} and {self.lease_seconds}")
+            raise ConfigError(
+                "setting 'ops.heartbeat_seconds' must be > 0 and at most half of 'ops.lease_seconds', "
+                f"got {self.heartbeat_seconds} and {self.lease_seconds}"
+            )
 
 
 @dataclass
@@ -358,8 +439,11 @@ def _absolute(value: str, base: str | Path) -> str:
     return str((Path(base) / value).resolve())
 
 
-def load_settings(conf_files: list[str] | tuple[str, ...] = (), overrides: list[str] | tuple[str, ...] = (),
-                  base: str | Path | None = DEFAULT_CONF) -> Settings:
+def load_settings(
+    conf_files: list[str] | tuple[str, ...] = (),
+    overrides: list[str] | tuple[str, ...] = (),
+    base: str | Path | None = DEFAULT_CONF,
+) -> Settings:
     """Build the settings from the default conf, extra conf files and KEY=VALUE overrides."""
     raw: dict[str, Any] = {}
     for source in ([base] if base else []) + list(conf_files):

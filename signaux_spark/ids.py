@@ -37,10 +37,13 @@ def siret_ok(siret: str) -> bool:
 def luhn_ok_col(col: Column | str) -> Column:
     """Spark twin of `luhn_ok` for a column of digit strings (null stays null)."""
     c = F.col(col) if isinstance(col, str) else col
-    digits = F.transform(F.reverse(F.split(c, "")), lambda ch, i: F.when(
-        i % 2 == 1,
-        F.when(ch.cast("int") > 4, ch.cast("int") * 2 - 9).otherwise(ch.cast("int") * 2),
-    ).otherwise(ch.cast("int")))
+    digits = F.transform(
+        F.reverse(F.split(c, "")),
+        lambda ch, i: F.when(
+            i % 2 == 1,
+            F.when(ch.cast("int") > 4, ch.cast("int") * 2 - 9).otherwise(ch.cast("int") * 2),
+        ).otherwise(ch.cast("int")),
+    )
     return F.aggregate(digits, F.lit(0), lambda acc, d: acc + d) % 10 == 0
 
 

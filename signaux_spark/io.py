@@ -45,8 +45,16 @@ class Lake:
         path = spark._jvm.org.apache.hadoop.fs.Path(self.path(table))
         path.getFileSystem(spark._jsc.hadoopConfiguration()).delete(path, True)
 
-    def write(self, df: DataFrame, table: str, *, mode: str = "overwrite", replace_where: str | None = None,
-              partition_by: list[str] | None = None, metadata: dict[str, Any] | None = None) -> None:
+    def write(
+        self,
+        df: DataFrame,
+        table: str,
+        *,
+        mode: str = "overwrite",
+        replace_where: str | None = None,
+        partition_by: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         """One atomic Delta commit. `replace_where` overwrites only the rows matching it."""
         writer = df.write.format("delta").mode(mode)
         if replace_where is not None:
@@ -57,8 +65,15 @@ class Lake:
             writer = writer.option("userMetadata", json.dumps(metadata, sort_keys=True, default=str))
         writer.save(self.path(table))
 
-    def ensure(self, spark: SparkSession, table: str, schema: StructType, *, partition_by: list[str] | None = None,
-               constraints: dict[str, str] | None = None) -> None:
+    def ensure(
+        self,
+        spark: SparkSession,
+        table: str,
+        schema: StructType,
+        *,
+        partition_by: list[str] | None = None,
+        constraints: dict[str, str] | None = None,
+    ) -> None:
         """Create the table with exactly `schema` (NOT NULL columns included) and its CHECK
         constraints if it does not exist; else add the constraints it does not have yet."""
         if self.exists(spark, table):

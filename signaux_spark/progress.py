@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 log = logging.getLogger("signaux_spark")
 
@@ -50,7 +50,12 @@ def step(spark, name: str) -> Iterator[Step]:
     try:
         yield current
     except BaseException as err:
-        log.error("%s: failed after %.1fs: %s", name, time.monotonic() - start, str(err).splitlines()[0] if str(err) else type(err).__name__)
+        log.error(
+            "%s: failed after %.1fs: %s",
+            name,
+            time.monotonic() - start,
+            str(err).splitlines()[0] if str(err) else type(err).__name__,
+        )
         raise
     finally:
         current.seconds = time.monotonic() - start

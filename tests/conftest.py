@@ -13,14 +13,22 @@ from signaux_spark.session import build_session
 
 def test_settings(root) -> Settings:
     """Settings for tests: everything under `root`, small shuffles."""
-    settings = load_settings(overrides=[f"paths.root={root}", "spark.master=local[2]", "spark.shuffle_partitions=2",
-                                        "spark.driver_memory=3g"])
-    settings.spark.conf.update({
-        "spark.ui.enabled": "false",
-        "spark.sql.adaptive.coalescePartitions.initialPartitionNum": "2",
-        "spark.default.parallelism": "2",
-        "spark.databricks.delta.snapshotPartitions": "1",
-    })
+    settings = load_settings(
+        overrides=[
+            f"paths.root={root}",
+            "spark.master=local[2]",
+            "spark.shuffle_partitions=2",
+            "spark.driver_memory=3g",
+        ]
+    )
+    settings.spark.conf.update(
+        {
+            "spark.ui.enabled": "false",
+            "spark.sql.adaptive.coalescePartitions.initialPartitionNum": "2",
+            "spark.default.parallelism": "2",
+            "spark.databricks.delta.snapshotPartitions": "1",
+        }
+    )
     return settings
 
 

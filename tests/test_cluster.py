@@ -31,8 +31,9 @@ def free_port() -> int:
 
 def start(args: list[str], log: Path) -> subprocess.Popen:
     env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable)
-    return subprocess.Popen([str(SPARK_CLASS), *args], stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            env=env, start_new_session=True)
+    return subprocess.Popen(
+        [str(SPARK_CLASS), *args], stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, start_new_session=True
+    )
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -48,13 +49,27 @@ def stop(proc: subprocess.Popen) -> None:
 def standalone_cluster(tmp_path):
     port, ui = free_port(), free_port()
     url = f"spark://127.0.0.1:{port}"
-    master = start(["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
-                    "--webui-port", str(ui)], tmp_path / "master.log")
+    master = start(
+        ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port), "--webui-port", str(ui)],
+        tmp_path / "master.log",
+    )
     procs = [master]
     try:
-        worker = start(["org.apache.spark.deploy.worker.Worker", url, "--cores", "1", "--memory", "2g",
-                        "--webui-port", str(free_port()), "--work-dir", str(tmp_path / "work")],
-                       tmp_path / "worker.log")
+        worker = start(
+            [
+                "org.apache.spark.deploy.worker.Worker",
+                url,
+                "--cores",
+                "1",
+                "--memory",
+                "2g",
+                "--webui-port",
+                str(free_port()),
+                "--work-dir",
+                str(tmp_path / "work"),
+            ],
+            tmp_path / "worker.log",
+        )
         procs.append(worker)
         deadline = time.monotonic() + 90
         while True:
@@ -65,7 +80,9 @@ def standalone_cluster(tmp_path):
             except (OSError, ValueError):  # not listening yet, or still serving its HTML start-up page
                 pass
             if time.monotonic() > deadline:
-                raise AssertionError("the standalone worker did not register:\n" + (tmp_path / "worker.log").read_text())
+                raise AssertionError(
+                    "the standalone worker did not register:\n" + (tmp_path / "worker.log").read_text()
+                )
             time.sleep(1)
         yield url
     finally:
@@ -75,9 +92,19 @@ def standalone_cluster(tmp_path):
 
 def test_doctor_passes_on_a_standalone_cluster(standalone_cluster, tmp_path):
     env = dict(os.environ, SPARK_MASTER=standalone_cluster)
-    result = subprocess.run([str(PROJECT_ROOT / "spark-submit.sh"), "-v", "doctor", f"paths.root={tmp_path / 'data'}",
-                             "spark.driver_memory=1g"],
-                            capture_output=True, text=True, env=env, timeout=600)
+    result = subprocess.run(
+        [
+            str(PROJECT_ROOT / "spark-submit.sh"),
+            "-v",
+            "doctor",
+            f"paths.root={tmp_path / 'data'}",
+            "spark.driver_memory=1g",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     out = result.stdout
     assert result.returncode == 0, out + result.stderr[-3000:]
     assert f"--master {standalone_cluster}" in out

@@ -12,8 +12,10 @@ def test_default_conf_is_the_embedded_local_setup():
 
 def test_conf_file_and_overrides_apply_in_order(tmp_path):
     extra = tmp_path / "extra.yaml"
-    extra.write_text("spark:\n  master: yarn\n  shuffle_partitions: 400\n  conf:\n    spark.executor.cores: '4'\n"
-                     "paths:\n  root: /srv/sf\n  lake: s3a://bucket/lake\n")
+    extra.write_text(
+        "spark:\n  master: yarn\n  shuffle_partitions: 400\n  conf:\n    spark.executor.cores: '4'\n"
+        "paths:\n  root: /srv/sf\n  lake: s3a://bucket/lake\n"
+    )
     settings = load_settings([str(extra)], ["spark.shuffle_partitions=12", "mlflow.experiment=trial"])
     assert settings.spark.master == "yarn"
     assert settings.spark.shuffle_partitions == 12
@@ -32,15 +34,18 @@ def test_cluster_conf_loads():
     assert settings.spark.conf["spark.io.delta.storage.S3DynamoDBLogStore.ddb.tableName"]
 
 
-@pytest.mark.parametrize("override, message", [
-    ("spark.mastr=yarn", "unknown setting 'spark.mastr'"),
-    ("nope.x=1", "unknown setting 'nope'"),
-    ("spark.shuffle_partitions=many", "setting 'spark.shuffle_partitions' must be int"),
-    ("spark.shuffle_partitions=true", "setting 'spark.shuffle_partitions' must be int"),
-    ("spark=3", "setting 'spark' must be a mapping"),
-    ("spark.conf=[1, 2]", "setting 'spark.conf' must be a mapping"),
-    ("no-equal-sign", "is not KEY=VALUE"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("spark.mastr=yarn", "unknown setting 'spark.mastr'"),
+        ("nope.x=1", "unknown setting 'nope'"),
+        ("spark.shuffle_partitions=many", "setting 'spark.shuffle_partitions' must be int"),
+        ("spark.shuffle_partitions=true", "setting 'spark.shuffle_partitions' must be int"),
+        ("spark=3", "setting 'spark' must be a mapping"),
+        ("spark.conf=[1, 2]", "setting 'spark.conf' must be a mapping"),
+        ("no-equal-sign", "is not KEY=VALUE"),
+    ],
+)
 def test_bad_overrides_name_the_key(override, message):
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace(".", r"\.")):
         load_settings(overrides=[override])

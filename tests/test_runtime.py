@@ -18,8 +18,12 @@ def test_delta_round_trip_with_replace_where_and_metadata(spark, settings):
     lake = Lake(settings)
     df = spark.createDataFrame([("2024-01", 1), ("2024-01", 2), ("2024-02", 3)], "batch string, n int")
     lake.write(df, "bronze/t", metadata={"run_id": "r1"})
-    lake.write(spark.createDataFrame([("2024-01", 9)], "batch string, n int"), "bronze/t",
-               replace_where="batch = '2024-01'", metadata={"run_id": "r2", "batch": "2024-01"})
+    lake.write(
+        spark.createDataFrame([("2024-01", 9)], "batch string, n int"),
+        "bronze/t",
+        replace_where="batch = '2024-01'",
+        metadata={"run_id": "r2", "batch": "2024-01"},
+    )
     assert sorted(tuple(r) for r in lake.read(spark, "bronze/t").collect()) == [("2024-01", 9), ("2024-02", 3)]
     assert lake.read(spark, "bronze/t", version=0).count() == 3
     assert lake.version(spark, "bronze/t") == 1
@@ -46,8 +50,9 @@ def test_ansi_division_by_zero_raises_and_try_divide_does_not(spark):
     import pytest
     from pyspark.sql import functions as F
 
-    df = spark.createDataFrame([(1.0, 0.0)], "a double, b double").select(F.col("a").cast("int").alias("a"),
-                                                                         F.col("b").cast("int").alias("b"))
+    df = spark.createDataFrame([(1.0, 0.0)], "a double, b double").select(
+        F.col("a").cast("int").alias("a"), F.col("b").cast("int").alias("b")
+    )
     assert df.select(F.try_divide("a", "b").alias("r")).first()["r"] is None
     with pytest.raises(Exception, match="DIVIDE_BY_ZERO"):
         df.select((F.col("a") / F.col("b")).alias("r")).collect()

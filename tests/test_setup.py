@@ -24,26 +24,33 @@ def project_copy(tmp_path):
     python = tmp_path / ".venv" / "bin" / "python"
     python.write_text(f'#!/bin/sh\nexec {PROJECT_ROOT / ".venv" / "bin" / "python"} "$@"\n')
     python.chmod(0o755)
-    stamp = hashlib.sha256(b"".join((tmp_path / name).read_bytes()
-                                    for name in ["setup.py", "conf/versions.env", "conf/requirements.lock"]))
+    stamp = hashlib.sha256(
+        b"".join((tmp_path / name).read_bytes() for name in ["setup.py", "conf/versions.env", "conf/requirements.lock"])
+    )
     (tmp_path / ".venv" / ".signaux_spark-installed").write_text(stamp.hexdigest() + "\n")
     return tmp_path
 
 
 def run_setup(root: Path, **env) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(root / "scripts" / "setup.sh")], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=120)
+    return subprocess.run(
+        ["bash", str(root / "scripts" / "setup.sh")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
 
 
 def test_old_java_is_refused_with_advice(project_copy, tmp_path):
     fake = tmp_path / "fakebin"
     fake.mkdir()
-    (fake / "java").write_text('#!/bin/sh\necho \'openjdk version "11.0.2" 2019-01-15\' >&2\n')
+    (fake / "java").write_text("#!/bin/sh\necho 'openjdk version \"11.0.2\" 2019-01-15' >&2\n")
     (fake / "java").chmod(0o755)
     result = run_setup(project_copy, PATH=f"{fake}:{os.environ['PATH']}")
     assert result.returncode == 1
-    assert result.stderr.strip() == ("setup: Java 11 found, Spark 4.2.0 needs Java 17 or newer: "
-                                     "install a JDK 17+ and put it first on PATH.")
+    assert result.stderr.strip() == (
+        "setup: Java 11 found, Spark 4.2.0 needs Java 17 or newer: install a JDK 17+ and put it first on PATH."
+    )
 
 
 def test_failed_jar_download_says_what_to_do(project_copy):

@@ -43,7 +43,7 @@ def distributions(sample: pd.DataFrame, features: list[str], *, label: str, bins
                 ax.hist(part, bins=edges, density=True, alpha=0.5, color=colour, label=f"{label}={outcome}")
         ax.set_title(feature, fontsize=9)
         ax.legend(fontsize=7)
-    for ax in list(axes.flat)[len(features):]:
+    for ax in list(axes.flat)[len(features) :]:
         ax.set_visible(False)
     fig.tight_layout()
     return fig

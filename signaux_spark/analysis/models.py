@@ -25,8 +25,19 @@ RUN_NAME = "tags.mlflow.runName"
 VERSION = "tags.model_version"
 
 # What the notebook shows of each training by default.
-METRICS = ["test_ap", "test_roc_auc", "test_area_under_pr", "test_list_precision", "test_list_recall",
-           "test_precision_fort", "test_recall_modere", "test_brier", "valid_ap", "threshold_fort", "threshold_modere"]
+METRICS = [
+    "test_ap",
+    "test_roc_auc",
+    "test_area_under_pr",
+    "test_list_precision",
+    "test_list_recall",
+    "test_precision_fort",
+    "test_recall_modere",
+    "test_brier",
+    "valid_ap",
+    "threshold_fort",
+    "threshold_modere",
+]
 
 
 def search_runs(settings: Settings) -> pd.DataFrame:
@@ -72,11 +83,15 @@ def trials(runs: pd.DataFrame, parent_run_id: str) -> pd.DataFrame:
     nested = runs[runs[PARENT] == parent_run_id]
     params = [c for c in nested.columns if c.startswith("params.") and nested[c].notna().any()]
     table = nested[[RUN_NAME, *params, "metrics.valid_ap", "metrics.fit_seconds"]]
-    table = table.rename(columns=lambda c: c.removeprefix("params.").removeprefix("metrics.").removeprefix("tags.mlflow."))
+    table = table.rename(
+        columns=lambda c: c.removeprefix("params.").removeprefix("metrics.").removeprefix("tags.mlflow.")
+    )
     return table.sort_values("valid_ap", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def test_curves(spark: SparkSession, settings: Settings, versions: list[str]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def test_curves(
+    spark: SparkSession, settings: Settings, versions: list[str]
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Precision-recall curves (`metrics.threshold_curve`) of registered versions, each on the test
     rows it was evaluated on, and a table of their test months, rows, positives and AP."""
     curves, summary = {}, []
@@ -87,9 +102,16 @@ def test_curves(spark: SparkSession, settings: Settings, versions: list[str]) ->
         split = loaded.metadata["split"]
         name = f"v{loaded.version}"
         curves[name] = threshold_curve(groups)
-        summary.append({"version": name, "test months": f"{split['test_start'][:7]} .. {split['test_end'][:7]}",
-                        "rows": int(groups["n"].sum()), "positives": int(groups["pos"].sum()),
-                        "ap": average_precision(groups), **loaded.thresholds.levels()})
+        summary.append(
+            {
+                "version": name,
+                "test months": f"{split['test_start'][:7]} .. {split['test_end'][:7]}",
+                "rows": int(groups["n"].sum()),
+                "positives": int(groups["pos"].sum()),
+                "ap": average_precision(groups),
+                **loaded.thresholds.levels(),
+            }
+        )
     return curves, pd.DataFrame(summary)
 
 

@@ -25,13 +25,22 @@ ROOT_ENV = "SIGNAUX_SPARK_ROOT"
 SMALL_ENV = "SIGNAUX_SPARK_SMALL"
 
 SMALL_OVERRIDES = [
-    "spark.master=local[2]", "spark.shuffle_partitions=2", "spark.driver_memory=2g",
-    "model.gap_months=6", "model.test_months=3", "model.validation_months=3",
-    "model.tuning.max_evals=2", "model.tuning.early_stop_trials=2",
-    "model.tuning.space.max_iter=[5,10]", "model.tuning.space.min_instances_per_node=[5,20]",
+    "spark.master=local[2]",
+    "spark.shuffle_partitions=2",
+    "spark.driver_memory=2g",
+    "model.gap_months=6",
+    "model.test_months=3",
+    "model.validation_months=3",
+    "model.tuning.max_evals=2",
+    "model.tuning.early_stop_trials=2",
+    "model.tuning.space.max_iter=[5,10]",
+    "model.tuning.space.min_instances_per_node=[5,20]",
 ]
-SMALL_SPARK_CONF = {"spark.ui.enabled": "false", "spark.default.parallelism": "2",
-                    "spark.sql.adaptive.coalescePartitions.initialPartitionNum": "2"}
+SMALL_SPARK_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.default.parallelism": "2",
+    "spark.sql.adaptive.coalescePartitions.initialPartitionNum": "2",
+}
 
 
 def notebook_overrides(environ: Mapping[str, str] | None = None) -> list[str]:

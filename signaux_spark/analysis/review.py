@@ -56,19 +56,34 @@ def list_table(document: dict) -> pd.DataFrame:
 
 def busiest_region(scores: DataFrame, period: dt.date) -> str | None:
     """The region with the most alerts at `period` (the smallest code on ties); None without alerts."""
-    top = (scores.where((F.col("periode") == F.lit(period)) & F.col("alert_level").isin(*ALERTS))
-           .groupBy("region").count().orderBy(F.desc("count"), "region").first())
+    top = (
+        scores.where((F.col("periode") == F.lit(period)) & F.col("alert_level").isin(*ALERTS))
+        .groupBy("region")
+        .count()
+        .orderBy(F.desc("count"), "region")
+        .first()
+    )
     return top["region"] if top else None
 
 
 def top_explanations(scores: DataFrame, *, period: dt.date, region: str, top: int = 10) -> pd.DataFrame:
     """The `top` highest-ranked firms of a region and month with their explanation: the base and
     total log-odds, one column per topic (log-odds; positive raises the risk) and the top factors."""
-    rows = (scores.where((F.col("periode") == F.lit(period)) & (F.col("region") == region)
-                         & (F.col("region_rank") <= top))
-            .orderBy("region_rank")
-            .select("region_rank", "siren", "alert_level", "probability", "base_log_odds", "log_odds",
-                    "contributions", "top_factors").collect())
+    rows = (
+        scores.where((F.col("periode") == F.lit(period)) & (F.col("region") == region) & (F.col("region_rank") <= top))
+        .orderBy("region_rank")
+        .select(
+            "region_rank",
+            "siren",
+            "alert_level",
+            "probability",
+            "base_log_odds",
+            "log_odds",
+            "contributions",
+            "top_factors",
+        )
+        .collect()
+    )
     topics = sorted({t for r in rows for t in (r["contributions"] or {})})
     records = []
     for r in rows:
@@ -76,10 +91,22 @@ def top_explanations(scores: DataFrame, *, period: dt.date, region: str, top: in
         record |= {t: (r["contributions"] or {}).get(t) for t in topics}
         record["top_factors"] = "; ".join(
             f"{f['feature']} = {f['level'] if f['level'] is not None else f['value']} ({f['contribution']:+.2f})"
-            for f in r["top_factors"] or [])
+            for f in r["top_factors"] or []
+        )
         records.append(record)
-    return pd.DataFrame(records, columns=["region_rank", "siren", "alert_level", "probability", "base_log_odds",
-                                          "log_odds", *topics, "top_factors"])
+    return pd.DataFrame(
+        records,
+        columns=[
+            "region_rank",
+            "siren",
+            "alert_level",
+            "probability",
+            "base_log_odds",
+            "log_odds",
+            *topics,
+            "top_factors",
+        ],
+    )
 
 
 def scored_outcomes(scores: DataFrame, labels: DataFrame, *, label: str = "failure") -> DataFrame:
@@ -90,35 +117,65 @@ def scored_outcomes(scores: DataFrame, labels: DataFrame, *, label: str = "failu
 
 def months_with_outcomes(scores: DataFrame, labels: DataFrame, *, label: str = "failure") -> list[dt.date]:
     """Months of gold/scores whose scored firms have known outcomes, oldest first."""
-    return sorted(r["periode"] for r in scored_outcomes(scores, labels, label=label).select("periode").distinct().collect())
+    return sorted(
+        r["periode"] for r in scored_outcomes(scores, labels, label=label).select("periode").distinct().collect()
+    )
 
 
 def alert_outcomes(outcomes: DataFrame, *, label: str = "failure") -> pd.DataFrame:
     """Firms and failures per alert level of one month's `scored_outcomes`, with the failure rate
     (the precision of an alert level); then all alerts together and every scored firm."""
-    counts = {r["alert_level"]: (r["firms"], r["failures"]) for r in outcomes.groupBy("alert_level").agg(
-        F.count("*").alias("firms"), F.sum(label).alias("failures")).collect()}
-    groups = [(FORT, [FORT]), (MODERE, [MODERE]), ("alertes (fort + modéré)", list(ALERTS)),
-              (NO_ALERT, [NO_ALERT]), ("toutes les entreprises notées", list(counts))]
+    counts = {
+        r["alert_level"]: (r["firms"], r["failures"])
+        for r in outcomes.groupBy("alert_level")
+        .agg(F.count("*").alias("firms"), F.sum(label).alias("failures"))
+        .collect()
+    }
+    groups = [
+        (FORT, [FORT]),
+        (MODERE, [MODERE]),
+        ("alertes (fort + modéré)", list(ALERTS)),
+        (NO_ALERT, [NO_ALERT]),
+        ("toutes les entreprises notées", list(counts)),
+    ]
     records = []
     for name, levels in groups:
         firms = sum(counts.get(level, (0, 0))[0] for level in levels)
         failures = sum(counts.get(level, (0, 0))[1] or 0 for level in levels)
-        records.append({"group": name, "firms": firms, "failures": failures,
-                        "failure_rate": failures / firms if firms else float("nan")})
+        records.append(
+            {
+                "group": name,
+                "firms": firms,
+                "failures": failures,
+                "failure_rate": failures / firms if firms else float("nan"),
+            }
+        )
     return pd.DataFrame(records)
 
 
-def list_outcomes(outcomes: DataFrame, *, label: str = "failure", share: float,
-                  sizes: dict[str, int] | None = None) -> pd.DataFrame:
+def list_outcomes(
+    outcomes: DataFrame, *, label: str = "failure", share: float, sizes: dict[str, int] | None = None
+) -> pd.DataFrame:
     """Precision and recall of each region's list of one month's `scored_outcomes`: its top firms
     by probability, ceil(share x its firms) of them or `sizes[region]` (the training's list metric)."""
-    return region_lists(outcomes, score="probability", label=label, key="siren", period="periode", region="region",
-                        share=share, sizes=sizes or {})
+    return region_lists(
+        outcomes,
+        score="probability",
+        label=label,
+        key="siren",
+        period="periode",
+        region="region",
+        share=share,
+        sizes=sizes or {},
+    )
 
 
 def region_feedback(feedback: DataFrame, region: str) -> pd.DataFrame:
     """What the regional team recorded on its listed firms through the portal (the Delta table
     `portal.feedback_table`), latest first."""
-    return (feedback.where(F.col("region") == region).orderBy(F.desc("recorded_at"), F.desc("feedback_id"))
-            .select("recorded_at", "list_month", "siren", "action_label", "comment", "email").toPandas())
+    return (
+        feedback.where(F.col("region") == region)
+        .orderBy(F.desc("recorded_at"), F.desc("feedback_id"))
+        .select("recorded_at", "list_month", "siren", "action_label", "comment", "email")
+        .toPandas()
+    )

@@ -100,7 +100,7 @@ def _csv_text(value, kind: str) -> str:
         text = f"{value:.2f}" if kind == "euros" else f"{value:.4f}".rstrip("0").rstrip(".")
         return ("0" if text == "-0" else text).replace(".", ",")
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value   # shown as text, never run: the quote tells the reader it was added
+        return "'" + value  # shown as text, never run: the quote tells the reader it was added
     return str(value)
 
 
@@ -123,8 +123,11 @@ def json_bytes(document) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode("utf-8")
 
 
-def xlsx_bytes(sheets: list[tuple[str, list, list[list]]], stamp: dt.datetime, widths: dict[str, list[int]] | None = None,
-               ) -> bytes:
+def xlsx_bytes(
+    sheets: list[tuple[str, list, list[list]]],
+    stamp: dt.datetime,
+    widths: dict[str, list[int]] | None = None,
+) -> bytes:
     """A workbook of (title, columns, rows) sheets; a sheet with columns gets a styled header, filters
     and frozen panes, and its values the columns' formats; rows of a sheet without columns are written
     as they are. `stamp` dates the document (no clock time in the file)."""
@@ -171,8 +174,11 @@ def stable_zip(data: bytes, stamp: dt.datetime) -> bytes:
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>" + iso.encode() + rb"\g<2>", content)
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + iso.encode() + rb"\g<2>",
+                    content,
+                )
             entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
@@ -208,7 +214,7 @@ def publish_month(spark, root: str, month: str, write: Callable[[Path], T], mode
 def _publish_local(root: Path, month: str, write: Callable[[Path], T], modes: Modes) -> tuple[T, str]:
     store = root / PUBLICATIONS / month
     _make_folder(store, modes)
-    with _month_lock(root, month, fcntl.LOCK_SH):   # shared: exports of one month run side by side
+    with _month_lock(root, month, fcntl.LOCK_SH):  # shared: exports of one month run side by side
         token = _token()
         folder = store / token
         try:
@@ -320,10 +326,12 @@ def _publish_hadoop(spark, root: str, month: str, write: Callable[[Path], T], mo
         fs = target.getFileSystem(spark._jsc.hadoopConfiguration())
         fs.setWriteChecksum(False)
         fs.copyFromLocalFile(False, True, hadoop.Path(local.resolve().as_uri()), target)
-        for path in (local, *local.rglob("*")):   # the export's permissions, as on a local disk
+        for path in (local, *local.rglob("*")):  # the export's permissions, as on a local disk
             mode = modes.folder if path.is_dir() else modes.file
-            fs.setPermission(hadoop.Path(target, str(path.relative_to(local))) if path != local else target,
-                             hadoop.permission.FsPermission(f"{mode:o}"))
+            fs.setPermission(
+                hadoop.Path(target, str(path.relative_to(local))) if path != local else target,
+                hadoop.permission.FsPermission(f"{mode:o}"),
+            )
         pointer = fs.create(hadoop.Path(f"{root.rstrip('/')}/{PUBLICATIONS}/{month}{POINTER}"), True)
         pointer.write(token.encode())
         pointer.close()

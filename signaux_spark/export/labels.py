@@ -83,10 +83,14 @@ LEGAL_FORMS = {
     "9220": "association déclarée",
 }
 LEGAL_FAMILIES = {
-    "1": "entrepreneur individuel", "2": "groupement de droit privé sans personnalité morale",
-    "3": "personne morale de droit étranger", "4": "personne morale de droit public soumise au droit commercial",
-    "5": "société commerciale", "6": "autre personne morale immatriculée au RCS",
-    "7": "personne morale de droit administratif", "8": "organisme privé spécialisé",
+    "1": "entrepreneur individuel",
+    "2": "groupement de droit privé sans personnalité morale",
+    "3": "personne morale de droit étranger",
+    "4": "personne morale de droit public soumise au droit commercial",
+    "5": "société commerciale",
+    "6": "autre personne morale immatriculée au RCS",
+    "7": "personne morale de droit administratif",
+    "8": "organisme privé spécialisé",
     "9": "groupement de droit privé",
 }
 
@@ -116,7 +120,7 @@ def feature_unit(name: str) -> str:
 
 
 def legal_form(code: str | None) -> str | None:
-    """"5710 - société par actions simplifiée (SAS)"; the family for other codes."""
+    """ "5710 - société par actions simplifiée (SAS)"; the family for other codes."""
     if not code:
         return None
     label = LEGAL_FORMS.get(code) or LEGAL_FAMILIES.get(code[:1])

@@ -41,8 +41,8 @@ CONFIDENTIAL = "valeur confidentielle"
 
 @dataclass(frozen=True)
 class Column:
-    key: str          # JSON key and internal name
-    header: str       # spreadsheet header
+    key: str  # JSON key and internal name
+    header: str  # spreadsheet header
     description: str
     unit: str = ""
     kind: str = "text"  # text | int | number | percent | euros | date
@@ -50,8 +50,14 @@ class Column:
 
 COLUMNS = [
     Column("liste", "liste", "Mois de la liste (AAAA-MM) : les données connues ce mois-là."),
-    Column("rang_region", "rang dans la région", "Rang de l'entreprise dans la région, 1 = risque le plus élevé "
-           "(entreprises notées du mois ; vide pour une entreprise en procédure).", "", "int"),
+    Column(
+        "rang_region",
+        "rang dans la région",
+        "Rang de l'entreprise dans la région, 1 = risque le plus élevé "
+        "(entreprises notées du mois ; vide pour une entreprise en procédure).",
+        "",
+        "int",
+    ),
     Column("siren", "siren", "Numéro SIREN de l'entreprise."),
     Column("siret_siege", "siret du siège", "Numéro SIRET du siège social."),
     Column("raison_sociale", "raison sociale", "Dénomination de l'entreprise (répertoire SIRENE)."),
@@ -63,48 +69,98 @@ COLUMNS = [
     Column("forme_juridique", "forme juridique", "Catégorie juridique INSEE : code et libellé."),
     Column("date_creation", "création", "Date de création de l'entreprise.", "", "date"),
     Column("dernier_effectif", "dernier effectif", "Dernier effectif salarié connu (Urssaf).", "salariés", "int"),
-    Column("dette_sociale", "dette sociale", "Dette de cotisations sociales (parts ouvrière et patronale) "
-           "connue le mois de la liste.", "€", "euros"),
-    Column("probabilite", "probabilité de défaillance (%)", "Probabilité calibrée qu'une procédure collective "
-           "s'ouvre dans les 18 mois.", "%", "percent"),
-    Column("niveau_alerte", "niveau d'alerte", "risque fort, risque modéré (seuils ci-dessus), pas d'alerte "
-           "(sortie de liste) ou procédure en cours."),
-    Column("procedure_collective", "procédure collective", "État de la procédure collective en cours, le cas "
-           "échéant."),
-    Column("premiere_alerte", "première alerte", "oui : l'entreprise n'était sur aucune liste des mois "
-           "précédents (aucune alerte calculée auparavant) ; non sinon. Vide hors alerte."),
-    Column("evolution", "évolution depuis le mois précédent", "nouvelle alerte, aggravation (modéré -> fort), "
-           "amélioration (fort -> modéré), stable, sortie de liste, entrée en procédure, procédure déjà en "
-           "cours ; « mois précédent non calculé » si le mois précédent n'a pas été noté."),
-    Column("niveau_mois_precedent", "niveau le mois précédent", "Niveau d'alerte du mois précédent "
-           "(« hors périmètre » si l'entreprise n'était pas notée)."),
-    Column("variation_probabilite", "variation de probabilité (points)", "Évolution de la probabilité depuis le "
-           "mois précédent, en points de pourcentage.", "points", "number"),
+    Column(
+        "dette_sociale",
+        "dette sociale",
+        "Dette de cotisations sociales (parts ouvrière et patronale) connue le mois de la liste.",
+        "€",
+        "euros",
+    ),
+    Column(
+        "probabilite",
+        "probabilité de défaillance (%)",
+        "Probabilité calibrée qu'une procédure collective s'ouvre dans les 18 mois.",
+        "%",
+        "percent",
+    ),
+    Column(
+        "niveau_alerte",
+        "niveau d'alerte",
+        "risque fort, risque modéré (seuils ci-dessus), pas d'alerte (sortie de liste) ou procédure en cours.",
+    ),
+    Column("procedure_collective", "procédure collective", "État de la procédure collective en cours, le cas échéant."),
+    Column(
+        "premiere_alerte",
+        "première alerte",
+        "oui : l'entreprise n'était sur aucune liste des mois "
+        "précédents (aucune alerte calculée auparavant) ; non sinon. Vide hors alerte.",
+    ),
+    Column(
+        "evolution",
+        "évolution depuis le mois précédent",
+        "nouvelle alerte, aggravation (modéré -> fort), "
+        "amélioration (fort -> modéré), stable, sortie de liste, entrée en procédure, procédure déjà en "
+        "cours ; « mois précédent non calculé » si le mois précédent n'a pas été noté.",
+    ),
+    Column(
+        "niveau_mois_precedent",
+        "niveau le mois précédent",
+        "Niveau d'alerte du mois précédent (« hors périmètre » si l'entreprise n'était pas notée).",
+    ),
+    Column(
+        "variation_probabilite",
+        "variation de probabilité (points)",
+        "Évolution de la probabilité depuis le mois précédent, en points de pourcentage.",
+        "points",
+        "number",
+    ),
 ]
-CONTRIBUTION_DOC = ("Contribution du thème au risque, en log-odds : positive, le thème augmente le risque ; "
-                    "la somme des thèmes et de la valeur de base donne le logit de la probabilité du modèle "
-                    "avant calibration.")
-FACTORS = Column("principaux_facteurs", "principaux facteurs", "Les variables qui augmentent le plus le risque, "
-                 "avec la valeur de l'entreprise et leur contribution en log-odds (entre parenthèses).")
+CONTRIBUTION_DOC = (
+    "Contribution du thème au risque, en log-odds : positive, le thème augmente le risque ; "
+    "la somme des thèmes et de la valeur de base donne le logit de la probabilité du modèle "
+    "avant calibration."
+)
+FACTORS = Column(
+    "principaux_facteurs",
+    "principaux facteurs",
+    "Les variables qui augmentent le plus le risque, "
+    "avec la valeur de l'entreprise et leur contribution en log-odds (entre parenthèses).",
+)
 
 
 def contribution_column(topic: str) -> Column:
-    return Column(f"contribution_{topic}", f"contribution {labels.topic_label(topic)}", CONTRIBUTION_DOC,
-                  "log-odds", "number")
+    return Column(
+        f"contribution_{topic}", f"contribution {labels.topic_label(topic)}", CONTRIBUTION_DOC, "log-odds", "number"
+    )
 
 
 def financial_column(name: str) -> Column:
-    return Column(name, labels.feature_label(name), "Ratio financier DGFiP de la dernière liasse connue "
-                  "(donnée confidentielle).", labels.feature_unit(name), "number")
+    return Column(
+        name,
+        labels.feature_label(name),
+        "Ratio financier DGFiP de la dernière liasse connue (donnée confidentielle).",
+        labels.feature_unit(name),
+        "number",
+    )
 
 
 def previous_month(period: dt.date) -> dt.date:
     return (period.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
-def list_rows(current: DataFrame, previous: DataFrame, earlier_alerts: DataFrame, firms: DataFrame,
-              features: DataFrame, *, period: dt.date, previous_scored: bool, include_exits: bool = True,
-              include_proceedings: bool = True, financial_columns: tuple[str, ...] = ()) -> DataFrame:
+def list_rows(
+    current: DataFrame,
+    previous: DataFrame,
+    earlier_alerts: DataFrame,
+    firms: DataFrame,
+    features: DataFrame,
+    *,
+    period: dt.date,
+    previous_scored: bool,
+    include_exits: bool = True,
+    include_proceedings: bool = True,
+    financial_columns: tuple[str, ...] = (),
+) -> DataFrame:
     """The listed firms of every region at `period`, one row each with the list's columns (keys of
     COLUMNS), `region`, the `contributions` map, the `facteurs` array and a sort key `ordre`.
 
@@ -113,11 +169,22 @@ def list_rows(current: DataFrame, previous: DataFrame, earlier_alerts: DataFrame
     of the month (effectif, dette_sociale and the financial columns)."""
     prev = previous.select("siren", F.col("alert_level").alias("_prev_level"), F.col("probability").alias("_prev_p"))
     seen = earlier_alerts.select("siren").distinct().withColumn("_alerted_before", F.lit(True))
-    values = features.select("siren", F.col("effectif").try_cast("int").alias("dernier_effectif"),
-                             F.col("dette_sociale").try_cast("double").alias("dette_sociale"),
-                             *[F.col(c).try_cast("double").alias(c) for c in financial_columns])
-    registry = firms.select("siren", "siret_siege", "raison_sociale", F.col("naf").alias("code_naf"),
-                            "libelle_section", "categorie_juridique", "date_creation", "commune")
+    values = features.select(
+        "siren",
+        F.col("effectif").try_cast("int").alias("dernier_effectif"),
+        F.col("dette_sociale").try_cast("double").alias("dette_sociale"),
+        *[F.col(c).try_cast("double").alias(c) for c in financial_columns],
+    )
+    registry = firms.select(
+        "siren",
+        "siret_siege",
+        "raison_sociale",
+        F.col("naf").alias("code_naf"),
+        "libelle_section",
+        "categorie_juridique",
+        "date_creation",
+        "commune",
+    )
     level, before = F.col("alert_level"), F.col("_prev_level")
     alerted, was_alerted = level.isin(*ALERTS), F.coalesce(before.isin(*ALERTS), F.lit(False))
     listed = alerted
@@ -125,33 +192,57 @@ def list_rows(current: DataFrame, previous: DataFrame, earlier_alerts: DataFrame
         listed = listed | (was_alerted & ~alerted & (level != PROCEEDING))
     if include_proceedings:
         listed = listed | (level == PROCEEDING)
-    evolution = (F.when(F.lit(not previous_scored), F.lit(NOT_COMPUTED))
-                 .when(level == PROCEEDING, F.when(before == PROCEEDING, F.lit(OLD_PROCEEDING)).otherwise(F.lit(NEW_PROCEEDING)))
-                 .when(alerted & ~was_alerted, F.lit(NEW))
-                 .when(alerted & (level == before), F.lit(STABLE))
-                 .when((level == FORT) & (before == MODERE), F.lit(WORSE))
-                 .when((level == MODERE) & (before == FORT), F.lit(BETTER))
-                 .when(was_alerted, F.lit(EXIT))
-                 .otherwise(F.lit(STABLE)))
+    evolution = (
+        F.when(F.lit(not previous_scored), F.lit(NOT_COMPUTED))
+        .when(level == PROCEEDING, F.when(before == PROCEEDING, F.lit(OLD_PROCEEDING)).otherwise(F.lit(NEW_PROCEEDING)))
+        .when(alerted & ~was_alerted, F.lit(NEW))
+        .when(alerted & (level == before), F.lit(STABLE))
+        .when((level == FORT) & (before == MODERE), F.lit(WORSE))
+        .when((level == MODERE) & (before == FORT), F.lit(BETTER))
+        .when(was_alerted, F.lit(EXIT))
+        .otherwise(F.lit(STABLE))
+    )
     order = F.when(level == FORT, 0).when(level == MODERE, 1).when(level == NO_ALERT, 2).otherwise(3)
-    return (current.join(prev, "siren", "left").join(seen, "siren", "left").where(listed)
-            .join(registry, "siren", "left").join(values, "siren", "left")
-            .select(
-                F.lit(f"{period:%Y-%m}").alias("liste"), "region", F.col("region_rank").alias("rang_region"),
-                "siren", "siret_siege", "raison_sociale", "departement", "commune", "code_naf",
-                F.col("naf_section").alias("code_secteur"), "libelle_section", "categorie_juridique",
-                "date_creation", "dernier_effectif", "dette_sociale",
-                (F.col("probability") * 100).alias("probabilite"), level.alias("niveau_alerte"),
-                F.when(F.col("in_proceeding"), F.col("proceeding_state")).alias("procedure_collective"),
-                F.when(alerted, F.when(F.coalesce(F.col("_alerted_before"), F.lit(False)), "non").otherwise("oui"))
-                .alias("premiere_alerte"),
-                evolution.alias("evolution"),
-                (F.when(F.lit(previous_scored), F.coalesce(before, F.lit(NOT_FOLLOWED)))).alias("niveau_mois_precedent"),
-                ((F.col("probability") - F.col("_prev_p")) * 100).alias("variation_probabilite"),
-                F.col("contributions"), F.col("top_factors").alias("facteurs"),
-                *financial_columns, order.alias("ordre"), F.col("probability").alias("_p"))
-            .orderBy("region", "ordre", F.desc_nulls_last("_p"), "siren")
-            .drop("_p"))
+    return (
+        current.join(prev, "siren", "left")
+        .join(seen, "siren", "left")
+        .where(listed)
+        .join(registry, "siren", "left")
+        .join(values, "siren", "left")
+        .select(
+            F.lit(f"{period:%Y-%m}").alias("liste"),
+            "region",
+            F.col("region_rank").alias("rang_region"),
+            "siren",
+            "siret_siege",
+            "raison_sociale",
+            "departement",
+            "commune",
+            "code_naf",
+            F.col("naf_section").alias("code_secteur"),
+            "libelle_section",
+            "categorie_juridique",
+            "date_creation",
+            "dernier_effectif",
+            "dette_sociale",
+            (F.col("probability") * 100).alias("probabilite"),
+            level.alias("niveau_alerte"),
+            F.when(F.col("in_proceeding"), F.col("proceeding_state")).alias("procedure_collective"),
+            F.when(alerted, F.when(F.coalesce(F.col("_alerted_before"), F.lit(False)), "non").otherwise("oui")).alias(
+                "premiere_alerte"
+            ),
+            evolution.alias("evolution"),
+            (F.when(F.lit(previous_scored), F.coalesce(before, F.lit(NOT_FOLLOWED)))).alias("niveau_mois_precedent"),
+            ((F.col("probability") - F.col("_prev_p")) * 100).alias("variation_probabilite"),
+            F.col("contributions"),
+            F.col("top_factors").alias("facteurs"),
+            *financial_columns,
+            order.alias("ordre"),
+            F.col("probability").alias("_p"),
+        )
+        .orderBy("region", "ordre", F.desc_nulls_last("_p"), "siren")
+        .drop("_p")
+    )
 
 
 @dataclass(frozen=True)
@@ -176,7 +267,7 @@ def table_columns(topics: list[str], disclosure: Disclosure) -> list[Column]:
 
 
 def factor_text(factors, disclosure: Disclosure) -> str:
-    """"dette sociale : 12 500 € (+1,35) ; secteur d'activité : F (+0,20)"."""
+    """ "dette sociale : 12 500 € (+1,35) ; secteur d'activité : F (+0,20)"."""
     parts = []
     for factor in factors if factors is not None else []:
         name = factor["feature"]
@@ -201,25 +292,35 @@ def factor_records(factors, disclosure: Disclosure) -> list[dict]:
         value = factor["level"] if factor["level"] is not None else factor["value"]
         if isinstance(value, float) and math.isnan(value):
             value = None
-        record = {"variable": name, "libelle": labels.feature_label(name), "theme": factor["topic"],
-                  "valeur": None if disclosure.hides(factor) else value, "unite": labels.feature_unit(name),
-                  "contribution": factor["contribution"]}
+        record = {
+            "variable": name,
+            "libelle": labels.feature_label(name),
+            "theme": factor["topic"],
+            "valeur": None if disclosure.hides(factor) else value,
+            "unite": labels.feature_unit(name),
+            "contribution": factor["contribution"],
+        }
         if disclosure.hides(factor):
             record["confidentiel"] = True
         records.append(record)
     return records
 
 
-def region_table(rows: pd.DataFrame, topics: list[str], departements: dict[str, str], disclosure: Disclosure,
-                 ) -> pd.DataFrame:
+def region_table(
+    rows: pd.DataFrame,
+    topics: list[str],
+    departements: dict[str, str],
+    disclosure: Disclosure,
+) -> pd.DataFrame:
     """The flat list of one region (keys of `table_columns`), from its `list_rows` rows."""
     out = pd.DataFrame(index=rows.index)
     for column in COLUMNS:
         if column.key in rows:
             out[column.key] = rows[column.key]
     out["libelle_departement"] = rows["departement"].map(lambda d: departements.get(d) if d else None)
-    out["secteur"] = [f"{code} - {label}" if label else code
-                      for code, label in zip(rows["code_secteur"], rows["libelle_section"])]
+    out["secteur"] = [
+        f"{code} - {label}" if label else code for code, label in zip(rows["code_secteur"], rows["libelle_section"])
+    ]
     out["forme_juridique"] = rows["categorie_juridique"].map(labels.legal_form)
     contributions = rows["contributions"].map(lambda m: dict(m) if m is not None else {})
     for topic in topics:

@@ -34,8 +34,11 @@ def reference(settings: Settings) -> tuple[dict[str, str], dict[str, str], dict[
         places = list(csv.DictReader(handle))
     with open(folder / "naf_sections.csv", encoding="utf-8", newline="") as handle:
         sections = {r["section"]: r["libelle_section"] for r in csv.DictReader(handle)}
-    return ({r["departement"]: r["libelle_departement"] for r in places},
-            {r["region"]: r["libelle_region"] for r in places}, sections)
+    return (
+        {r["departement"]: r["libelle_departement"] for r in places},
+        {r["region"]: r["libelle_region"] for r in places},
+        sections,
+    )
 
 
 def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> dict:
@@ -58,9 +61,14 @@ def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> d
                 raise JobError(f"table {table} not found under {lake.path(table)}")
         scores = lake.read(spark, scores_table, version=inputs[scores_table])
         current = scores.where(F.col("periode") == F.lit(period))
-        info = current.agg(F.count("*").alias("rows"), F.countDistinct("model_name", "model_version").alias("models"),
-                           F.max("model_name").alias("name"), F.max("model_version").alias("version"),
-                           F.max("threshold_fort").alias("fort"), F.max("threshold_modere").alias("modere")).first()
+        info = current.agg(
+            F.count("*").alias("rows"),
+            F.countDistinct("model_name", "model_version").alias("models"),
+            F.max("model_name").alias("name"),
+            F.max("model_version").alias("version"),
+            F.max("threshold_fort").alias("fort"),
+            F.max("threshold_modere").alias("modere"),
+        ).first()
         if info["rows"] == 0:
             raise JobError(f"no scores for {month} in {scores_table} (run jobs/score.py --period {month} first)")
         if info["models"] != 1:
@@ -69,50 +77,82 @@ def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> d
         previous_scored = previous.limit(1).count() > 0
         earlier = scores.where((F.col("periode") < F.lit(period)) & F.col("alert_level").isin(*ALERTS)).select("siren")
         s.rows["scores"] = info["rows"]
-        s.notes.append(f"model {info['name']} v{info['version']}"
-                       + ("" if previous_scored else f", no scores for {lists.previous_month(period):%Y-%m}"))
+        s.notes.append(
+            f"model {info['name']} v{info['version']}"
+            + ("" if previous_scored else f", no scores for {lists.previous_month(period):%Y-%m}")
+        )
 
-    disclosure = lists.Disclosure(conf.include_confidential, frozenset(conf.confidential_topics),
-                                  tuple(conf.financial_columns))
+    disclosure = lists.Disclosure(
+        conf.include_confidential, frozenset(conf.confidential_topics), tuple(conf.financial_columns)
+    )
     with step(spark, f"export {month}: lists") as s:
-        features = lake.read(spark, features_table, version=inputs[features_table]).where(F.col("periode") == F.lit(period))
-        missing = [c for c in ["effectif", "dette_sociale"] + (list(disclosure.financial_columns)
-                                                                 if conf.include_confidential else [])
-                   if c not in features.columns]
+        features = lake.read(spark, features_table, version=inputs[features_table]).where(
+            F.col("periode") == F.lit(period)
+        )
+        missing = [
+            c
+            for c in ["effectif", "dette_sociale"]
+            + (list(disclosure.financial_columns) if conf.include_confidential else [])
+            if c not in features.columns
+        ]
         if missing:
             raise JobError(f"{features_table} lacks the columns {', '.join(missing)} the lists show")
-        rows = lists.list_rows(current, previous, earlier, lake.read(spark, conf.firms_table, version=inputs[conf.firms_table]),
-                               features,
-                               period=period, previous_scored=previous_scored, include_exits=conf.include_exits,
-                               include_proceedings=conf.include_proceedings,
-                               financial_columns=disclosure.financial_columns if conf.include_confidential else ())
+        rows = lists.list_rows(
+            current,
+            previous,
+            earlier,
+            lake.read(spark, conf.firms_table, version=inputs[conf.firms_table]),
+            features,
+            period=period,
+            previous_scored=previous_scored,
+            include_exits=conf.include_exits,
+            include_proceedings=conf.include_proceedings,
+            financial_columns=disclosure.financial_columns if conf.include_confidential else (),
+        )
         listed = rows.toPandas()
-        stats = (current.groupBy("region", "departement", "naf_section", "alert_level").agg(F.count("*").alias("n"))
-                 .toPandas())
+        stats = (
+            current.groupBy("region", "departement", "naf_section", "alert_level")
+            .agg(F.count("*").alias("n"))
+            .toPandas()
+        )
         found = {r[0] for r in current.select(F.explode(F.map_keys("contributions"))).distinct().collect()}
         s.rows["listed"] = len(listed)
 
     groups = list(settings.features.groups)
     topics = [t for t in groups if t in found] + sorted(found - set(groups))
-    ctx = ExportContext(period=period, model_name=info["name"], model_version=info["version"], fort=info["fort"],
-                        modere=info["modere"], topics=topics, disclosure=disclosure, departements=departements,
-                        sections=sections, regions=regions, file_prefix=conf.file_prefix,
-                        previous_scored=previous_scored)
+    ctx = ExportContext(
+        period=period,
+        model_name=info["name"],
+        model_version=info["version"],
+        fort=info["fort"],
+        modere=info["modere"],
+        topics=topics,
+        disclosure=disclosure,
+        departements=departements,
+        sections=sections,
+        regions=regions,
+        file_prefix=conf.file_prefix,
+        previous_scored=previous_scored,
+    )
     findings = read_findings(spark, settings, period)
     with step(spark, f"export {month}: files") as s:
+
         def write(folder: Path) -> tuple[dict, dict]:
             manifests = {}
             for region in exported:
-                manifests[region] = write_region(folder / region, ctx, region, listed[listed["region"] == region],
-                                                 stats[stats["region"] == region])
+                manifests[region] = write_region(
+                    folder / region, ctx, region, listed[listed["region"] == region], stats[stats["region"] == region]
+                )
             without_region = int((~listed["region"].isin(list(regions))).sum())
             if without_region:
-                log.warning("export %s: %d listed firm(s) without a known region are in no regional file",
-                            month, without_region)
+                log.warning(
+                    "export %s: %d listed firm(s) without a known region are in no regional file", month, without_region
+                )
             return manifests, write_national(folder / FOLDER, ctx, manifests, stats, without_region, inputs, findings)
 
-        (manifests, national), location = publish_month(spark, settings.path("exports"), month, write,
-                                                        Modes(*conf.permissions()))
+        (manifests, national), location = publish_month(
+            spark, settings.path("exports"), month, write, Modes(*conf.permissions())
+        )
         s.rows.update({"regions": len(manifests), "listed": national["counts"]["listed"]})
     log.info("export %s published to %s: %s", month, location, national["counts"])
     return national

@@ -18,10 +18,10 @@ import re
 from pathlib import Path
 
 PUBLICATIONS = ".publications"
-NATIONAL = "national"   # the folder of the national summary, beside the region folders
-LOCK = ".lock"                   # `.publications/<YYYY-MM>.lock`: held by the exports writing that month
-TEMPORARY_LINK = ".link"         # `<exports>/.<YYYY-MM>.<token>.link`: a link before it is renamed in place
-POINTER = ".current"             # `.publications/<YYYY-MM>.current`: the current token where there are no links
+NATIONAL = "national"  # the folder of the national summary, beside the region folders
+LOCK = ".lock"  # `.publications/<YYYY-MM>.lock`: held by the exports writing that month
+TEMPORARY_LINK = ".link"  # `<exports>/.<YYYY-MM>.<token>.link`: a link before it is renamed in place
+POINTER = ".current"  # `.publications/<YYYY-MM>.current`: the current token where there are no links
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 

@@ -15,8 +15,20 @@ from signaux_spark.export.labels import number, topic_label
 from signaux_spark.export.manifest import write_manifest
 from signaux_spark.scoring.score import FORT, LEVELS, MODERE, NO_ALERT, PROCEEDING
 
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 @dataclass
@@ -30,9 +42,9 @@ class ExportContext:
     modere: float
     topics: list[str]
     disclosure: lists.Disclosure
-    departements: dict[str, str]   # code -> name
-    sections: dict[str, str]       # NAF section -> label
-    regions: dict[str, str]        # code -> name
+    departements: dict[str, str]  # code -> name
+    sections: dict[str, str]  # NAF section -> label
+    regions: dict[str, str]  # code -> name
     file_prefix: str = "signaux_faibles"
     previous_scored: bool = True
     columns: list = field(default_factory=list)
@@ -60,8 +72,12 @@ class ExportContext:
         return {FORT: self.fort, MODERE: self.modere}
 
     def common(self) -> dict:
-        return {"period": self.month, "model": {"name": self.model_name, "version": self.model_version},
-                "thresholds": self.thresholds(), "confidential_included": self.disclosure.include_confidential}
+        return {
+            "period": self.month,
+            "model": {"name": self.model_name, "version": self.model_version},
+            "thresholds": self.thresholds(),
+            "confidential_included": self.disclosure.include_confidential,
+        }
 
 
 def level_counts(stats: pd.DataFrame) -> dict[str, int]:
@@ -71,28 +87,46 @@ def level_counts(stats: pd.DataFrame) -> dict[str, int]:
 
 
 def list_counts(rows: pd.DataFrame) -> dict[str, int]:
-    return {"listed": len(rows), "new_alerts": int((rows["evolution"] == lists.NEW).sum()),
-            "exits": int((rows["evolution"] == lists.EXIT).sum()),
-            "first_alerts": int((rows["premiere_alerte"] == "oui").sum())}
+    return {
+        "listed": len(rows),
+        "new_alerts": int((rows["evolution"] == lists.NEW).sum()),
+        "exits": int((rows["evolution"] == lists.EXIT).sum()),
+        "first_alerts": int((rows["premiere_alerte"] == "oui").sum()),
+    }
 
 
 def notice_rows(ctx: ExportContext, title: str, counts: dict[str, int]) -> list[list]:
     """The explanation sheet: what the list is, the thresholds, then one line per column."""
-    rows = [[title], [],
-            ["Liste", ctx.month, "données connues en " + ctx.month_label],
-            ["Modèle", f"{ctx.model_name} version {ctx.model_version}"],
-            ["Seuil « risque fort »", ctx.fort, "probabilité calibrée à partir de laquelle l'entreprise est en risque fort"],
-            ["Seuil « risque modéré »", ctx.modere, "probabilité calibrée à partir de laquelle l'entreprise est en risque modéré"],
-            ["Entreprises en risque fort", counts[FORT]],
-            ["Entreprises en risque modéré", counts[MODERE]],
-            ["Entreprises en procédure collective", counts[PROCEEDING]],
-            ["Données confidentielles DGFiP", "incluses" if ctx.disclosure.include_confidential else "non incluses"],
-            [],
-            ["Lecture", "La probabilité est celle qu'une procédure collective (sauvegarde, redressement ou "
-                        "liquidation judiciaire) s'ouvre dans les 18 mois. Les contributions par thème sont en "
-                        "log-odds : elles s'additionnent, avec la valeur de base du modèle, au logit de la "
-                        "probabilité du modèle avant calibration ; une contribution positive augmente le risque."],
-            [], ["Colonne", "Description", "Unité"]]
+    rows = [
+        [title],
+        [],
+        ["Liste", ctx.month, "données connues en " + ctx.month_label],
+        ["Modèle", f"{ctx.model_name} version {ctx.model_version}"],
+        [
+            "Seuil « risque fort »",
+            ctx.fort,
+            "probabilité calibrée à partir de laquelle l'entreprise est en risque fort",
+        ],
+        [
+            "Seuil « risque modéré »",
+            ctx.modere,
+            "probabilité calibrée à partir de laquelle l'entreprise est en risque modéré",
+        ],
+        ["Entreprises en risque fort", counts[FORT]],
+        ["Entreprises en risque modéré", counts[MODERE]],
+        ["Entreprises en procédure collective", counts[PROCEEDING]],
+        ["Données confidentielles DGFiP", "incluses" if ctx.disclosure.include_confidential else "non incluses"],
+        [],
+        [
+            "Lecture",
+            "La probabilité est celle qu'une procédure collective (sauvegarde, redressement ou "
+            "liquidation judiciaire) s'ouvre dans les 18 mois. Les contributions par thème sont en "
+            "log-odds : elles s'additionnent, avec la valeur de base du modèle, au logit de la "
+            "probabilité du modèle avant calibration ; une contribution positive augmente le risque.",
+        ],
+        [],
+        ["Colonne", "Description", "Unité"],
+    ]
     rows += [[c.header, c.description, c.unit] for c in ctx.columns]
     return rows
 
@@ -107,33 +141,59 @@ def write_region(folder: Path, ctx: ExportContext, region: str, rows: pd.DataFra
     base = f"{ctx.file_prefix}_{region}_{ctx.month}"
     title = f"Signaux faibles – {name} ({region}) – liste de {ctx.month_label}"
     values = list(table.itertuples(index=False, name=None))
-    write_atomic(folder / f"{base}.xlsx", xlsx_bytes(
-        [("Liste", ctx.columns, values), ("Notice", [], notice_rows(ctx, title, counts))], ctx.stamp,
-        widths={"Notice": [34, 90, 12]}))
+    write_atomic(
+        folder / f"{base}.xlsx",
+        xlsx_bytes(
+            [("Liste", ctx.columns, values), ("Notice", [], notice_rows(ctx, title, counts))],
+            ctx.stamp,
+            widths={"Notice": [34, 90, 12]},
+        ),
+    )
     write_atomic(folder / f"{base}.csv", csv_bytes(table, ctx.columns))
-    document = {"liste": ctx.month, "region": {"code": region, "libelle": name},
-                "modele": {"nom": ctx.model_name, "version": ctx.model_version},
-                "seuils": {"risque fort": ctx.fort, "risque modéré": ctx.modere},
-                "documentation": json_documentation(ctx),
-                "entreprises": lists.region_records(rows, table, ctx.topics, ctx.disclosure)}
+    document = {
+        "liste": ctx.month,
+        "region": {"code": region, "libelle": name},
+        "modele": {"nom": ctx.model_name, "version": ctx.model_version},
+        "seuils": {"risque fort": ctx.fort, "risque modéré": ctx.modere},
+        "documentation": json_documentation(ctx),
+        "entreprises": lists.region_records(rows, table, ctx.topics, ctx.disclosure),
+    }
     write_atomic(folder / f"{base}.json", json_bytes(document))
-    write_atomic(folder / f"synthese_{region}_{ctx.month}.html",
-                 region_page(ctx, title, table, stats, counts, listed).encode("utf-8"))
-    return write_manifest(folder, {**ctx.common(), "region": region, "region_label": name,
-                                   "counts": {**counts, "scored": counts[FORT] + counts[MODERE] + counts[NO_ALERT],
-                                              **listed}})
+    write_atomic(
+        folder / f"synthese_{region}_{ctx.month}.html",
+        region_page(ctx, title, table, stats, counts, listed).encode("utf-8"),
+    )
+    return write_manifest(
+        folder,
+        {
+            **ctx.common(),
+            "region": region,
+            "region_label": name,
+            "counts": {**counts, "scored": counts[FORT] + counts[MODERE] + counts[NO_ALERT], **listed},
+        },
+    )
 
 
 def json_documentation(ctx: ExportContext) -> dict:
     """Keys of an `entreprises` object: description and unit."""
-    doc = {c.key: {"description": c.description, "unite": c.unit} for c in ctx.columns
-           if not c.key.startswith("contribution_") and c.key != lists.FACTORS.key}
-    doc["contributions"] = {"description": "Contribution de chaque thème au risque (" + ", ".join(
-        f"{t} : {topic_label(t)}" for t in ctx.topics) + "). " + lists.CONTRIBUTION_DOC, "unite": "log-odds"}
-    doc["facteurs"] = {"description": lists.FACTORS.description + " Objets : variable, libelle, theme, valeur "
-                       "(nombre, ou modalité d'une variable catégorielle ; null si non renseignée ou confidentielle), "
-                       "unite, contribution (log-odds), confidentiel (présent et vrai si la valeur est masquée).",
-                       "unite": "log-odds"}
+    doc = {
+        c.key: {"description": c.description, "unite": c.unit}
+        for c in ctx.columns
+        if not c.key.startswith("contribution_") and c.key != lists.FACTORS.key
+    }
+    doc["contributions"] = {
+        "description": "Contribution de chaque thème au risque ("
+        + ", ".join(f"{t} : {topic_label(t)}" for t in ctx.topics)
+        + "). "
+        + lists.CONTRIBUTION_DOC,
+        "unite": "log-odds",
+    }
+    doc["facteurs"] = {
+        "description": lists.FACTORS.description + " Objets : variable, libelle, theme, valeur "
+        "(nombre, ou modalité d'une variable catégorielle ; null si non renseignée ou confidentielle), "
+        "unite, contribution (log-odds), confidentiel (présent et vrai si la valeur est masquée).",
+        "unite": "log-odds",
+    }
     return doc
 
 
@@ -153,41 +213,77 @@ def distribution_rows(items: list[tuple[str, dict[str, int]]]) -> list[list]:
     for label, c in items:
         scored = c[FORT] + c[MODERE] + c[NO_ALERT]
         rate = 100 * (c[FORT] + c[MODERE]) / scored if scored else None
-        rows.append([label, scored, c[FORT], c[MODERE], c[PROCEEDING], None if rate is None else number(rate, 1) + " %"])
+        rows.append(
+            [label, scored, c[FORT], c[MODERE], c[PROCEEDING], None if rate is None else number(rate, 1) + " %"]
+        )
     return rows
 
 
-def region_page(ctx: ExportContext, title: str, table: pd.DataFrame, stats: pd.DataFrame, counts: dict[str, int],
-                listed: dict[str, int]) -> str:
+def region_page(
+    ctx: ExportContext,
+    title: str,
+    table: pd.DataFrame,
+    stats: pd.DataFrame,
+    counts: dict[str, int],
+    listed: dict[str, int],
+) -> str:
     scored = counts[FORT] + counts[MODERE] + counts[NO_ALERT]
     sectors = levels_by(stats, "naf_section", ctx.sections)
     departments = levels_by(stats, "departement", ctx.departements)
     new = table[table["evolution"] == lists.NEW]
     headers = ["niveau", "siren", "raison sociale", "département", "secteur", "probabilité (%)", "principaux facteurs"]
-    new_rows = [[r.niveau_alerte, r.siren, r.raison_sociale, r.departement, r.secteur,
-                 number(r.probabilite, 1), r.principaux_facteurs] for r in new.itertuples()]
+    new_rows = [
+        [
+            r.niveau_alerte,
+            r.siren,
+            r.raison_sociale,
+            r.departement,
+            r.secteur,
+            number(r.probabilite, 1),
+            r.principaux_facteurs,
+        ]
+        for r in new.itertuples()
+    ]
     body = [
         f"<p>{ctx.model_html()} ; seuils : risque fort à partir de "
         f"{number(100 * ctx.fort, 1)} %, risque modéré à partir de {number(100 * ctx.modere, 1)} % de probabilité "
         "de procédure collective dans les 18 mois.</p>",
-        html.cards([("entreprises suivies", number(scored)), ("risque fort", number(counts[FORT])),
-                    ("risque modéré", number(counts[MODERE])), ("nouvelles alertes", number(listed["new_alerts"])),
-                    ("sorties de liste", number(listed["exits"])),
-                    ("en procédure collective", number(counts[PROCEEDING]))]),
+        html.cards(
+            [
+                ("entreprises suivies", number(scored)),
+                ("risque fort", number(counts[FORT])),
+                ("risque modéré", number(counts[MODERE])),
+                ("nouvelles alertes", number(listed["new_alerts"])),
+                ("sorties de liste", number(listed["exits"])),
+                ("en procédure collective", number(counts[PROCEEDING])),
+            ]
+        ),
         "<h2>Alertes par secteur</h2>",
-        html.stacked_bars([(label, c) for label, c in sectors if c[FORT] + c[MODERE]], "Alertes par secteur (section NAF)"),
-        html.table(["secteur", "entreprises suivies", "risque fort", "risque modéré", "en procédure", "taux d'alerte"],
-                   distribution_rows(sectors), numeric={1, 2, 3, 4}),
+        html.stacked_bars(
+            [(label, c) for label, c in sectors if c[FORT] + c[MODERE]], "Alertes par secteur (section NAF)"
+        ),
+        html.table(
+            ["secteur", "entreprises suivies", "risque fort", "risque modéré", "en procédure", "taux d'alerte"],
+            distribution_rows(sectors),
+            numeric={1, 2, 3, 4},
+        ),
         "<h2>Alertes par département</h2>",
         html.stacked_bars([(label, c) for label, c in departments if c[FORT] + c[MODERE]], "Alertes par département"),
-        html.table(["département", "entreprises suivies", "risque fort", "risque modéré", "en procédure", "taux d'alerte"],
-                   distribution_rows(departments), numeric={1, 2, 3, 4}),
+        html.table(
+            ["département", "entreprises suivies", "risque fort", "risque modéré", "en procédure", "taux d'alerte"],
+            distribution_rows(departments),
+            numeric={1, 2, 3, 4},
+        ),
         f"<h2>Nouvelles alertes du mois ({len(new_rows)})</h2>",
-        "<p class=\"note\">" + ("Le mois précédent n'a pas été noté : l'évolution n'est pas calculée."
-                                if not ctx.previous_scored else
-                                "Entreprises en alerte ce mois-ci qui ne l'étaient pas le mois précédent.") + "</p>",
+        '<p class="note">'
+        + (
+            "Le mois précédent n'a pas été noté : l'évolution n'est pas calculée."
+            if not ctx.previous_scored
+            else "Entreprises en alerte ce mois-ci qui ne l'étaient pas le mois précédent."
+        )
+        + "</p>",
         html.table(headers, new_rows, numeric={5}),
-        "<p class=\"note\">La liste complète, ses colonnes et leur définition sont dans le classeur Excel (feuille "
+        '<p class="note">La liste complète, ses colonnes et leur définition sont dans le classeur Excel (feuille '
         "« Notice ») et dans les fichiers CSV et JSON du même dossier.</p>",
     ]
     return html.page(title, body)

@@ -22,9 +22,22 @@ def _share(col: str):
 def monthly_paydex(paydex: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
     """siren, periode, paydex, fpi_30, fpi_90, paydex_age (months since the value date)."""
     events = paydex.select(
-        KEY, F.greatest(batch_month(), F.trunc("date_valeur", "month")).alias(MONTH),
-        F.struct("date_valeur", "batch", "line_number", F.col("paydex").cast("double").alias("paydex"),
-                 _share("fpi_30").alias("fpi_30"), _share("fpi_90").alias("fpi_90")).alias("value"))
+        KEY,
+        F.greatest(batch_month(), F.trunc("date_valeur", "month")).alias(MONTH),
+        F.struct(
+            "date_valeur",
+            "batch",
+            "line_number",
+            F.col("paydex").cast("double").alias("paydex"),
+            _share("fpi_30").alias("fpi_30"),
+            _share("fpi_90").alias("fpi_90"),
+        ).alias("value"),
+    )
     return carry_forward(events, "value", start=start, end=end).select(
-        KEY, MONTH, "value.paydex", "value.fpi_30", "value.fpi_90",
-        months_between(F.col(MONTH), F.col("value.date_valeur")).alias("paydex_age"))
+        KEY,
+        MONTH,
+        "value.paydex",
+        "value.fpi_30",
+        "value.fpi_90",
+        months_between(F.col(MONTH), F.col("value.date_valeur")).alias("paydex_age"),
+    )

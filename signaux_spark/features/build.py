@@ -20,8 +20,17 @@ from pyspark.sql import functions as F
 
 from signaux_spark.cli import JobError, month
 from signaux_spark.config import FeatureSettings, Settings
-from signaux_spark.features import (activite_partielle, altares, cotisation, debits, delais, dgfip, effectif,
-                                    firms, procol)
+from signaux_spark.features import (
+    activite_partielle,
+    altares,
+    cotisation,
+    debits,
+    delais,
+    dgfip,
+    effectif,
+    firms,
+    procol,
+)
 from signaux_spark.features.calendar import KEY, MONTH, add_months
 from signaux_spark.features.context import CONTEXT_COLUMNS, NEEDS, with_context
 from signaux_spark.features.perimeter import with_perimeter
@@ -31,23 +40,67 @@ from signaux_spark.io import Lake
 from signaux_spark.progress import log, step
 from signaux_spark.sources import SOURCES
 
-FIRMS_COLUMNS = ["siren", "siret_siege", "raison_sociale", "naf", "naf_section", "libelle_section",
-                 "categorie_juridique", "date_creation", "departement", "libelle_departement", "region",
-                 "libelle_region", "commune", "code_commune", "code_postal", "code_pays_etranger",
-                 "date_debut_activite", "date_fin_activite", "est_active", "date_cessation", "siege_francais",
-                 "siege_incoherent"]
-REGISTRY_COLUMNS = ["categorie_juridique", "naf", "naf_section", "departement", "region", "siret_siege",
-                    "siege_francais", "siege_actif", "siege_incoherent", "age_entreprise"]
-KEY_COLUMNS = [KEY, MONTH, "region", "departement", "naf_section", "in_perimeter", "perimeter_exclusion",
-               "in_proceeding", "proceeding_state", "effectif", "dette_sociale"]
+FIRMS_COLUMNS = [
+    "siren",
+    "siret_siege",
+    "raison_sociale",
+    "naf",
+    "naf_section",
+    "libelle_section",
+    "categorie_juridique",
+    "date_creation",
+    "departement",
+    "libelle_departement",
+    "region",
+    "libelle_region",
+    "commune",
+    "code_commune",
+    "code_postal",
+    "code_pays_etranger",
+    "date_debut_activite",
+    "date_fin_activite",
+    "est_active",
+    "date_cessation",
+    "siege_francais",
+    "siege_incoherent",
+]
+REGISTRY_COLUMNS = [
+    "categorie_juridique",
+    "naf",
+    "naf_section",
+    "departement",
+    "region",
+    "siret_siege",
+    "siege_francais",
+    "siege_actif",
+    "siege_incoherent",
+    "age_entreprise",
+]
+KEY_COLUMNS = [
+    KEY,
+    MONTH,
+    "region",
+    "departement",
+    "naf_section",
+    "in_perimeter",
+    "perimeter_exclusion",
+    "in_proceeding",
+    "proceeding_state",
+    "effectif",
+    "dette_sociale",
+]
 ETP_HOURS = 151.67  # legal monthly hours of a full-time job
 
 
-def registry_months(bronze: dict[str, DataFrame], departements: DataFrame, sections: DataFrame, *,
-                    start: dt.date, end: dt.date) -> DataFrame:
+def registry_months(
+    bronze: dict[str, DataFrame], departements: DataFrame, sections: DataFrame, *, start: dt.date, end: dt.date
+) -> DataFrame:
     """Every SIRENE unit's registry facts known at each month of start..end (alive or not)."""
-    return firms.with_places(firms.registry(bronze["sirene_unite_legale"], bronze["sirene_etablissement"],
-                                            start=start, end=end), departements, sections)
+    return firms.with_places(
+        firms.registry(bronze["sirene_unite_legale"], bronze["sirene_etablissement"], start=start, end=end),
+        departements,
+        sections,
+    )
 
 
 def firms_table(registry: DataFrame, *, end: dt.date) -> DataFrame:
@@ -55,33 +108,51 @@ def firms_table(registry: DataFrame, *, end: dt.date) -> DataFrame:
     return registry.where(F.col(MONTH) == F.lit(end)).select(*FIRMS_COLUMNS)
 
 
-def firm_months(bronze: dict[str, DataFrame], registry: DataFrame, *, start: dt.date, end: dt.date,
-                settings: FeatureSettings) -> DataFrame:
+def firm_months(
+    bronze: dict[str, DataFrame], registry: DataFrame, *, start: dt.date, end: dt.date, settings: FeatureSettings
+) -> DataFrame:
     """silver/firm_months: one row per alive firm and month of start..end, each signal as known
     at that month (SOURCES.md business rules per source)."""
-    grid = registry.where(F.col("alive")).select(KEY, MONTH, *REGISTRY_COLUMNS).join(
-        combined(list(signals(bronze, start=start, end=end, settings=settings).values())), [KEY, MONTH], "left")
+    grid = (
+        registry.where(F.col("alive"))
+        .select(KEY, MONTH, *REGISTRY_COLUMNS)
+        .join(combined(list(signals(bronze, start=start, end=end, settings=settings).values())), [KEY, MONTH], "left")
+    )
     # cotisation_negative flags a known negative month: no known month is no flag, wherever the grid starts.
-    zero_when_absent = {"cotisation_negative": 0, "dette_ouvriere": 0.0, "dette_patronale": 0.0, "delai_en_cours": 0,
-                        "delai_montant": 0.0,
-                        "delai_jours_restants": 0, "ap_heures_autorisees": 0.0, "mois_effectif_seuil": 0,
-                        "in_proceeding": False, "proceeding_state": procol.IN_BONIS}
+    zero_when_absent = {
+        "cotisation_negative": 0,
+        "dette_ouvriere": 0.0,
+        "dette_patronale": 0.0,
+        "delai_en_cours": 0,
+        "delai_montant": 0.0,
+        "delai_jours_restants": 0,
+        "ap_heures_autorisees": 0.0,
+        "mois_effectif_seuil": 0,
+        "in_proceeding": False,
+        "proceeding_state": procol.IN_BONIS,
+    }
     grid = grid.fillna(zero_when_absent)
-    grid = grid.withColumn("ap_heures_consommees", F.when(F.col("ap_attendue"), F.lit(None).cast("double"))
-                           .otherwise(F.coalesce(F.col("ap_heures_consommees"), F.lit(0.0)))).drop("ap_attendue")
+    grid = grid.withColumn(
+        "ap_heures_consommees",
+        F.when(F.col("ap_attendue"), F.lit(None).cast("double")).otherwise(
+            F.coalesce(F.col("ap_heures_consommees"), F.lit(0.0))
+        ),
+    ).drop("ap_attendue")
     debt = F.col("dette_ouvriere") + F.col("dette_patronale")
     return grid.select(
         "*",
         debt.alias("dette_sociale"),
         *[F.try_divide(debt, F.col(f"cotisation_mean{k}m")).alias(f"dette_sur_cotisation_{k}m") for k in (3, 6, 12)],
         F.try_divide(debt, F.col("effectif").cast("double")).alias("dette_par_effectif"),
-        F.try_divide(F.col("ap_heures_autorisees") / ETP_HOURS, F.col("effectif").cast("double"))
-        .alias("ap_part_etp_autorises"),
+        F.try_divide(F.col("ap_heures_autorisees") / ETP_HOURS, F.col("effectif").cast("double")).alias(
+            "ap_part_etp_autorises"
+        ),
     )
 
 
-def signals(bronze: dict[str, DataFrame], *, start: dt.date, end: dt.date,
-            settings: FeatureSettings) -> dict[str, DataFrame]:
+def signals(
+    bronze: dict[str, DataFrame], *, start: dt.date, end: dt.date, settings: FeatureSettings
+) -> dict[str, DataFrame]:
     """Each monthly signal (siren, periode, its columns) as known at each month of start..end, by name."""
     span = {"start": start, "end": end}
     return {
@@ -90,15 +161,20 @@ def signals(bronze: dict[str, DataFrame], *, start: dt.date, end: dt.date,
         "delais": delais.monthly_plans(bronze["urssaf_delai"], **span),
         "effectif": effectif.last_known_headcount(bronze["urssaf_effectif_ent"], **span),
         "effectif_seuil": effectif.months_at_threshold(
-            bronze["urssaf_effectif_ent"], threshold=settings.perimeter_min_effectif,
-            window_months=settings.perimeter_window_months, **span),
-        "ap_autorise": activite_partielle.authorised_hours(bronze["ap_demande"], policy=settings.ap_overlap_policy,
-                                                           **span),
+            bronze["urssaf_effectif_ent"],
+            threshold=settings.perimeter_min_effectif,
+            window_months=settings.perimeter_window_months,
+            **span,
+        ),
+        "ap_autorise": activite_partielle.authorised_hours(
+            bronze["ap_demande"], policy=settings.ap_overlap_policy, **span
+        ),
         "ap_consomme": activite_partielle.consumed_hours(bronze["ap_consommation"], bronze["ap_demande"], **span),
         "altares": altares.monthly_paydex(bronze["altares_paydex"], **span),
         "dgfip": dgfip.monthly_statements(bronze["dgfip_liasses"], **span),
-        "procol": procol.states(procol.firm_events(bronze["urssaf_procol"]), plan_years=settings.plan_validity_years,
-                                **span),
+        "procol": procol.states(
+            procol.firm_events(bronze["urssaf_procol"]), plan_years=settings.plan_validity_years, **span
+        ),
     }
 
 
@@ -106,8 +182,12 @@ def combined(signals: list[DataFrame]) -> DataFrame:
     """One row per (siren, periode) with the columns of every signal: a union and one aggregation
     (each column comes from one signal only), cheaper than joining the signals one by one."""
     types = {f.name: f.dataType for df in signals for f in df.schema.fields if f.name not in (KEY, MONTH)}
-    padded = [df.select(KEY, MONTH, *[(F.col(c) if c in df.columns else F.lit(None).cast(t)).alias(c)
-                                      for c, t in types.items()]) for df in signals]
+    padded = [
+        df.select(
+            KEY, MONTH, *[(F.col(c) if c in df.columns else F.lit(None).cast(t)).alias(c) for c, t in types.items()]
+        )
+        for df in signals
+    ]
     union = padded[0]
     for df in padded[1:]:
         union = union.unionByName(df)
@@ -124,13 +204,16 @@ def gold_features(months: DataFrame, *, first: dt.date, last: dt.date, settings:
     base = [c for c in wanted if c not in CONTEXT_COLUMNS]
     names = base + [n for n in NEEDS if n not in base]
     try:
-        windowed = (windows_at(months, names, first) if first == last else
-                    with_windows(months, names).where(F.col(MONTH).between(F.lit(first), F.lit(last))))
+        windowed = (
+            windows_at(months, names, first)
+            if first == last
+            else with_windows(months, names).where(F.col(MONTH).between(F.lit(first), F.lit(last)))
+        )
     except UnknownFeature as err:
         raise JobError(str(err)) from None
-    scoped = (windowed.transform(with_perimeter, excluded_legal_categories=settings.excluded_legal_categories,
-                                 excluded_naf=settings.excluded_naf)
-              .transform(with_context))
+    scoped = windowed.transform(
+        with_perimeter, excluded_legal_categories=settings.excluded_legal_categories, excluded_naf=settings.excluded_naf
+    ).transform(with_context)
     return scoped.select(*KEY_COLUMNS, *[c for c in wanted if c not in KEY_COLUMNS])
 
 
@@ -147,8 +230,9 @@ def read_reference(spark: SparkSession, settings: Settings) -> tuple[DataFrame, 
         with open(folder / name, encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
         columns = list(rows[0])
-        return spark.createDataFrame([tuple(r[c] for c in columns) for r in rows],
-                                     ", ".join(f"{c} string" for c in columns))
+        return spark.createDataFrame(
+            [tuple(r[c] for c in columns) for r in rows], ", ".join(f"{c} string" for c in columns)
+        )
 
     return table("departement_region.csv"), table("naf_sections.csv")
 
@@ -182,7 +266,8 @@ def procol_deliveries(spark: SparkSession, lake: Lake) -> DataFrame:
     if lake.exists(spark, INGEST_REPORT):
         report = lake.read(spark, INGEST_REPORT)
         batches = batches.unionByName(
-            report.where((F.col("source") == "urssaf_procol") & (F.col("status") == "loaded")).select("batch"))
+            report.where((F.col("source") == "urssaf_procol") & (F.col("status") == "loaded")).select("batch")
+        )
     return batches
 
 
@@ -203,9 +288,14 @@ def build_month(spark: SparkSession, settings: Settings, period: dt.date) -> dic
     lake = Lake(settings)
     missing = missing_silver_months(spark, lake, period, history_needed(settings.features))
     if missing:
-        log.warning("features %s: %d month(s) of the window are not in silver/firm_months (%s..%s): building the "
-                    "window from bronze (run `features --from .. --to ..` over them to make later months incremental)",
-                    f"{period:%Y-%m}", len(missing), f"{missing[0]:%Y-%m}", f"{missing[-1]:%Y-%m}")
+        log.warning(
+            "features %s: %d month(s) of the window are not in silver/firm_months (%s..%s): building the "
+            "window from bronze (run `features --from .. --to ..` over them to make later months incremental)",
+            f"{period:%Y-%m}",
+            len(missing),
+            f"{missing[0]:%Y-%m}",
+            f"{missing[-1]:%Y-%m}",
+        )
     return _build(spark, settings, period, period, stored_window=not missing)
 
 
@@ -214,16 +304,26 @@ def missing_silver_months(spark: SparkSession, lake: Lake, period: dt.date, hist
     and are not in silver/firm_months."""
     if not lake.exists(spark, "bronze/sirene_unite_legale"):
         return []  # the build says which bronze tables are missing
-    first_batch = (lake.read(spark, "bronze/sirene_unite_legale").where(F.col("batch") <= f"{period:%Y-%m}")
-                   .agg(F.min("batch")).first()[0])
+    first_batch = (
+        lake.read(spark, "bronze/sirene_unite_legale")
+        .where(F.col("batch") <= f"{period:%Y-%m}")
+        .agg(F.min("batch"))
+        .first()[0]
+    )
     if first_batch is None:
         return []
     start = max(add_months(period, -history), month(first_batch))
     wanted = {add_months(start, k) for k in range(months_count(start, period) - 1)}
     stored = set()
     if lake.exists(spark, "silver/firm_months"):
-        stored = {r[0] for r in lake.read(spark, "silver/firm_months").where(_months(start, add_months(period, -1)))
-                  .select(MONTH).distinct().collect()}
+        stored = {
+            r[0]
+            for r in lake.read(spark, "silver/firm_months")
+            .where(_months(start, add_months(period, -1)))
+            .select(MONTH)
+            .distinct()
+            .collect()
+        }
     return sorted(wanted - stored)
 
 
@@ -232,8 +332,9 @@ def months_count(first: dt.date, last: dt.date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
-def _build(spark: SparkSession, settings: Settings, first: dt.date, last: dt.date, *,
-           stored_window: bool) -> dict[str, int]:
+def _build(
+    spark: SparkSession, settings: Settings, first: dt.date, last: dt.date, *, stored_window: bool
+) -> dict[str, int]:
     conf = settings.features
     lake = Lake(settings)
     counts: dict[str, int] = {}
@@ -247,18 +348,25 @@ def _build(spark: SparkSession, settings: Settings, first: dt.date, last: dt.dat
     counts["silver_months_built"] = months_count(start, last)
     with step(spark, "features: registry (silver/firms)") as s:
         registry = registry_months(bronze, departements, sections, start=start, end=last).persist(
-            StorageLevel.MEMORY_AND_DISK)
+            StorageLevel.MEMORY_AND_DISK
+        )
         firms_now = firms_table(registry, end=last)
         lake.write(firms_now, "silver/firms", mode="overwrite", metadata=metadata)
         counts["firms"] = s.rows["firms"] = firms_now.count()
     with step(spark, "features: silver/firm_months") as s:
         months = firm_months(bronze, registry, start=start, end=last, settings=conf).persist(
-            StorageLevel.MEMORY_AND_DISK)
+            StorageLevel.MEMORY_AND_DISK
+        )
         s.rows["grid rows"] = months.count()
         registry.unpersist()
         in_range = months.where(F.col(MONTH).between(F.lit(first), F.lit(last)))
-        lake.write(in_range.repartition(MONTH), "silver/firm_months", replace_where=_months(first, last),
-                   partition_by=[MONTH], metadata=metadata)
+        lake.write(
+            in_range.repartition(MONTH),
+            "silver/firm_months",
+            replace_where=_months(first, last),
+            partition_by=[MONTH],
+            metadata=metadata,
+        )
         counts["firm_months"] = s.rows["rows"] = in_range.count()
     with step(spark, "features: gold/features") as s:
         grid = months
@@ -268,8 +376,13 @@ def _build(spark: SparkSession, settings: Settings, first: dt.date, last: dt.dat
             s.notes.append(f"windows from the stored silver months {window_start:%Y-%m}..{add_months(first, -1):%Y-%m}")
         features = gold_features(grid, first=first, last=last, settings=conf)
         _check_schema(spark, lake, features)
-        lake.write(features.repartition(MONTH), "gold/features", replace_where=_months(first, last),
-                   partition_by=[MONTH], metadata=metadata)
+        lake.write(
+            features.repartition(MONTH),
+            "gold/features",
+            replace_where=_months(first, last),
+            partition_by=[MONTH],
+            metadata=metadata,
+        )
         months.unpersist()
         counts["features"] = s.rows["rows"] = counts["firm_months"]
     with step(spark, "features: gold/labels") as s:
@@ -277,11 +390,22 @@ def _build(spark: SparkSession, settings: Settings, first: dt.date, last: dt.dat
         every_event = lake.read(spark, "bronze/urssaf_procol")
         until = observed_until(procol_deliveries(spark, lake), conf.procol_extraction_day)
         rows = lake.read(spark, "gold/features").where(_months(label_first, last)).select(KEY, MONTH)
-        labels = procol.labels(rows, procol.firm_events(every_event), start=label_first, end=last,
-                               observed_until=until or dt.date.min, horizon_months=conf.label_horizon_months,
-                               plan_years=conf.plan_validity_years)
-        lake.write(labels.repartition(MONTH), "gold/labels", replace_where=_months(label_first, last),
-                   partition_by=[MONTH], metadata={**metadata, "observed_until": str(until)})
+        labels = procol.labels(
+            rows,
+            procol.firm_events(every_event),
+            start=label_first,
+            end=last,
+            observed_until=until or dt.date.min,
+            horizon_months=conf.label_horizon_months,
+            plan_years=conf.plan_validity_years,
+        )
+        lake.write(
+            labels.repartition(MONTH),
+            "gold/labels",
+            replace_where=_months(label_first, last),
+            partition_by=[MONTH],
+            metadata={**metadata, "observed_until": str(until)},
+        )
         s.notes.append(f"months {label_first:%Y-%m}..{last:%Y-%m}, observed until {until}")
     log.info("features %s..%s written: %s", f"{first:%Y-%m}", f"{last:%Y-%m}", counts)
     return counts
@@ -292,5 +416,7 @@ def _check_schema(spark: SparkSession, lake: Lake, features: DataFrame) -> None:
         return
     current = lake.read(spark, "gold/features").columns
     if current != features.columns:
-        raise JobError("the feature list of conf differs from the columns of gold/features: recompute the whole "
-                       "history into a new lake path (or remove gold/features) after changing features.groups")
+        raise JobError(
+            "the feature list of conf differs from the columns of gold/features: recompute the whole "
+            "history into a new lake path (or remove gold/features) after changing features.groups"
+        )

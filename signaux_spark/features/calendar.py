@@ -49,12 +49,12 @@ def batch_month(col: Column | str = "batch") -> Column:
 def month_sequence(first: Column, last: Column) -> Column:
     """Array of the first days of the months from `first` to `last` (empty when first > last)."""
     return F.when(first <= last, F.sequence(first, last, F.expr("INTERVAL 1 MONTH"))).otherwise(
-        F.array().cast("array<date>"))
+        F.array().cast("array<date>")
+    )
 
 
 def _clamped(events: DataFrame, start: dt.date, end: dt.date) -> DataFrame:
-    return (events.where(F.col(MONTH) <= F.lit(end))
-            .withColumn(MONTH, F.greatest(F.col(MONTH), F.lit(start))))
+    return events.where(F.col(MONTH) <= F.lit(end)).withColumn(MONTH, F.greatest(F.col(MONTH), F.lit(start)))
 
 
 def _until_next(rows: DataFrame, key: str, values: list[Column], end: dt.date) -> DataFrame:
@@ -65,8 +65,11 @@ def _until_next(rows: DataFrame, key: str, values: list[Column], end: dt.date) -
     following = Window.partitionBy(key).orderBy(MONTH)
     until = F.coalesce(F.add_months(F.lead(MONTH).over(following), -1), F.lit(end))
     spans = rows.select(key, MONTH, until.alias("_until"), *values)
-    return spans.select(key, F.explode(month_sequence(F.col(MONTH), F.col("_until"))).alias(MONTH),
-                        *[c for c in spans.columns if c not in (key, MONTH, "_until")])
+    return spans.select(
+        key,
+        F.explode(month_sequence(F.col(MONTH), F.col("_until"))).alias(MONTH),
+        *[c for c in spans.columns if c not in (key, MONTH, "_until")],
+    )
 
 
 def carry_forward(events: DataFrame, state: str, *, start: dt.date, end: dt.date, key: str = KEY) -> DataFrame:
@@ -80,8 +83,7 @@ def carry_forward(events: DataFrame, state: str, *, start: dt.date, end: dt.date
 def running_sum(deltas: DataFrame, columns: list[str], *, start: dt.date, end: dt.date) -> DataFrame:
     """Dense (siren, periode, columns...) where each column is the sum of its deltas dated up to the
     month. Deltas are integers, so adding and removing the same amount leaves exactly nothing."""
-    summed = (_clamped(deltas, start, end).groupBy(KEY, MONTH)
-              .agg(*[F.sum(c).alias(c) for c in columns]))
+    summed = _clamped(deltas, start, end).groupBy(KEY, MONTH).agg(*[F.sum(c).alias(c) for c in columns])
     so_far = Window.partitionBy(KEY).orderBy(MONTH).rowsBetween(Window.unboundedPreceding, Window.currentRow)
     return _until_next(summed, KEY, [F.coalesce(F.sum(c).over(so_far), F.lit(0)).alias(c) for c in columns], end)
 
@@ -89,22 +91,29 @@ def running_sum(deltas: DataFrame, columns: list[str], *, start: dt.date, end: d
 def interval_deltas(first: Column, last: Column, value: Column) -> Column:
     """Deltas that make `value` count for the months first..last once summed, as an array of
     (periode, delta): (first, +value) and (last + 1 month, -value); empty when first > last."""
-    return F.when(first <= last, F.array(
-        F.struct(first.alias(MONTH), value.alias("delta")),
-        F.struct(F.add_months(last, 1).alias(MONTH), (-value).alias("delta")),
-    )).otherwise(F.array().cast(f"array<struct<{MONTH}:date,delta:long>>"))
+    return F.when(
+        first <= last,
+        F.array(
+            F.struct(first.alias(MONTH), value.alias("delta")),
+            F.struct(F.add_months(last, 1).alias(MONTH), (-value).alias("delta")),
+        ),
+    ).otherwise(F.array().cast(f"array<struct<{MONTH}:date,delta:long>>"))
 
 
 def spread_deltas(rows: DataFrame, deltas: dict[str, Column]) -> DataFrame:
     """(siren, periode, one column per name) from `interval_deltas` arrays named by column."""
+
     def tag(name: str):
         return lambda d: F.struct(d[MONTH].alias(MONTH), F.lit(name).alias("name"), d["delta"].alias("delta"))
 
     tagged = F.flatten(F.array(*[F.transform(arr, tag(name)) for name, arr in deltas.items()]))
     exploded = rows.select(KEY, F.explode(tagged).alias("d")).select(KEY, "d.*")
     return exploded.groupBy(KEY, MONTH).agg(
-        *[F.sum(F.when(F.col("name") == name, F.col("delta")).otherwise(F.lit(0).cast("long"))).alias(name)
-          for name in deltas])
+        *[
+            F.sum(F.when(F.col("name") == name, F.col("delta")).otherwise(F.lit(0).cast("long"))).alias(name)
+            for name in deltas
+        ]
+    )
 
 
 def latest_per_key(df: DataFrame, keys: list[str], order: list[str]) -> DataFrame:

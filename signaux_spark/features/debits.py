@@ -31,9 +31,15 @@ def debt_states(debits: DataFrame, *, end: dt.date, cutoff_day: int = 20) -> Dat
     steps = debits.select(
         *DEBT_KEY,
         F.greatest(effective_month(F.col("date_traitement"), cutoff_day), batch_month()).alias(MONTH),
-        F.struct("numero_historique", "date_traitement", "batch", "line_number", KEY,
-                 F.round(F.col("dette_ouvriere") * 100).cast("long").alias("ouvriere"),
-                 F.round(F.col("dette_patronale") * 100).cast("long").alias("patronale")).alias("step"),
+        F.struct(
+            "numero_historique",
+            "date_traitement",
+            "batch",
+            "line_number",
+            KEY,
+            F.round(F.col("dette_ouvriere") * 100).cast("long").alias("ouvriere"),
+            F.round(F.col("dette_patronale") * 100).cast("long").alias("patronale"),
+        ).alias("step"),
     ).where(F.col(MONTH) <= F.lit(end))
     per_month = steps.groupBy(*DEBT_KEY, MONTH).agg(F.max("step").alias("step"))
     so_far = Window.partitionBy(*DEBT_KEY).orderBy(MONTH).rowsBetween(Window.unboundedPreceding, Window.currentRow)
@@ -47,11 +53,20 @@ def monthly_debts(debits: DataFrame, *, start: dt.date, end: dt.date, cutoff_day
     changes = states.select(MONTH, "state", previous.alias("previous"))
     delta = F.struct(F.lit(1).alias("sign"), F.col("state").alias("s"))
     undo = F.struct(F.lit(-1).alias("sign"), F.col("previous").alias("s"))
-    deltas = (changes.select(MONTH, F.explode(F.array(delta, undo)).alias("d"))
-              .where(F.col("d.s").isNotNull())
-              .select(F.col("d.s.siren").alias(KEY), MONTH,
-                      (F.col("d.sign") * F.col("d.s.ouvriere")).alias("ouvriere"),
-                      (F.col("d.sign") * F.col("d.s.patronale")).alias("patronale")))
+    deltas = (
+        changes.select(MONTH, F.explode(F.array(delta, undo)).alias("d"))
+        .where(F.col("d.s").isNotNull())
+        .select(
+            F.col("d.s.siren").alias(KEY),
+            MONTH,
+            (F.col("d.sign") * F.col("d.s.ouvriere")).alias("ouvriere"),
+            (F.col("d.sign") * F.col("d.s.patronale")).alias("patronale"),
+        )
+    )
     totals = running_sum(deltas, ["ouvriere", "patronale"], start=start, end=end)
-    return totals.select(KEY, MONTH, (F.col("ouvriere") / 100).alias("dette_ouvriere"),
-                         (F.col("patronale") / 100).alias("dette_patronale"))
+    return totals.select(
+        KEY,
+        MONTH,
+        (F.col("ouvriere") / 100).alias("dette_ouvriere"),
+        (F.col("patronale") / 100).alias("dette_patronale"),
+    )

@@ -26,9 +26,12 @@ def monthly_plans(delais: DataFrame, *, start: dt.date, end: dt.date) -> DataFra
     versions = versions.withColumn("until", F.coalesce(F.add_months(next_known, -1), F.lit(end)))
     first = F.greatest(F.col("known"), F.trunc("date_creation", "month"), F.lit(start))
     last = F.least(F.col("until"), F.trunc("date_echeance", "month"), F.lit(end))
-    in_force = (versions.where(~F.upper(F.trim(F.coalesce(F.col("stade"), F.lit("")))).isin(REFUSED))
-                .select(KEY, "date_echeance", F.round(F.col("montant_echeancier") * 100).cast("long").alias("centimes"),
-                        F.explode(month_sequence(first, last)).alias(MONTH)))
+    in_force = versions.where(~F.upper(F.trim(F.coalesce(F.col("stade"), F.lit("")))).isin(REFUSED)).select(
+        KEY,
+        "date_echeance",
+        F.round(F.col("montant_echeancier") * 100).cast("long").alias("centimes"),
+        F.explode(month_sequence(first, last)).alias(MONTH),
+    )
     remaining = F.greatest(F.datediff(F.col("date_echeance"), F.last_day(MONTH)), F.lit(0))
     return in_force.groupBy(KEY, MONTH).agg(
         F.lit(1).alias("delai_en_cours"),

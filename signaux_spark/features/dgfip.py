@@ -45,10 +45,23 @@ def ratios() -> dict:
     }
 
 
-RATIOS = ["dette_nette_sur_caf", "dette_a_terme_sur_k_propres", "ebe_sur_ca", "va_sur_effectif",
-          "charges_personnel_sur_va", "stocks_sur_ca", "liquidite_absolue", "liquidite_generale",
-          "liquidite_reduite", "delai_paiement_sur_delai_encaissement", "k_propres_sur_k_social",
-          "bfr_sur_k_propres", "taux_investissement", "rentabilite_economique", "solidite_financiere"]
+RATIOS = [
+    "dette_nette_sur_caf",
+    "dette_a_terme_sur_k_propres",
+    "ebe_sur_ca",
+    "va_sur_effectif",
+    "charges_personnel_sur_va",
+    "stocks_sur_ca",
+    "liquidite_absolue",
+    "liquidite_generale",
+    "liquidite_reduite",
+    "delai_paiement_sur_delai_encaissement",
+    "k_propres_sur_k_social",
+    "bfr_sur_k_propres",
+    "taux_investissement",
+    "rentabilite_economique",
+    "solidite_financiere",
+]
 
 
 def monthly_statements(liasses: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
@@ -56,11 +69,23 @@ def monthly_statements(liasses: DataFrame, *, start: dt.date, end: dt.date) -> D
     fields = [f for f in liasses.columns if f.startswith(("d_", "mnt_", "nbr_", "rto_"))]
     empty_fields = sum(F.col(f).isNull().cast("int") for f in fields)
     tie = Window.partitionBy(KEY, "date_fin_exercice", "dte_depot").orderBy(
-        empty_fields, F.col("no_ocfi").asc_nulls_last())
+        empty_fields, F.col("no_ocfi").asc_nulls_last()
+    )
     events = liasses.select(
-        KEY, F.greatest(batch_month(), F.trunc("dte_depot", "month")).alias(MONTH),
-        F.struct("date_fin_exercice", "dte_depot", (-F.dense_rank().over(tie)).alias("tie"), "batch",
-                 "line_number", *[v.alias(k) for k, v in ratios().items()]).alias("value"))
+        KEY,
+        F.greatest(batch_month(), F.trunc("dte_depot", "month")).alias(MONTH),
+        F.struct(
+            "date_fin_exercice",
+            "dte_depot",
+            (-F.dense_rank().over(tie)).alias("tie"),
+            "batch",
+            "line_number",
+            *[v.alias(k) for k, v in ratios().items()],
+        ).alias("value"),
+    )
     return carry_forward(events, "value", start=start, end=end).select(
-        KEY, MONTH, *[F.col(f"value.{k}").alias(k) for k in RATIOS],
-        months_between(F.col(MONTH), F.col("value.date_fin_exercice")).alias("liasse_age"))
+        KEY,
+        MONTH,
+        *[F.col(f"value.{k}").alias(k) for k in RATIOS],
+        months_between(F.col(MONTH), F.col("value.date_fin_exercice")).alias("liasse_age"),
+    )

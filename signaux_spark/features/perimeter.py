@@ -10,8 +10,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-EXCLUSIONS = ["effectif_insuffisant", "categorie_juridique_exclue", "naf_exclu", "siege_hors_france",
-              "siege_inactif"]
+EXCLUSIONS = ["effectif_insuffisant", "categorie_juridique_exclue", "naf_exclu", "siege_hors_france", "siege_inactif"]
 
 
 def with_perimeter(df: DataFrame, *, excluded_legal_categories: list[str], excluded_naf: list[str]) -> DataFrame:
@@ -27,5 +26,6 @@ def with_perimeter(df: DataFrame, *, excluded_legal_categories: list[str], exclu
     exclusion = F.lit(None).cast("string")
     for rule, name in reversed(list(zip(failed, EXCLUSIONS))):
         exclusion = F.when(F.coalesce(rule, F.lit(False)), F.lit(name)).otherwise(exclusion)
-    return (df.withColumn("perimeter_exclusion", exclusion)
-            .withColumn("in_perimeter", F.col("perimeter_exclusion").isNull()))
+    return df.withColumn("perimeter_exclusion", exclusion).withColumn(
+        "in_perimeter", F.col("perimeter_exclusion").isNull()
+    )

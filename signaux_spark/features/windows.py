@@ -37,8 +37,10 @@ def resolve(names: list[str], columns: list[str]) -> dict[str, tuple[str, str, i
         elif missing and (missing["base"] in columns or missing["base"] in plan):
             plan[name] = ("missing", missing["base"], 0)
         else:
-            raise UnknownFeature(f"feature '{name}' is not a column of the firm-month grid, nor a "
-                                 f"<base>_lag|mean|diff<n>m window or <base>_missing flag of one")
+            raise UnknownFeature(
+                f"feature '{name}' is not a column of the firm-month grid, nor a "
+                f"<base>_lag|mean|diff<n>m window or <base>_missing flag of one"
+            )
         if window and int(window["months"]) < 1:
             raise UnknownFeature(f"feature '{name}': the window must be at least 1 month")
     return plan
@@ -91,8 +93,11 @@ def windows_at(df: DataFrame, names: list[str], month: dt.date) -> DataFrame:
     current = df.where(F.col(MONTH) == F.lit(month))
     if aggregates:
         current = current.join(per_firm.groupBy(KEY).agg(*[c.alias(n) for n, c in aggregates.items()]), KEY, "left")
-    windows = {name: (F.col(base) - F.col(f"_{name}_lag")) if op == "diff" else F.col(name)
-               for name, (op, base, _) in plan.items() if op != "missing"}
+    windows = {
+        name: (F.col(base) - F.col(f"_{name}_lag")) if op == "diff" else F.col(name)
+        for name, (op, base, _) in plan.items()
+        if op != "missing"
+    }
     return _with_flags(current.select(*df.columns, *[col.alias(name) for name, col in windows.items()]), plan)
 
 

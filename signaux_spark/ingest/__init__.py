@@ -6,5 +6,13 @@ every file, then each source typed, counted and written), `split.py` is the Spar
 from signaux_spark.ingest.report import REPORT_SCHEMA, REPORT_TABLE, IngestReport, UnitReport
 from signaux_spark.ingest.run import REJECTS_TABLE, SPECS, batch_range, ingest
 
-__all__ = ["REJECTS_TABLE", "REPORT_SCHEMA", "REPORT_TABLE", "SPECS", "IngestReport", "UnitReport", "batch_range",
-           "ingest"]
+__all__ = [
+    "REJECTS_TABLE",
+    "REPORT_SCHEMA",
+    "REPORT_TABLE",
+    "SPECS",
+    "IngestReport",
+    "UnitReport",
+    "batch_range",
+    "ingest",
+]

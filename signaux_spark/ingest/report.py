@@ -16,32 +16,46 @@ from signaux_spark.io import Lake
 REPORT_TABLE = "bronze/ingest_report"
 # Per file: lines read = skipped (header, trailer, blank, duplicates) + accepted + rejected.
 FILE_COUNTS = ("file", "lines_read", "skipped_lines", "accepted_lines", "rejected_lines")
-REPORT_SCHEMA = StructType([
-    StructField("run_id", StringType(), False),
-    StructField("batch", StringType(), False),
-    StructField("source", StringType(), False),
-    StructField("status", StringType(), False),          # loaded | failed | missing | no_delivery | skipped
-    StructField("files", ArrayType(StringType(), False), False),
-    StructField("file_flags", ArrayType(StringType(), False), False),   # "<file>: <flag>"
-    StructField("warnings", ArrayType(StringType(), False), False),
-    StructField("lines_read", LongType(), False),
-    StructField("header_lines", LongType(), False),
-    StructField("trailer_lines", LongType(), False),
-    StructField("blank_lines", LongType(), False),
-    StructField("duplicates_dropped", LongType(), False),
-    StructField("accepted_lines", LongType(), False),
-    StructField("rejected_lines", LongType(), False),
-    StructField("rows_written", LongType(), False),
-    StructField("rejects_by_reason", MapType(StringType(), LongType(), False), False),
-    StructField("file_lines", ArrayType(StructType([      # Delta: no NOT NULL inside arrays
-        StructField(name, StringType() if name == "file" else LongType()) for name in FILE_COUNTS]), False), False),
-    StructField("elapsed_seconds", DoubleType(), False),
-    StructField("message", StringType(), True),
-])
+REPORT_SCHEMA = StructType(
+    [
+        StructField("run_id", StringType(), False),
+        StructField("batch", StringType(), False),
+        StructField("source", StringType(), False),
+        StructField("status", StringType(), False),  # loaded | failed | missing | no_delivery | skipped
+        StructField("files", ArrayType(StringType(), False), False),
+        StructField("file_flags", ArrayType(StringType(), False), False),  # "<file>: <flag>"
+        StructField("warnings", ArrayType(StringType(), False), False),
+        StructField("lines_read", LongType(), False),
+        StructField("header_lines", LongType(), False),
+        StructField("trailer_lines", LongType(), False),
+        StructField("blank_lines", LongType(), False),
+        StructField("duplicates_dropped", LongType(), False),
+        StructField("accepted_lines", LongType(), False),
+        StructField("rejected_lines", LongType(), False),
+        StructField("rows_written", LongType(), False),
+        StructField("rejects_by_reason", MapType(StringType(), LongType(), False), False),
+        StructField(
+            "file_lines",
+            ArrayType(
+                StructType(
+                    [  # Delta: no NOT NULL inside arrays
+                        StructField(name, StringType() if name == "file" else LongType()) for name in FILE_COUNTS
+                    ]
+                ),
+                False,
+            ),
+            False,
+        ),
+        StructField("elapsed_seconds", DoubleType(), False),
+        StructField("message", StringType(), True),
+    ]
+)
 REPORT_CONSTRAINTS = {
     "status_known": "status IN ('loaded', 'failed', 'missing', 'no_delivery', 'skipped')",
-    "lines_balance": ("status <> 'loaded' OR lines_read = header_lines + trailer_lines + blank_lines "
-                      "+ duplicates_dropped + accepted_lines + rejected_lines"),
+    "lines_balance": (
+        "status <> 'loaded' OR lines_read = header_lines + trailer_lines + blank_lines "
+        "+ duplicates_dropped + accepted_lines + rejected_lines"
+    ),
 }
 
 
@@ -68,7 +82,7 @@ class UnitReport:
     rejected_lines: int = 0
     rows_written: int = 0
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
-    file_lines: list[dict] = field(default_factory=list)      # FILE_COUNTS of each file
+    file_lines: list[dict] = field(default_factory=list)  # FILE_COUNTS of each file
     elapsed_seconds: float = 0.0
     message: str | None = None
 
@@ -87,13 +101,17 @@ class UnitReport:
         """Lines read = accepted + rejected + skipped, for each file and for the batch."""
         for f in self.file_lines:
             if f["lines_read"] != f["skipped_lines"] + f["accepted_lines"] + f["rejected_lines"]:
-                raise AccountingError(f"{self.source} {self.batch} {f['file']}: {f['lines_read']} lines read but "
-                                      f"{f['accepted_lines']} accepted + {f['rejected_lines']} rejected + "
-                                      f"{f['skipped_lines']} skipped")
+                raise AccountingError(
+                    f"{self.source} {self.batch} {f['file']}: {f['lines_read']} lines read but "
+                    f"{f['accepted_lines']} accepted + {f['rejected_lines']} rejected + "
+                    f"{f['skipped_lines']} skipped"
+                )
         skipped = self.header_lines + self.trailer_lines + self.blank_lines + self.duplicates_dropped
         if self.lines_read != skipped + self.accepted_lines + self.rejected_lines:
-            raise AccountingError(f"{self.source} {self.batch}: {self.lines_read} lines read but {self.accepted_lines} "
-                                  f"accepted + {self.rejected_lines} rejected + {skipped} skipped")
+            raise AccountingError(
+                f"{self.source} {self.batch}: {self.lines_read} lines read but {self.accepted_lines} "
+                f"accepted + {self.rejected_lines} rejected + {skipped} skipped"
+            )
 
 
 class StageClock:
@@ -135,8 +153,10 @@ class IngestReport:
         groups: dict[tuple[str, str], list[UnitReport]] = {}
         for u in self.units:
             groups.setdefault((u.source, u.batch if by_batch else ""), []).append(u)
-        head = f"{'source':<22}{'batch':<9}{'status':<19}{'files':>6}{'read':>10}{'accepted':>10}{'rejected':>9}" \
-               f"{'dupl.':>7}{'skipped':>8}{'rows':>10}{'sec':>7}  rejects by reason"
+        head = (
+            f"{'source':<22}{'batch':<9}{'status':<19}{'files':>6}{'read':>10}{'accepted':>10}{'rejected':>9}"
+            f"{'dupl.':>7}{'skipped':>8}{'rows':>10}{'sec':>7}  rejects by reason"
+        )
         lines = [head, "-" * len(head)]
         for (source, batch), units in groups.items():
             statuses = sorted({u.status for u in units})
@@ -150,11 +170,15 @@ class IngestReport:
                 f"{source:<22}{batch or f'x{len(units)}':<9}{'/'.join(statuses):<19}{sum(len(u.files) for u in units):>6}"
                 f"{total('lines_read'):>10}{total('accepted_lines'):>10}{total('rejected_lines'):>9}"
                 f"{total('duplicates_dropped'):>7}{skipped:>8}{total('rows_written'):>10}{max(u.elapsed_seconds for u in units):>7.1f}  "
-                + ", ".join(f"{r}={n}" for r, n in sorted(reasons.items())))
+                + ", ".join(f"{r}={n}" for r, n in sorted(reasons.items()))
+            )
             files = [f for u in units for f in u.file_lines]
-            if by_batch and len(files) > 1:       # each file balances on its own (checked in code)
-                lines += [f"  {f['file']}: read {f['lines_read']} = accepted {f['accepted_lines']} + rejected "
-                          f"{f['rejected_lines']} + skipped {f['skipped_lines']}" for f in files]
+            if by_batch and len(files) > 1:  # each file balances on its own (checked in code)
+                lines += [
+                    f"  {f['file']}: read {f['lines_read']} = accepted {f['accepted_lines']} + rejected "
+                    f"{f['rejected_lines']} + skipped {f['skipped_lines']}"
+                    for f in files
+                ]
         return "\n".join(lines)
 
 
@@ -166,11 +190,17 @@ def write_report(spark: SparkSession, lake: Lake, report: IngestReport) -> None:
     """One commit replacing the report rows of the source x batch pairs of this run."""
     if not report.units:
         return
-    rows = [{**{f.name: getattr(u, f.name) for f in REPORT_SCHEMA.fields if f.name != "run_id"}, "run_id": report.run_id}
-            for u in report.units]
+    rows = [
+        {**{f.name: getattr(u, f.name) for f in REPORT_SCHEMA.fields if f.name != "run_id"}, "run_id": report.run_id}
+        for u in report.units
+    ]
     by_source: dict[str, list[str]] = {}
     for u in report.units:
         by_source.setdefault(u.source, []).append(u.batch)
     where = " OR ".join(f"(source = '{s}' AND {batch_filter(b)})" for s, b in by_source.items())
-    lake.write(spark.createDataFrame(rows, REPORT_SCHEMA).coalesce(1), REPORT_TABLE, replace_where=where,
-               metadata={"run_id": report.run_id, "batches": report.batches})
+    lake.write(
+        spark.createDataFrame(rows, REPORT_SCHEMA).coalesce(1),
+        REPORT_TABLE,
+        replace_where=where,
+        metadata={"run_id": report.run_id, "batches": report.batches},
+    )

@@ -97,8 +97,10 @@ def read_reference(settings: Settings) -> dict[str, dict[str, str]]:
         with open(root / name, encoding="utf-8", newline="") as f:
             return {row[key]: row[value] for row in csv.DictReader(f)}
 
-    return {"regions": table("departement_region.csv", "departement", "region"),
-            "naf_sections": table("naf_sections.csv", "division", "section")}
+    return {
+        "regions": table("departement_region.csv", "departement", "region"),
+        "naf_sections": table("naf_sections.csv", "division", "section"),
+    }
 
 
 def parse_date(text: str, key: str) -> dt.date:
@@ -124,8 +126,14 @@ def session_conf(spark: SparkSession, conf: dict[str, str]):
                 spark.conf.set(key, value)
 
 
-def ingest(spark: SparkSession, settings: Settings, batches: list[str], sources: list[str] | None = None,
-           strict: bool | None = None, run_id: str | None = None) -> IngestReport:
+def ingest(
+    spark: SparkSession,
+    settings: Settings,
+    batches: list[str],
+    sources: list[str] | None = None,
+    strict: bool | None = None,
+    run_id: str | None = None,
+) -> IngestReport:
     """Load `batches` of `sources` (all by default) into bronze: one Spark read for all the files,
     one commit per bronze table; returns the report, also written to `bronze/ingest_report`."""
     unknown = sorted(set(sources or []) - set(SOURCES))
@@ -141,33 +149,39 @@ def ingest(spark: SparkSession, settings: Settings, batches: list[str], sources:
     report = IngestReport(run_id or uuid.uuid4().hex, sorted(set(batches)))
     clock = StageClock()
     lake = Lake(settings)
-    context = ParseContext(spark, lake, parse_date(settings.ingest.history_start, "history_start"),
-                           parse_date(settings.ingest.procol_history_start, "procol_history_start"),
-                           **read_reference(settings))
+    context = ParseContext(
+        spark,
+        lake,
+        parse_date(settings.ingest.history_start, "history_start"),
+        parse_date(settings.ingest.procol_history_start, "procol_history_start"),
+        **read_reference(settings),
+    )
     specs = [SPECS[s] for s in SOURCES if sources is None or s in sources]
     with clock("tables"):
         lake.ensure(spark, REJECTS_TABLE, REJECTS_SCHEMA, constraints=REJECTS_CONSTRAINTS)
         lake.ensure(spark, REPORT_TABLE, REPORT_SCHEMA, constraints=REPORT_CONSTRAINTS)
     units = {spec.name: {b: UnitReport(spec.name, b) for b in report.batches} for spec in specs}
-    lines, done = None, {}           # source -> its outcome, as each finishes
+    lines, done = None, {}  # source -> its outcome, as each finishes
     with session_conf(spark, INGEST_SPARK_CONF):
         try:
             with clock("find deliveries"):
                 paths = find_deliveries(spark, settings, specs, units)
             if paths:
                 with clock("read and split"), step(spark, f"ingest: read and split {len(paths)} file(s)"):
-                    lines = read_records(spark, paths, {s.name: s.layout for s in specs},
-                                         frozenset(settings.ingest.require_rows))
+                    lines = read_records(
+                        spark, paths, {s.name: s.layout for s in specs}, frozenset(settings.ingest.require_rows)
+                    )
                     read_file_summaries(lines, units, settings)
 
             def load(spec: Source) -> Loaded:
-                done[spec.name] = load_source(spec, units[spec.name], lines, context, settings, report.run_id,
-                                              strict, clock)
+                done[spec.name] = load_source(
+                    spec, units[spec.name], lines, context, settings, report.run_id, strict, clock
+                )
                 return done[spec.name]
 
             # Sources run in waves: one reading another's bronze table after it (never while it is written).
             waves = [[s for s in specs if not s.reads], [s for s in specs if s.reads]]
-            if strict:                   # one by one in SOURCES order, which has sources after those they read
+            if strict:  # one by one in SOURCES order, which has sources after those they read
                 for spec in specs:
                     if any(u.status == "failed" for u in load(spec).units):
                         log.warning("ingest: strict mode, the sources after %s are not run", spec.name)
@@ -187,7 +201,7 @@ def ingest(spark: SparkSession, settings: Settings, batches: list[str], sources:
                 lines.unpersist()
     loaded = {name for name, o in done.items() if o.written}
     with clock("after load"):
-        for spec in SPECS.values():      # every source's: a table may follow another source loaded alone
+        for spec in SPECS.values():  # every source's: a table may follow another source loaded alone
             if spec.after_load is not None:
                 spec.after_load(context, loaded, report.run_id)
     with clock("write report"):
@@ -196,8 +210,16 @@ def ingest(spark: SparkSession, settings: Settings, batches: list[str], sources:
     return report
 
 
-def load_source(spec: Source, units: dict[str, UnitReport], lines: DataFrame | None, context: ParseContext,
-                settings: Settings, run_id: str, strict: bool, clock: StageClock) -> Loaded:
+def load_source(
+    spec: Source,
+    units: dict[str, UnitReport],
+    lines: DataFrame | None,
+    context: ParseContext,
+    settings: Settings,
+    run_id: str,
+    strict: bool,
+    clock: StageClock,
+) -> Loaded:
     """Type, validate, count and write one source's batches (already split in `lines`)."""
     spark = context.spark
     written, rejects = [], None
@@ -237,13 +259,15 @@ def load_source(spec: Source, units: dict[str, UnitReport], lines: DataFrame | N
         for u in units.values():
             if u.batch not in written:
                 u.rows_written = 0
-        progress.rows.update({
-            "batches loaded": len(written),
-            "lines": sum(u.lines_read for u in units.values()),
-            "rows": sum(u.rows_written for u in units.values()),
-            "rejected": sum(u.rejected_lines for u in units.values() if u.batch in written),
-            "failed": sum(u.status == "failed" for u in units.values()),
-        })
+        progress.rows.update(
+            {
+                "batches loaded": len(written),
+                "lines": sum(u.lines_read for u in units.values()),
+                "rows": sum(u.rows_written for u in units.values()),
+                "rejected": sum(u.rejected_lines for u in units.values() if u.batch in written),
+                "failed": sum(u.status == "failed" for u in units.values()),
+            }
+        )
     for u in units.values():
         u.elapsed_seconds = round(progress.seconds, 3)
         if u.status == "failed":
@@ -267,8 +291,9 @@ def landing_entries(spark: SparkSession, root: str) -> tuple[dict[str, int], lis
     return dict(sorted(files.items())), sorted(others)
 
 
-def find_deliveries(spark: SparkSession, settings: Settings, specs: list[Source],
-                    units: dict[str, dict[str, UnitReport]]) -> dict[str, int]:
+def find_deliveries(
+    spark: SparkSession, settings: Settings, specs: list[Source], units: dict[str, dict[str, UnitReport]]
+) -> dict[str, int]:
     """Path -> size of the deliveries of the requested sources and batches; missing or doubled
     ones fail their batch; anything else in a batch folder is a warning."""
     root = settings.path("landing").rstrip("/")
@@ -312,7 +337,7 @@ def read_file_summaries(lines: DataFrame, units: dict[str, dict[str, UnitReport]
     """File-level counts and flags into the units; structural errors fail their batch."""
     summaries = file_summaries(lines)
     for source, by_batch in units.items():
-        for unit in by_batch.values():      # Spark's file sources skip files of 0 bytes
+        for unit in by_batch.values():  # Spark's file sources skip files of 0 bytes
             seen = {name for name, _ in summaries.get((source, unit.batch), [])}
             for name in unit.files:
                 if unit.status == "loaded" and name not in seen:
@@ -327,8 +352,15 @@ def read_file_summaries(lines: DataFrame, units: dict[str, dict[str, UnitReport]
                 setattr(unit, f"{kind}_lines", getattr(unit, f"{kind}_lines") + info[kind])
             unit.lines_read += info["lines"]
             unit.duplicates_dropped += info["duplicates"]
-            unit.file_lines.append({"file": name, "lines_read": info["lines"], "accepted_lines": 0, "rejected_lines": 0,
-                                    "skipped_lines": sum(info[k] for k in ("header", "trailer", "blank", "duplicates"))})
+            unit.file_lines.append(
+                {
+                    "file": name,
+                    "lines_read": info["lines"],
+                    "accepted_lines": 0,
+                    "rejected_lines": 0,
+                    "skipped_lines": sum(info[k] for k in ("header", "trailer", "blank", "duplicates")),
+                }
+            )
             unit.file_flags += [f"{name}: {flag}" for flag in info["flags"]]
             unit.warnings += [f"{name}: {w}" for w in info["warnings"]]
             if "missing_trailer" in info["flags"] and settings.ingest.altares_missing_trailer == "error":
@@ -346,19 +378,29 @@ def split_rows(spec: Source, parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
     return rows, rejects
 
 
-def count_lines(parsed: DataFrame, rows: DataFrame, rejects: DataFrame, units: dict[str, UnitReport],
-                batches: list[str]) -> None:
+def count_lines(
+    parsed: DataFrame, rows: DataFrame, rejects: DataFrame, units: dict[str, UnitReport], batches: list[str]
+) -> None:
     """Every count in one Spark job (which also caches the rejects); checks lines read = accepted +
     rejected + skipped per file and batch. Rows differ from lines in the wide headcount file only (cells)."""
+
     def tagged(df: DataFrame, what: str, by: list[str]) -> DataFrame:
         reason = F.col("reason") if "reason" in by else F.lit(None).cast("string")
         source_file = F.col("source_file") if "source_file" in by else F.lit(None).cast("string")
-        return df.groupBy(*by).count().select(F.lit(what).alias("what"), "batch", source_file.alias("source_file"),
-                                              reason.alias("reason"), "count")
+        return (
+            df.groupBy(*by)
+            .count()
+            .select(
+                F.lit(what).alias("what"), "batch", source_file.alias("source_file"), reason.alias("reason"), "count"
+            )
+        )
 
-    counts = (tagged(parsed, "line", ["batch", "source_file", "reason"])
-              .unionByName(tagged(rejects, "reject", ["batch", "reason"]))
-              .unionByName(tagged(rows, "row", ["batch"])).collect())
+    counts = (
+        tagged(parsed, "line", ["batch", "source_file", "reason"])
+        .unionByName(tagged(rejects, "reject", ["batch", "reason"]))
+        .unionByName(tagged(rows, "row", ["batch"]))
+        .collect()
+    )
     for what, batch, source_file, reason, n in counts:
         unit = units[batch]
         if what == "line":
@@ -375,40 +417,67 @@ def count_lines(parsed: DataFrame, rows: DataFrame, rejects: DataFrame, units: d
 
 def check_threshold(settings: Settings, unit: UnitReport) -> None:
     threshold = settings.ingest.reject_thresholds.get(unit.source, settings.ingest.reject_threshold)
-    if unit.rejected_lines >= settings.ingest.reject_threshold_min_lines and unit.rejected_lines > threshold * unit.data_lines:
+    if (
+        unit.rejected_lines >= settings.ingest.reject_threshold_min_lines
+        and unit.rejected_lines > threshold * unit.data_lines
+    ):
         share = unit.rejected_lines / unit.data_lines
-        unit.fail(f"{unit.rejected_lines} of {unit.data_lines} data lines rejected ({share:.1%}), above the "
-                  f"threshold of {threshold:.1%}: {', '.join(f'{r}={n}' for r, n in sorted(unit.rejects_by_reason.items()))}")
+        unit.fail(
+            f"{unit.rejected_lines} of {unit.data_lines} data lines rejected ({share:.1%}), above the "
+            f"threshold of {threshold:.1%}: {', '.join(f'{r}={n}' for r, n in sorted(unit.rejects_by_reason.items()))}"
+        )
 
 
 def write_bronze(context: ParseContext, spec: Source, rows: DataFrame, batches: list[str], run_id: str) -> None:
     """Replace the rows of `batches` in the source's bronze table: one commit."""
     context.lake.ensure(context.spark, spec.table, spec.schema, partition_by=["batch"], constraints=spec.constraints)
-    context.lake.write(rows.filter(F.col("batch").isin(batches)).withColumn("ingest_run_id", F.lit(run_id))
-                       .select(*spec.schema.fieldNames()),
-                       spec.table, replace_where=batch_filter(batches),
-                       metadata={"run_id": run_id, "source": spec.name, "batches": batches})
+    context.lake.write(
+        rows.filter(F.col("batch").isin(batches))
+        .withColumn("ingest_run_id", F.lit(run_id))
+        .select(*spec.schema.fieldNames()),
+        spec.table,
+        replace_where=batch_filter(batches),
+        metadata={"run_id": run_id, "source": spec.name, "batches": batches},
+    )
 
 
 def capped_rejects(rejects: DataFrame) -> DataFrame:
     """Rejects with their raw line cut to RAW_LINE_CAP characters, the cut said in `detail`."""
     long = F.length("raw_line") > RAW_LINE_CAP
-    note = F.concat(F.lit(f"raw line cut to its first {RAW_LINE_CAP} of "), F.length("raw_line").cast("string"),
-                    F.lit(" characters"))
-    return rejects.withColumns({
-        "raw_line": F.when(long, F.substring("raw_line", 1, RAW_LINE_CAP)).otherwise(F.col("raw_line")),
-        "detail": F.when(long, F.concat_ws("; ", "detail", note)).otherwise(F.col("detail")),
-    })
+    note = F.concat(
+        F.lit(f"raw line cut to its first {RAW_LINE_CAP} of "),
+        F.length("raw_line").cast("string"),
+        F.lit(" characters"),
+    )
+    return rejects.withColumns(
+        {
+            "raw_line": F.when(long, F.substring("raw_line", 1, RAW_LINE_CAP)).otherwise(F.col("raw_line")),
+            "detail": F.when(long, F.concat_ws("; ", "detail", note)).otherwise(F.col("detail")),
+        }
+    )
 
 
 def write_rejects(lake: Lake, loaded: dict[str, Loaded], run_id: str) -> None:
     """Replace the rejects of every source x batch written to bronze in this run: one commit."""
     if not loaded:
         return
-    frames = [capped_rejects(o.rejects.filter(F.col("batch").isin(o.written)))
-              .select(F.lit(source).alias("source"), "batch", "source_file", "line_number", "raw_line", "reason",
-                      "detail", F.lit(run_id).alias("ingest_run_id"))
-              for source, o in loaded.items()]
+    frames = [
+        capped_rejects(o.rejects.filter(F.col("batch").isin(o.written))).select(
+            F.lit(source).alias("source"),
+            "batch",
+            "source_file",
+            "line_number",
+            "raw_line",
+            "reason",
+            "detail",
+            F.lit(run_id).alias("ingest_run_id"),
+        )
+        for source, o in loaded.items()
+    ]
     where = " OR ".join(f"(source = '{source}' AND {batch_filter(o.written)})" for source, o in loaded.items())
-    lake.write(reduce(DataFrame.unionByName, frames).coalesce(1), REJECTS_TABLE, replace_where=where,
-               metadata={"run_id": run_id, "sources": {source: o.written for source, o in loaded.items()}})
+    lake.write(
+        reduce(DataFrame.unionByName, frames).coalesce(1),
+        REJECTS_TABLE,
+        replace_where=where,
+        metadata={"run_id": run_id, "sources": {source: o.written for source, o in loaded.items()}},
+    )

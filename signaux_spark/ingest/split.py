@@ -17,16 +17,25 @@ from pyspark.sql.types import ArrayType, LongType, StringType, StructField, Stru
 from signaux_spark.sources.text import Layout, Record, StructuralError, split_file
 
 BYTES_PER_PARTITION = 64 * 1024 * 1024
-CHUNK_ROWS = 20_000          # records per Arrow batch sent back to Spark
+CHUNK_ROWS = 20_000  # records per Arrow batch sent back to Spark
 TEXT = StringType()
-RECORDS_SCHEMA = StructType([
-    StructField("source", TEXT), StructField("batch", TEXT), StructField("source_file", TEXT),
-    StructField("file_kind", TEXT), StructField("kind", TEXT), StructField("line_number", LongType()),
-    StructField("raw_line", TEXT), StructField("fields", ArrayType(TEXT)), StructField("reason", TEXT),
-    StructField("detail", TEXT), StructField("flags", ArrayType(TEXT)),
-    StructField("cells", ArrayType(StructType([StructField(n, TEXT) for n in ("column", "periode", "value")]))),
-    StructField("info", TEXT),
-])
+RECORDS_SCHEMA = StructType(
+    [
+        StructField("source", TEXT),
+        StructField("batch", TEXT),
+        StructField("source_file", TEXT),
+        StructField("file_kind", TEXT),
+        StructField("kind", TEXT),
+        StructField("line_number", LongType()),
+        StructField("raw_line", TEXT),
+        StructField("fields", ArrayType(TEXT)),
+        StructField("reason", TEXT),
+        StructField("detail", TEXT),
+        StructField("flags", ArrayType(TEXT)),
+        StructField("cells", ArrayType(StructType([StructField(n, TEXT) for n in ("column", "periode", "value")]))),
+        StructField("info", TEXT),
+    ]
+)
 
 
 def split_files(batches, layouts: dict[str, Layout], require_rows: frozenset[str]):
@@ -38,21 +47,31 @@ def split_files(batches, layouts: dict[str, Layout], require_rows: frozenset[str
 
     schema = to_arrow_schema(RECORDS_SCHEMA)
 
-    def arrow(where: tuple[str, str, str], file_kind: str | None, records: list[Record],
-              info: str | None) -> pa.RecordBatch:
+    def arrow(
+        where: tuple[str, str, str], file_kind: str | None, records: list[Record], info: str | None
+    ) -> pa.RecordBatch:
         source, batch, file_name = where
         n = len(records) if info is None else 1
         if info is None:
-            columns = {"kind": ["record"] * n, "line_number": [r.line_number for r in records],
-                       "raw_line": [r.raw_line for r in records], "fields": [r.fields for r in records],
-                       "reason": [r.reason for r in records], "detail": [r.detail for r in records],
-                       "flags": [r.flags for r in records], "cells": [r.cells for r in records], "info": [None] * n}
+            columns = {
+                "kind": ["record"] * n,
+                "line_number": [r.line_number for r in records],
+                "raw_line": [r.raw_line for r in records],
+                "fields": [r.fields for r in records],
+                "reason": [r.reason for r in records],
+                "detail": [r.detail for r in records],
+                "flags": [r.flags for r in records],
+                "cells": [r.cells for r in records],
+                "info": [None] * n,
+            }
         else:
             columns = {"kind": ["file"], "flags": [[]], "info": [info]}
-        columns.update({"source": [source] * n, "batch": [batch] * n, "source_file": [file_name] * n,
-                        "file_kind": [file_kind] * n})
-        return pa.RecordBatch.from_arrays([pa.array(columns.get(f.name, [None] * n), type=f.type) for f in schema],
-                                          schema=schema)
+        columns.update(
+            {"source": [source] * n, "batch": [batch] * n, "source_file": [file_name] * n, "file_kind": [file_kind] * n}
+        )
+        return pa.RecordBatch.from_arrays(
+            [pa.array(columns.get(f.name, [None] * n), type=f.type) for f in schema], schema=schema
+        )
 
     for arrow_batch in batches:
         paths = arrow_batch.column("path").to_pylist()
@@ -61,18 +80,20 @@ def split_files(batches, layouts: dict[str, Layout], require_rows: frozenset[str
             where = tuple(path.rsplit("/", 3)[-3:])
             source = where[0]
             try:
-                summary, records = split_file(where[2], contents[i].as_py(), layouts[source],
-                                              require_rows=source in require_rows)
+                summary, records = split_file(
+                    where[2], contents[i].as_py(), layouts[source], require_rows=source in require_rows
+                )
                 info = dict(dataclasses.asdict(summary), error=None)
             except StructuralError as err:
                 records, info = [], {"file_kind": None, "error": str(err)}
             for start in range(0, len(records), CHUNK_ROWS):
-                yield arrow(where, info["file_kind"], records[start:start + CHUNK_ROWS], None)
+                yield arrow(where, info["file_kind"], records[start : start + CHUNK_ROWS], None)
             yield arrow(where, info["file_kind"], [], json.dumps(info))
 
 
-def read_records(spark: SparkSession, paths: dict[str, int], layouts: dict[str, Layout],
-                 require_rows: frozenset[str]) -> DataFrame:
+def read_records(
+    spark: SparkSession, paths: dict[str, int], layouts: dict[str, Layout], require_rows: frozenset[str]
+) -> DataFrame:
     """The split records and file summaries of the files `paths` (path -> size), of any sources,
     cached: one Spark read, in as many partitions as the bytes need (Spark's one partition per small
     file would make each later stage hundreds of tiny tasks)."""

@@ -52,7 +52,7 @@ class Calibration:
         return {"method": self.method, **self.params}
 
     @staticmethod
-    def from_dict(data: dict) -> "Calibration":
+    def from_dict(data: dict) -> Calibration:
         params = {k: v for k, v in data.items() if k != "method"}
         return Calibration(data["method"], params)
 

@@ -21,7 +21,7 @@ from signaux_spark.config import ConfigError, ModelSettings, Settings
 from signaux_spark.io import Lake
 
 # Columns the model code adds to the rows it works on.
-BLOCK = "_sf_block"    # "train", "valid" or "test"
+BLOCK = "_sf_block"  # "train", "valid" or "test"
 STRONG = "_sf_strong"  # the row has a strong signal (settings.model.strong_signal)
 WEIGHT = "_sf_weight"  # sampling weight: 1, or 1/rate for the negatives kept by down-sampling
 
@@ -49,17 +49,21 @@ class Split:
         def month(d: dt.date | None) -> str:
             return d.strftime("%Y-%m") if d else "all"
 
-        return {f"split_{name}": month(getattr(self, name)) for name in
-                ("as_of", "train_start", "train_end", "valid_start", "valid_end", "test_start", "test_end")}
+        return {
+            f"split_{name}": month(getattr(self, name))
+            for name in ("as_of", "train_start", "train_end", "valid_start", "valid_end", "test_start", "test_end")
+        }
 
     def block(self, period: Column) -> Column:
         """The block of a row from its month; null for months in a gap or outside the split."""
         train = period <= F.lit(self.train_end)
         if self.train_start:
             train = train & (period >= F.lit(self.train_start))
-        return (F.when(period.between(F.lit(self.test_start), F.lit(self.test_end)), "test")
-                .when(period.between(F.lit(self.valid_start), F.lit(self.valid_end)), "valid")
-                .when(train, "train"))
+        return (
+            F.when(period.between(F.lit(self.test_start), F.lit(self.test_end)), "test")
+            .when(period.between(F.lit(self.valid_start), F.lit(self.valid_end)), "valid")
+            .when(train, "train")
+        )
 
 
 def time_split(as_of: dt.date, model: ModelSettings) -> Split:
@@ -102,8 +106,11 @@ def feature_spec(settings: Settings) -> FeatureSpec:
     topics = {c: OTHER_TOPIC for c in columns}
     for topic, cols in reversed(list(groups.items())):  # a column listed twice takes its first topic
         topics.update({c: topic for c in cols if c in topics})
-    return FeatureSpec(numeric=[c for c in columns if c not in categorical],
-                       categorical=[c for c in columns if c in categorical], topics=topics)
+    return FeatureSpec(
+        numeric=[c for c in columns if c not in categorical],
+        categorical=[c for c in columns if c in categorical],
+        topics=topics,
+    )
 
 
 @dataclass
@@ -156,8 +163,10 @@ def modelling_rows(frame: DataFrame, *, model: ModelSettings, spec: FeatureSpec,
     optional = [c for c in (model.perimeter_column, model.exclude_column, model.region_column) if c]
     _require(frame, [model.key_column, period, model.label_column] + optional + spec.columns, model.feature_table)
     if not isinstance(frame.schema[period].dataType, T.DateType):
-        raise JobError(f"period column {period} must be a DATE (first day of the month), "
-                       f"got {frame.schema[period].dataType.simpleString()}")
+        raise JobError(
+            f"period column {period} must be a DATE (first day of the month), "
+            f"got {frame.schema[period].dataType.simpleString()}"
+        )
     rows = frame
     if model.perimeter_column:
         rows = rows.where(F.col(model.perimeter_column) == F.lit(True))
@@ -169,16 +178,21 @@ def modelling_rows(frame: DataFrame, *, model: ModelSettings, spec: FeatureSpec,
         try:
             frame.select(strong).schema
         except AnalysisException as err:
-            raise JobError(f"model.strong_signal '{model.strong_signal}' cannot be evaluated on "
-                           f"{model.feature_table}: {str(err).splitlines()[0]}") from None
-    rows = (rows.where(F.col(model.label_column).isNotNull())
-            .withColumn(BLOCK, split.block(F.col(period)))
-            .where(F.col(BLOCK).isNotNull())
-            .withColumn(STRONG, strong))
+            raise JobError(
+                f"model.strong_signal '{model.strong_signal}' cannot be evaluated on "
+                f"{model.feature_table}: {str(err).splitlines()[0]}"
+            ) from None
+    rows = (
+        rows.where(F.col(model.label_column).isNotNull())
+        .withColumn(BLOCK, split.block(F.col(period)))
+        .where(F.col(BLOCK).isNotNull())
+        .withColumn(STRONG, strong)
+    )
     region = [model.region_column] if model.region_column else []
     label = F.col(model.label_column).cast("double").alias(model.label_column)
-    return rows.select(model.key_column, period, label, *region, STRONG, BLOCK,
-                       *[c for c in spec.columns if c not in region])
+    return rows.select(
+        model.key_column, period, label, *region, STRONG, BLOCK, *[c for c in spec.columns if c not in region]
+    )
 
 
 def check_blocks(counts: dict[str, dict[str, int]], split: Split) -> None:
@@ -190,18 +204,24 @@ def check_blocks(counts: dict[str, dict[str, int]], split: Split) -> None:
         c = counts.get(block, {})
         if not c.get("positives") or c.get("positives") == c.get("rows"):
             months = split.params()
-            raise JobError(f"the {block} block ({months.get(f'split_{block}_start')} to {months[f'split_{block}_end']}) "
-                           f"has {c.get('rows', 0)} labelled rows and {c.get('positives', 0)} positives: "
-                           "both classes are needed (check --as-of and the model months settings)")
+            raise JobError(
+                f"the {block} block ({months.get(f'split_{block}_start')} to {months[f'split_{block}_end']}) "
+                f"has {c.get('rows', 0)} labelled rows and {c.get('positives', 0)} positives: "
+                "both classes are needed (check --as-of and the model months settings)"
+            )
 
 
 def block_counts(rows: DataFrame, label: str) -> dict[str, dict[str, int]]:
     """Rows, positives and non-0/1 labels per block, in one pass."""
-    stats = rows.groupBy(BLOCK).agg(
-        F.count("*").alias("rows"),
-        F.sum(F.when(F.col(label) == 1, 1).otherwise(0)).alias("positives"),
-        F.sum(F.when(~F.col(label).isin(0, 1), 1).otherwise(0)).alias("bad_labels"),
-    ).collect()
+    stats = (
+        rows.groupBy(BLOCK)
+        .agg(
+            F.count("*").alias("rows"),
+            F.sum(F.when(F.col(label) == 1, 1).otherwise(0)).alias("positives"),
+            F.sum(F.when(~F.col(label).isin(0, 1), 1).otherwise(0)).alias("bad_labels"),
+        )
+        .collect()
+    )
     return {r[BLOCK]: {"rows": r["rows"], "positives": r["positives"], "bad_labels": r["bad_labels"]} for r in stats}
 
 

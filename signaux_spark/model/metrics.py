@@ -22,14 +22,19 @@ from pyspark.sql import functions as F
 EPSILON = 1e-15
 
 
-def score_groups(df: DataFrame, *, score: str, label: str, calibrated: str | None = None,
-                 by: str | None = None) -> pd.DataFrame:
+def score_groups(
+    df: DataFrame, *, score: str, label: str, calibrated: str | None = None, by: str | None = None
+) -> pd.DataFrame:
     """Distinct scores (and `by` values) with `pos` positives among `n` rows and the calibrated
     probability `cal` of that score, sorted by decreasing score."""
     keys = [F.col(score).alias("score")] + ([F.col(by).alias("by")] if by else [])
     cal = F.max(F.col(calibrated) if calibrated else F.col(score)).alias("cal")
-    table = (df.groupBy(*keys).agg(F.sum(F.col(label).cast("double")).alias("pos"), F.count("*").alias("n"), cal)
-             .toArrow().to_pandas())
+    table = (
+        df.groupBy(*keys)
+        .agg(F.sum(F.col(label).cast("double")).alias("pos"), F.count("*").alias("n"), cal)
+        .toArrow()
+        .to_pandas()
+    )
     return table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -68,18 +73,32 @@ def at_threshold(g: pd.DataFrame, threshold: float) -> dict[str, float]:
     """Alerts are the rows whose calibrated probability is >= threshold."""
     alert = g["cal"] >= threshold
     caught, alerts, positives = g.loc[alert, "pos"].sum(), g.loc[alert, "n"].sum(), g["pos"].sum()
-    return {"precision": float(caught / alerts) if alerts else math.nan,
-            "recall": float(caught / positives) if positives else math.nan,
-            "alert_share": float(alerts / g["n"].sum())}
+    return {
+        "precision": float(caught / alerts) if alerts else math.nan,
+        "recall": float(caught / positives) if positives else math.nan,
+        "alert_share": float(alerts / g["n"].sum()),
+    }
 
 
 def threshold_curve(g: pd.DataFrame) -> pd.DataFrame:
     """Precision and recall when alerting at each distinct calibrated probability (decreasing)."""
-    by_cal = (g.groupby("cal", sort=False).agg(pos=("pos", "sum"), n=("n", "sum")).reset_index()
-              .sort_values("cal", ascending=False, kind="stable").reset_index(drop=True))
+    by_cal = (
+        g.groupby("cal", sort=False)
+        .agg(pos=("pos", "sum"), n=("n", "sum"))
+        .reset_index()
+        .sort_values("cal", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
     caught, alerts = by_cal["pos"].cumsum(), by_cal["n"].cumsum()
-    return pd.DataFrame({"threshold": by_cal["cal"], "precision": caught / alerts,
-                         "recall": caught / max(g["pos"].sum(), 1), "alerts": alerts, "caught": caught})
+    return pd.DataFrame(
+        {
+            "threshold": by_cal["cal"],
+            "precision": caught / alerts,
+            "recall": caught / max(g["pos"].sum(), 1),
+            "alerts": alerts,
+            "caught": caught,
+        }
+    )
 
 
 def reliability(g: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
@@ -89,8 +108,17 @@ def reliability(g: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
     middle = asc["n"].cumsum() - asc["n"] / 2
     asc["bin"] = np.minimum((middle / asc["n"].sum() * bins).astype(int), bins - 1) + 1
     asc["cal_n"] = asc["cal"] * asc["n"]
-    table = asc.groupby("bin").agg(rows=("n", "sum"), positives=("pos", "sum"), cal_n=("cal_n", "sum"),
-                                   score_min=("score", "min"), score_max=("score", "max")).reset_index()
+    table = (
+        asc.groupby("bin")
+        .agg(
+            rows=("n", "sum"),
+            positives=("pos", "sum"),
+            cal_n=("cal_n", "sum"),
+            score_min=("score", "min"),
+            score_max=("score", "max"),
+        )
+        .reset_index()
+    )
     table["predicted"] = table["cal_n"] / table["rows"]
     table["observed"] = table["positives"] / table["rows"]
     return table.drop(columns="cal_n")
@@ -98,13 +126,15 @@ def reliability(g: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
 
 def spark_area_under_pr(df: DataFrame, *, score: str, label: str) -> float:
     """Spark's areaUnderPR on every distinct score (numBins=0)."""
-    evaluator = BinaryClassificationEvaluator(rawPredictionCol=score, labelCol=label, metricName="areaUnderPR",
-                                              numBins=0)
+    evaluator = BinaryClassificationEvaluator(
+        rawPredictionCol=score, labelCol=label, metricName="areaUnderPR", numBins=0
+    )
     return float(evaluator.evaluate(df))
 
 
-def region_lists(df: DataFrame, *, score: str, label: str, key: str, period: str, region: str,
-                 share: float, sizes: dict[str, int]) -> pd.DataFrame:
+def region_lists(
+    df: DataFrame, *, score: str, label: str, key: str, period: str, region: str, share: float, sizes: dict[str, int]
+) -> pd.DataFrame:
     """Precision and recall of each region's monthly list: the top `k` rows of the region and month
     by score (ties by key), with `k` = sizes[region] or ceil(share x the region's rows that month)."""
     cell = Window.partitionBy(region, period)
@@ -113,12 +143,20 @@ def region_lists(df: DataFrame, *, score: str, label: str, key: str, period: str
         fixed = F.create_map(*[x for r, n in sizes.items() for x in (F.lit(str(r)), F.lit(int(n)))])
         k = F.coalesce(F.try_element_at(fixed, F.col(region).cast("string")), k)
     listed = F.row_number().over(cell.orderBy(F.desc(score), F.asc(key))) <= k
-    table = (df.select(region, period, label, listed.alias("_listed"))
-             .groupBy(F.col(region).cast("string").alias("region"))
-             .agg(F.count("*").alias("rows"), F.sum(F.col(label)).alias("positives"),
-                  F.sum(F.col("_listed").cast("int")).alias("listed"),
-                  F.sum(F.when(F.col("_listed"), F.col(label)).otherwise(0)).alias("caught"))
-             .toArrow().to_pandas().sort_values("region", na_position="last").reset_index(drop=True))
+    table = (
+        df.select(region, period, label, listed.alias("_listed"))
+        .groupBy(F.col(region).cast("string").alias("region"))
+        .agg(
+            F.count("*").alias("rows"),
+            F.sum(F.col(label)).alias("positives"),
+            F.sum(F.col("_listed").cast("int")).alias("listed"),
+            F.sum(F.when(F.col("_listed"), F.col(label)).otherwise(0)).alias("caught"),
+        )
+        .toArrow()
+        .to_pandas()
+        .sort_values("region", na_position="last")
+        .reset_index(drop=True)
+    )
     table["precision"] = table["caught"] / table["listed"].where(table["listed"] > 0)
     table["recall"] = table["caught"] / table["positives"].where(table["positives"] > 0)
     return table
@@ -137,19 +175,36 @@ class Evaluation:
 
 def summary(g: pd.DataFrame, thresholds: dict[str, float]) -> dict[str, float]:
     """Ranking metrics on the raw score, probability metrics on the calibrated one."""
-    out = {"rows": float(g["n"].sum()), "positives": float(g["pos"].sum()),
-           "base_rate": float(g["pos"].sum() / g["n"].sum()) if g["n"].sum() else math.nan,
-           "ap": average_precision(g), "roc_auc": roc_auc(g), "brier": brier(g), "log_loss": log_loss(g)}
+    out = {
+        "rows": float(g["n"].sum()),
+        "positives": float(g["pos"].sum()),
+        "base_rate": float(g["pos"].sum() / g["n"].sum()) if g["n"].sum() else math.nan,
+        "ap": average_precision(g),
+        "roc_auc": roc_auc(g),
+        "brier": brier(g),
+        "log_loss": log_loss(g),
+    }
     for level, threshold in thresholds.items():
         for name, value in at_threshold(g, threshold).items():
             out[f"{name}_{level}"] = value
     return out
 
 
-def evaluate(df: DataFrame, *, score: str, calibrated: str, label: str, thresholds: dict[str, float],
-             key: str, period: str, region: str | None = None, strong: str | None = None,
-             list_share: float = 0.02, list_sizes: dict[str, int] | None = None,
-             groups: pd.DataFrame | None = None) -> Evaluation:
+def evaluate(
+    df: DataFrame,
+    *,
+    score: str,
+    calibrated: str,
+    label: str,
+    thresholds: dict[str, float],
+    key: str,
+    period: str,
+    region: str | None = None,
+    strong: str | None = None,
+    list_share: float = 0.02,
+    list_sizes: dict[str, int] | None = None,
+    groups: pd.DataFrame | None = None,
+) -> Evaluation:
     """Every metric of a scored block. `strong` (boolean column) adds the same metrics on the rows
     without a strong signal, prefixed `nosignal_`; `region` adds the per-region list metrics.
     `groups`: the block's `score_groups(..., by=strong)` when already at hand."""
@@ -164,8 +219,16 @@ def evaluate(df: DataFrame, *, score: str, calibrated: str, label: str, threshol
             metrics.update({f"nosignal_{k}": v for k, v in summary(collapse(weak), thresholds).items()})
     lists = None
     if region:
-        lists = region_lists(df, score=score, label=label, key=key, period=period, region=region,
-                             share=list_share, sizes=list_sizes or {})
+        lists = region_lists(
+            df,
+            score=score,
+            label=label,
+            key=key,
+            period=period,
+            region=region,
+            share=list_share,
+            sizes=list_sizes or {},
+        )
         metrics["list_precision"] = float(lists["caught"].sum() / max(lists["listed"].sum(), 1))
         metrics["list_recall"] = float(lists["caught"].sum() / max(lists["positives"].sum(), 1))
     return Evaluation(metrics=metrics, reliability=reliability(whole), curve=threshold_curve(whole), lists=lists)

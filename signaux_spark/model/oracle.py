@@ -39,8 +39,9 @@ def read_truth(spark: SparkSession, folder: str, *, key: str, period: str) -> Da
     if missing:
         raise JobError(f"truth table {path} has no column(s) {', '.join(missing)}")
     state = [F.col(STATE)] if STATE in truth.columns else []
-    return truth.select(F.col("siren").alias(key), F.col("periode").alias(period),
-                        F.col(ORACLE).cast("double").alias(ORACLE), *state)
+    return truth.select(
+        F.col("siren").alias(key), F.col("periode").alias(period), F.col(ORACLE).cast("double").alias(ORACLE), *state
+    )
 
 
 def state_only(both: DataFrame, label: str) -> dict[str, float]:
@@ -49,8 +50,12 @@ def state_only(both: DataFrame, label: str) -> dict[str, float]:
     return ranking(both.join(rates, STATE), score="state_rate", label=label)
 
 
-def oracle_metrics(spark: SparkSession, settings: Settings, model, truth_folder: str | None = None,
-                   ) -> dict[str, float]:
+def oracle_metrics(
+    spark: SparkSession,
+    settings: Settings,
+    model,
+    truth_folder: str | None = None,
+) -> dict[str, float]:
     """The model, the oracle and (with the hidden state) the state-only score on the model's test rows;
     the truth is read from `truth_folder`, by default `paths.truth`."""
     key, period, label = (model.metadata["columns"][c] for c in ("key", "period", "label"))
@@ -66,15 +71,22 @@ def oracle_metrics(spark: SparkSession, settings: Settings, model, truth_folder:
     metrics = {
         "oracle_rows": float(s.rows["with truth"]),
         "oracle_coverage": s.rows["with truth"] / s.rows["test rows"],
-        "oracle_model_test_ap": model_m["ap"], "oracle_model_test_roc_auc": model_m["roc_auc"],
-        "oracle_test_ap": oracle_m["ap"], "oracle_test_roc_auc": oracle_m["roc_auc"],
+        "oracle_model_test_ap": model_m["ap"],
+        "oracle_model_test_roc_auc": model_m["roc_auc"],
+        "oracle_test_ap": oracle_m["ap"],
+        "oracle_test_roc_auc": oracle_m["roc_auc"],
         "oracle_ap_ratio": model_m["ap"] / oracle_m["ap"],
         "oracle_roc_auc_ratio": model_m["roc_auc"] / oracle_m["roc_auc"],
     }
     if STATE in both.columns:
         state_m = state_only(both, label)
-        metrics.update({"state_only_test_ap": state_m["ap"], "state_only_test_roc_auc": state_m["roc_auc"],
-                        "state_only_ap_ratio": state_m["ap"] / oracle_m["ap"]})
+        metrics.update(
+            {
+                "state_only_test_ap": state_m["ap"],
+                "state_only_test_roc_auc": state_m["roc_auc"],
+                "state_only_ap_ratio": state_m["ap"] / oracle_m["ap"],
+            }
+        )
     return metrics
 
 
@@ -91,11 +103,15 @@ def log_oracle_metrics(model, metrics: dict[str, float]) -> None:
 
 def summary(model, metrics: dict[str, float]) -> str:
     """What the job prints: the model against the oracle, and the state-only reference if known."""
-    text = (f"model {model.name} version {model.version} on {int(metrics['oracle_rows']):,} test rows: "
-            f"AP {metrics['oracle_model_test_ap']:.4f} vs oracle {metrics['oracle_test_ap']:.4f} "
-            f"(ratio {metrics['oracle_ap_ratio']:.2f}), ROC AUC {metrics['oracle_model_test_roc_auc']:.4f} vs oracle "
-            f"{metrics['oracle_test_roc_auc']:.4f} (ratio {metrics['oracle_roc_auc_ratio']:.2f})")
+    text = (
+        f"model {model.name} version {model.version} on {int(metrics['oracle_rows']):,} test rows: "
+        f"AP {metrics['oracle_model_test_ap']:.4f} vs oracle {metrics['oracle_test_ap']:.4f} "
+        f"(ratio {metrics['oracle_ap_ratio']:.2f}), ROC AUC {metrics['oracle_model_test_roc_auc']:.4f} vs oracle "
+        f"{metrics['oracle_test_roc_auc']:.4f} (ratio {metrics['oracle_roc_auc_ratio']:.2f})"
+    )
     if "state_only_test_ap" in metrics:
-        text += (f"\na score knowing only the hidden state: AP {metrics['state_only_test_ap']:.4f} "
-                 f"(ratio {metrics['state_only_ap_ratio']:.2f} of the oracle's)")
+        text += (
+            f"\na score knowing only the hidden state: AP {metrics['state_only_test_ap']:.4f} "
+            f"(ratio {metrics['state_only_ap_ratio']:.2f} of the oracle's)"
+        )
     return text

@@ -20,10 +20,10 @@ from pyspark.sql import functions as F
 
 from signaux_spark.progress import log
 
-FEATURES = "_sf_features"      # the assembled vector
+FEATURES = "_sf_features"  # the assembled vector
 FIT_WEIGHT = "_sf_fit_weight"  # sampling weight x class weight, what the GBT is fitted with
-PROBABILITY = "probability"    # GBT outputs keep Spark's names so MLflow's pyfunc flavour works
-RAW = "probability_raw"                # P(failure) as the GBT gives it
+PROBABILITY = "probability"  # GBT outputs keep Spark's names so MLflow's pyfunc flavour works
+RAW = "probability_raw"  # P(failure) as the GBT gives it
 CALIBRATED = "probability_calibrated"  # after calibration: what thresholds apply to
 
 
@@ -48,16 +48,27 @@ class FeatureProfile:
 def profile(df: DataFrame, *, numeric: list[str], categorical: list[str], max_categories: int) -> FeatureProfile:
     """Non-null counts of the numeric features (one pass) and the most frequent levels of each
     categorical feature (ties broken by the level, so the order is reproducible)."""
-    counts = df.agg(F.count("*").alias("_rows"), *[
-        F.count(F.when(F.col(c).isNotNull() & ~F.isnan(F.col(c).cast("double")), 1)).alias(f"_n{i}")
-        for i, c in enumerate(numeric)]).first()
+    counts = df.agg(
+        F.count("*").alias("_rows"),
+        *[
+            F.count(F.when(F.col(c).isNotNull() & ~F.isnan(F.col(c).cast("double")), 1)).alias(f"_n{i}")
+            for i, c in enumerate(numeric)
+        ],
+    ).first()
     levels = {}
     for c in categorical:
-        top = (df.where(F.col(c).isNotNull()).groupBy(F.col(c).cast("string").alias("level")).count()
-               .orderBy(F.desc("count"), F.asc("level")).limit(max_categories).collect())
+        top = (
+            df.where(F.col(c).isNotNull())
+            .groupBy(F.col(c).cast("string").alias("level"))
+            .count()
+            .orderBy(F.desc("count"), F.asc("level"))
+            .limit(max_categories)
+            .collect()
+        )
         levels[c] = sorted(r["level"] for r in top)
-    return FeatureProfile(rows=counts["_rows"], non_null={c: counts[f"_n{i}"] for i, c in enumerate(numeric)},
-                          levels=levels)
+    return FeatureProfile(
+        rows=counts["_rows"], non_null={c: counts[f"_n{i}"] for i, c in enumerate(numeric)}, levels=levels
+    )
 
 
 @dataclass
@@ -74,7 +85,9 @@ class Preprocessing:
         return Pipeline(stages=self.stages).fit(df)
 
 
-def preprocessing(prof: FeatureProfile, *, numeric: list[str], categorical: list[str], imputation: str) -> Preprocessing:
+def preprocessing(
+    prof: FeatureProfile, *, numeric: list[str], categorical: list[str], imputation: str
+) -> Preprocessing:
     """Stages that turn raw columns into the assembled vector. A numeric feature with no value in
     training is dropped (nothing to learn, and the Imputer would fail); one with some nulls gets a
     missing flag unless the table already has its `<feature>_missing` column among the features."""
@@ -95,7 +108,9 @@ def preprocessing(prof: FeatureProfile, *, numeric: list[str], categorical: list
             slots.append(Slot(f"{c}:missing", c, "missing"))
     for j, c in enumerate(categorical):
         for k, level in enumerate(prof.levels[c]):
-            selects.append(f"CAST(coalesce(CAST({_ident(c)} AS STRING) = {_literal(level)}, false) AS DOUBLE) AS _sf_l{j}_{k}")
+            selects.append(
+                f"CAST(coalesce(CAST({_ident(c)} AS STRING) = {_literal(level)}, false) AS DOUBLE) AS _sf_l{j}_{k}"
+            )
             assembled.append(f"_sf_l{j}_{k}")
             slots.append(Slot(f"{c}={level}", c, "level"))
     if not slots:
@@ -111,10 +126,19 @@ def classifier(params: dict, *, label: str, seed: int, max_bins: int, checkpoint
     """The GBT with tuned `params` (max_depth, max_iter, step_size, subsampling_rate,
     min_instances_per_node, feature_subset), fitted with the weight column `FIT_WEIGHT`."""
     return GBTClassifier(
-        featuresCol=FEATURES, labelCol=label, weightCol=FIT_WEIGHT, seed=seed,
-        maxDepth=int(params["max_depth"]), maxIter=int(params["max_iter"]), stepSize=float(params["step_size"]),
-        subsamplingRate=float(params["subsampling_rate"]), minInstancesPerNode=int(params["min_instances_per_node"]),
-        featureSubsetStrategy=str(params["feature_subset"]), maxBins=max_bins, checkpointInterval=checkpoint_interval)
+        featuresCol=FEATURES,
+        labelCol=label,
+        weightCol=FIT_WEIGHT,
+        seed=seed,
+        maxDepth=int(params["max_depth"]),
+        maxIter=int(params["max_iter"]),
+        stepSize=float(params["step_size"]),
+        subsamplingRate=float(params["subsampling_rate"]),
+        minInstancesPerNode=int(params["min_instances_per_node"]),
+        featureSubsetStrategy=str(params["feature_subset"]),
+        maxBins=max_bins,
+        checkpointInterval=checkpoint_interval,
+    )
 
 
 def with_fit_weight(df: DataFrame, *, label: str, weight: str, positive_weight: float) -> DataFrame:

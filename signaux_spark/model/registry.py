@@ -37,9 +37,19 @@ from signaux_spark.tracking import configure_mlflow
 ARTIFACT = "model"
 CHALLENGER, CHAMPION = "challenger", "champion"
 
-_MLFLOW_TYPES = {T.StringType: "string", T.DoubleType: "double", T.FloatType: "float", T.IntegerType: "integer",
-                 T.LongType: "long", T.ShortType: "integer", T.ByteType: "integer", T.BooleanType: "boolean",
-                 T.DecimalType: "double", T.DateType: "datetime", T.TimestampType: "datetime"}
+_MLFLOW_TYPES = {
+    T.StringType: "string",
+    T.DoubleType: "double",
+    T.FloatType: "float",
+    T.IntegerType: "integer",
+    T.LongType: "long",
+    T.ShortType: "integer",
+    T.ByteType: "integer",
+    T.BooleanType: "boolean",
+    T.DecimalType: "double",
+    T.DateType: "datetime",
+    T.TimestampType: "datetime",
+}
 
 
 @dataclass
@@ -48,7 +58,7 @@ class LoadedModel:
     version: str
     run_id: str
     pipeline: PipelineModel  # raw named feature columns -> Spark's `probability` vector
-    metadata: dict           # the `scoring` metadata stored with the version
+    metadata: dict  # the `scoring` metadata stored with the version
 
     @property
     def gbt(self) -> GBTClassificationModel:
@@ -93,6 +103,7 @@ class LoadedModel:
 
 def signature(schema: T.StructType, features: list[str]) -> ModelSignature:
     """Input: the raw feature columns with their types; output: the pyfunc `prediction` (0/1)."""
+
     def mlflow_type(field: T.StructField) -> str:
         return next(v for k, v in _MLFLOW_TYPES.items() if isinstance(field.dataType, k))
 
@@ -104,12 +115,24 @@ def pip_requirements() -> list[str]:
     return [f"pyspark=={pyspark.__version__}", f"mlflow=={mlflow.__version__}"]
 
 
-def log_and_register(settings: Settings, pipeline: PipelineModel, *, metadata: dict, model_signature: ModelSignature,
-                     tags: dict[str, str]) -> str:
+def log_and_register(
+    settings: Settings,
+    pipeline: PipelineModel,
+    *,
+    metadata: dict,
+    model_signature: ModelSignature,
+    tags: dict[str, str],
+) -> str:
     """Log the pipeline in the active run, register it as `mlflow.model_name`, tag the new version
     and give it the `challenger` alias. Returns the version."""
-    info = mlflow.spark.log_model(pipeline, ARTIFACT, signature=model_signature, pip_requirements=pip_requirements(),
-                                  metadata={"scoring": metadata}, registered_model_name=settings.mlflow.model_name)
+    info = mlflow.spark.log_model(
+        pipeline,
+        ARTIFACT,
+        signature=model_signature,
+        pip_requirements=pip_requirements(),
+        metadata={"scoring": metadata},
+        registered_model_name=settings.mlflow.model_name,
+    )
     version = str(info.registered_model_version)
     client = MlflowClient()
     for key, value in tags.items():
@@ -148,5 +171,6 @@ def load_model(settings: Settings, alias: str = CHAMPION, version: str | None = 
     metadata = (mlflow.models.get_model_info(uri).metadata or {}).get("scoring")
     if metadata is None:
         raise JobError(f"model {name} version {mv.version} has no scoring metadata (not logged by jobs/train.py)")
-    return LoadedModel(name=name, version=str(mv.version), run_id=mv.run_id,
-                       pipeline=mlflow.spark.load_model(uri), metadata=metadata)
+    return LoadedModel(
+        name=name, version=str(mv.version), run_id=mv.run_id, pipeline=mlflow.spark.load_model(uri), metadata=metadata
+    )

@@ -39,50 +39,79 @@ def _normal(seed: int, name: str, *cols: Column) -> Column:
     return F.sqrt(F.lit(-2.0) * F.ln(u1)) * F.cos(F.lit(2 * math.pi) * u2)
 
 
-def firm_months(spark: SparkSession, *, firms: int, start: dt.date, months: int, seed: int = 1,
-                intercept: float = -4.5, noise_features: int = 0, unlabelled_months: int = 0,
-                ) -> tuple[DataFrame, DataFrame, DataFrame]:
+def firm_months(
+    spark: SparkSession,
+    *,
+    firms: int,
+    start: dt.date,
+    months: int,
+    seed: int = 1,
+    intercept: float = -4.5,
+    noise_features: int = 0,
+    unlabelled_months: int = 0,
+) -> tuple[DataFrame, DataFrame, DataFrame]:
     """(features, labels, truth): features like `gold/features`, labels like `gold/labels` (null
     labels in the last `unlabelled_months`), truth with `siren, periode, p_failure_18m`. About 3 %
     positives with the default intercept."""
     siren = F.lpad(F.col("id").cast("string"), 9, "0")
     base = spark.range(firms).select(
         siren.alias("siren"),
-        F.element_at(F.array(*map(F.lit, REGIONS)), (F.pmod(F.xxhash64(siren, F.lit(seed), F.lit("r")), F.lit(len(REGIONS))) + 1).cast("int")).alias("region"),
-        F.element_at(F.array(*map(F.lit, SECTIONS)), (F.pmod(F.xxhash64(siren, F.lit(seed), F.lit("s")), F.lit(len(SECTIONS))) + 1).cast("int")).alias("naf_section"),
+        F.element_at(
+            F.array(*map(F.lit, REGIONS)),
+            (F.pmod(F.xxhash64(siren, F.lit(seed), F.lit("r")), F.lit(len(REGIONS))) + 1).cast("int"),
+        ).alias("region"),
+        F.element_at(
+            F.array(*map(F.lit, SECTIONS)),
+            (F.pmod(F.xxhash64(siren, F.lit(seed), F.lit("s")), F.lit(len(SECTIONS))) + 1).cast("int"),
+        ).alias("naf_section"),
     )
     firm = [F.col("siren")]
     row = [F.col("siren"), F.col("periode")]
     t = F.months_between(F.col("periode"), F.lit(start)).cast("double")
-    frame = (base
-             .withColumn("periode", F.explode(F.sequence(F.lit(start), F.add_months(F.lit(start), months - 1),
-                                                         F.expr("INTERVAL 1 MONTH"))))
-             .withColumn("departement", F.col("region"))
-             .withColumn("frailty", _normal(seed, "frailty", *firm))
-             .withColumn("z", F.col("frailty") + 0.004 * t * _normal(seed, "trend", *firm) + 0.5 * _normal(seed, "z", *row))
-             .withColumn("hidden", 0.6 * _normal(seed, "hidden", *row))
-             .withColumn("sector", F.when(F.col("naf_section").isin("F", "I"), 0.5).otherwise(0.0))
-             .withColumn("p_failure_18m", F.lit(1.0) / (1 + F.exp(-(F.lit(intercept) + 1.3 * (F.col("z") + F.col("hidden"))
-                                                                    + F.col("sector")))))
-             .withColumn("failure", (_uniform(seed, "failure", *row) < F.col("p_failure_18m")).cast("int")))
+    frame = (
+        base.withColumn(
+            "periode",
+            F.explode(F.sequence(F.lit(start), F.add_months(F.lit(start), months - 1), F.expr("INTERVAL 1 MONTH"))),
+        )
+        .withColumn("departement", F.col("region"))
+        .withColumn("frailty", _normal(seed, "frailty", *firm))
+        .withColumn("z", F.col("frailty") + 0.004 * t * _normal(seed, "trend", *firm) + 0.5 * _normal(seed, "z", *row))
+        .withColumn("hidden", 0.6 * _normal(seed, "hidden", *row))
+        .withColumn("sector", F.when(F.col("naf_section").isin("F", "I"), 0.5).otherwise(0.0))
+        .withColumn(
+            "p_failure_18m",
+            F.lit(1.0) / (1 + F.exp(-(F.lit(intercept) + 1.3 * (F.col("z") + F.col("hidden")) + F.col("sector")))),
+        )
+        .withColumn("failure", (_uniform(seed, "failure", *row) < F.col("p_failure_18m")).cast("int"))
+    )
     paydex_known = _uniform(seed, "paydex_cover", *firm) < 0.75
     features = frame.select(
-        "siren", "periode", "region", "departement", "naf_section",
+        "siren",
+        "periode",
+        "region",
+        "departement",
+        "naf_section",
         (_uniform(seed, "perimeter", *firm) < 0.95).alias("in_perimeter"),
         F.lit(False).alias("in_proceeding"),
-        F.when(F.col("z") + 0.8 * _normal(seed, "debt", *row) > 1.0,
-               F.round(F.exp(F.col("z")) * 1000, 0)).otherwise(0.0).alias("dette_sociale"),
+        F.when(F.col("z") + 0.8 * _normal(seed, "debt", *row) > 1.0, F.round(F.exp(F.col("z")) * 1000, 0))
+        .otherwise(0.0)
+        .alias("dette_sociale"),
         (0.7 * F.col("z") + 0.8 * _normal(seed, "ratio", *row)).alias("dette_ratio"),
         F.when(_uniform(seed, "marge_null", *row) < 0.1, None)
-         .otherwise(-0.5 * F.col("z") + 1.0 * _normal(seed, "marge", *row)).alias("marge"),
+        .otherwise(-0.5 * F.col("z") + 1.0 * _normal(seed, "marge", *row))
+        .alias("marge"),
         F.when(paydex_known, 30 + 8 * F.col("z") + 12 * _normal(seed, "paydex", *row)).alias("paydex"),
         (~paydex_known).cast("int").alias("paydex_missing"),
         F.round(F.exp(2.5 + 0.8 * _normal(seed, "size", *firm) - 0.1 * F.col("z")), 0).cast("int").alias("effectif"),
         *[_normal(seed, f"noise{i}", *row).alias(f"noise_{i}") for i in range(noise_features)],
     )
     observed = F.col("periode") <= F.add_months(F.lit(start), months - 1 - unlabelled_months)
-    labels = frame.select("siren", "periode", F.when(observed, F.col("failure")).alias("failure"),
-                          (_uniform(seed, "proceeding", *row) < 0.01).alias("in_proceeding_known"),
-                          F.lit(None).cast("date").alias("next_opening"))
+    labels = frame.select(
+        "siren",
+        "periode",
+        F.when(observed, F.col("failure")).alias("failure"),
+        (_uniform(seed, "proceeding", *row) < 0.01).alias("in_proceeding_known"),
+        F.lit(None).cast("date").alias("next_opening"),
+    )
     truth = frame.select("siren", "periode", "p_failure_18m")
     return features, labels, truth

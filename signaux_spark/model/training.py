@@ -26,13 +26,37 @@ from pyspark.sql import functions as F
 
 from signaux_spark.config import Settings
 from signaux_spark.model import calibration as calib
-from signaux_spark.model import plots, registry, thresholds as thresh
-from signaux_spark.model.dataset import (BLOCK, STRONG, WEIGHT, FeatureSpec, Split, add_months, block_counts,
-                                         check_blocks, check_features, feature_spec, modelling_rows,
-                                         outcome_columns, read_inputs, sample_negatives, time_split)
+from signaux_spark.model import plots, registry
+from signaux_spark.model import thresholds as thresh
+from signaux_spark.model.dataset import (
+    BLOCK,
+    STRONG,
+    WEIGHT,
+    FeatureSpec,
+    Split,
+    add_months,
+    block_counts,
+    check_blocks,
+    check_features,
+    feature_spec,
+    modelling_rows,
+    outcome_columns,
+    read_inputs,
+    sample_negatives,
+    time_split,
+)
 from signaux_spark.model.metrics import Evaluation, average_precision, collapse, evaluate, roc_auc, score_groups
-from signaux_spark.model.pipeline import (CALIBRATED, FEATURES, RAW, Preprocessing, classifier, preprocessing,
-                                          profile, score, with_fit_weight)
+from signaux_spark.model.pipeline import (
+    CALIBRATED,
+    FEATURES,
+    RAW,
+    Preprocessing,
+    classifier,
+    preprocessing,
+    profile,
+    score,
+    with_fit_weight,
+)
 from signaux_spark.model.tuning import tune
 from signaux_spark.monitoring.features import REFERENCE_ARTIFACT, feature_profile
 from signaux_spark.progress import log, step
@@ -70,12 +94,24 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
         check_blocks(counts, split)
 
     with mlflow.start_run(run_name=f"train-{as_of:%Y-%m}") as run:
-        mlflow.log_params({**split.params(), **_settings_params(settings, spec),
-                           **{f"version.{table}": v for table, v in inputs.versions.items()}})
-        mlflow.log_metrics({f"{block}_{name}": float(value) for block, c in counts.items()
-                            for name, value in c.items() if name != "bad_labels"})
-        mlflow.log_dict({"numeric": spec.numeric, "categorical": spec.categorical, "topics": spec.topics},
-                        "features.json")
+        mlflow.log_params(
+            {
+                **split.params(),
+                **_settings_params(settings, spec),
+                **{f"version.{table}": v for table, v in inputs.versions.items()},
+            }
+        )
+        mlflow.log_metrics(
+            {
+                f"{block}_{name}": float(value)
+                for block, c in counts.items()
+                for name, value in c.items()
+                if name != "bad_labels"
+            }
+        )
+        mlflow.log_dict(
+            {"numeric": spec.numeric, "categorical": spec.categorical, "topics": spec.topics}, "features.json"
+        )
         with step(spark, "model: feature reference for monitoring"):
             mlflow.log_dict(_feature_reference(rows, spec, counts, split, settings), REFERENCE_ARTIFACT)
 
@@ -83,7 +119,8 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
         valid_rows = rows.where(F.col(BLOCK) == "valid")
         prep_model = _preprocessing(train_rows, spec, settings).fit(train_rows)
         keep = [model.key_column, model.period_column, model.label_column, STRONG, WEIGHT, FEATURES] + (
-            [model.region_column] if model.region_column else [])
+            [model.region_column] if model.region_column else []
+        )
         with step(spark, "model: assemble train and validation") as s:
             train_vec = prep_model.transform(train_rows).select(*keep).persist()
             valid_vec = prep_model.transform(valid_rows.withColumn(WEIGHT, F.lit(1.0))).select(*keep).persist()
@@ -93,22 +130,37 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
         trials_file = _trials_file(settings, split, inputs.versions, spec)
         objective, best_trial = _objective(spark, settings, train_vec, valid_vec)
         with step(spark, "model: tuning") as s:
-            tuning = tune(objective, model.tuning.space, max_evals=model.tuning.max_evals, seed=model.seed,
-                          early_stop=model.tuning.early_stop_trials, trials_file=trials_file)
+            tuning = tune(
+                objective,
+                model.tuning.space,
+                max_evals=model.tuning.max_evals,
+                seed=model.seed,
+                early_stop=model.tuning.early_stop_trials,
+                trials_file=trials_file,
+            )
             s.rows["trials"] = len(tuning.history)
             s.notes.append(f"best validation AP {-tuning.best_loss:.4f}")
-        mlflow.log_params({f"best.{k}": v for k, v in tuning.best_params.items()}
-                          | {"tuning.trials_run": len(tuning.history), "tuning.trials_resumed": tuning.resumed,
-                             "tuning.stopped_early": tuning.stopped_early})
+        mlflow.log_params(
+            {f"best.{k}": v for k, v in tuning.best_params.items()}
+            | {
+                "tuning.trials_run": len(tuning.history),
+                "tuning.trials_resumed": tuning.resumed,
+                "tuning.stopped_early": tuning.stopped_early,
+            }
+        )
         mlflow.log_table(pd.DataFrame([{**p, "valid_ap": -loss} for p, loss in tuning.history]), "tuning/trials.json")
 
         with step(spark, "model: calibration and thresholds on validation"):
             # the best trial's model, unless that trial ran before a resume
-            best = best_trial["model"] if best_trial.get("params") == tuning.best_params else \
-                _fit(train_vec, tuning.best_params, settings)
+            best = (
+                best_trial["model"]
+                if best_trial.get("params") == tuning.best_params
+                else _fit(train_vec, tuning.best_params, settings)
+            )
             valid_raw = score(best, valid_vec).persist()
-            groups = score_groups(valid_raw, score=RAW, label=model.label_column,
-                                  by=STRONG if model.strong_signal else None)
+            groups = score_groups(
+                valid_raw, score=RAW, label=model.label_column, by=STRONG if model.strong_signal else None
+            )
             calibration = calib.fit(collapse(groups), model.calibration)
             groups["cal"] = calibration.apply(groups["score"])
             levels = thresh.choose(collapse(groups))
@@ -119,9 +171,12 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
             valid_vec.unpersist()
 
         with step(spark, "model: refit on train + validation") as s:
-            fit_rows = with_fit_weight(_sampled(rows.where(F.col(BLOCK).isin("train", "valid")), settings),
-                                       label=model.label_column, weight=WEIGHT,
-                                       positive_weight=tuning.best_params["positive_weight"])
+            fit_rows = with_fit_weight(
+                _sampled(rows.where(F.col(BLOCK).isin("train", "valid")), settings),
+                label=model.label_column,
+                weight=WEIGHT,
+                positive_weight=tuning.best_params["positive_weight"],
+            )
             final_prep = _preprocessing(fit_rows, spec, settings)
             pipeline = Pipeline(stages=final_prep.stages + [_classifier(tuning.best_params, settings)]).fit(fit_rows)
             gbt = pipeline.stages[-1]
@@ -133,31 +188,59 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
             test_eval = _evaluate(test_scored, levels, settings)
             s.notes.append(f"test AP {test_eval.metrics['ap']:.4f}")
 
-        mlflow.log_metrics({f"valid_{k}": v for k, v in valid_eval.metrics.items()}
-                           | {f"test_{k}": v for k, v in test_eval.metrics.items()}
-                           | {"threshold_fort": levels.fort, "threshold_modere": levels.modere})
+        mlflow.log_metrics(
+            {f"valid_{k}": v for k, v in valid_eval.metrics.items()}
+            | {f"test_{k}": v for k, v in test_eval.metrics.items()}
+            | {"threshold_fort": levels.fort, "threshold_modere": levels.modere}
+        )
         _log_tables_and_plots(valid_eval, test_eval, levels, final_prep, gbt)
 
         metadata = _metadata(settings, spec, final_prep, calibration, levels, split, inputs.versions)
-        tags = {"as_of": f"{as_of:%Y-%m}", "test_start": f"{split.test_start:%Y-%m}", "test_end": f"{split.test_end:%Y-%m}",
-                "fit_end": f"{split.valid_end:%Y-%m}", "horizon_months": model.horizon_months,
-                "test_ap": f"{test_eval.metrics['ap']:.6f}", "calibration": calibration.method,
-                "threshold_fort": f"{levels.fort:.6f}", "threshold_modere": f"{levels.modere:.6f}"}
+        tags = {
+            "as_of": f"{as_of:%Y-%m}",
+            "test_start": f"{split.test_start:%Y-%m}",
+            "test_end": f"{split.test_end:%Y-%m}",
+            "fit_end": f"{split.valid_end:%Y-%m}",
+            "horizon_months": model.horizon_months,
+            "test_ap": f"{test_eval.metrics['ap']:.6f}",
+            "calibration": calibration.method,
+            "threshold_fort": f"{levels.fort:.6f}",
+            "threshold_modere": f"{levels.modere:.6f}",
+        }
         with step(spark, "model: log and register"):
             version = registry.log_and_register(
-                settings, pipeline, metadata=metadata, tags=tags,
-                model_signature=registry.signature(inputs.frame.schema, metadata["features"]))
+                settings,
+                pipeline,
+                metadata=metadata,
+                tags=tags,
+                model_signature=registry.signature(inputs.frame.schema, metadata["features"]),
+            )
             promoted = _promotion(spark, settings, version, split, test_scored, test_eval, promote)
         test_scored.unpersist()
         mlflow.set_tag("model_version", version)
     rows.unpersist()
     if os.path.exists(trials_file):
         os.remove(trials_file)  # the tuning is over; a new training starts afresh
-    log.info("model %s version %s registered (challenger%s): test AP %.4f, ROC AUC %.4f",
-             settings.mlflow.model_name, version, ", champion" if promoted else "", test_eval.metrics["ap"],
-             test_eval.metrics["roc_auc"])
-    return TrainingResult(run.info.run_id, version, split, tuning.best_params, valid_eval.metrics, test_eval.metrics,
-                          levels, calibration, promoted, len(tuning.history))
+    log.info(
+        "model %s version %s registered (challenger%s): test AP %.4f, ROC AUC %.4f",
+        settings.mlflow.model_name,
+        version,
+        ", champion" if promoted else "",
+        test_eval.metrics["ap"],
+        test_eval.metrics["roc_auc"],
+    )
+    return TrainingResult(
+        run.info.run_id,
+        version,
+        split,
+        tuning.best_params,
+        valid_eval.metrics,
+        test_eval.metrics,
+        levels,
+        calibration,
+        promoted,
+        len(tuning.history),
+    )
 
 
 def test_rows(spark: SparkSession, settings: Settings, loaded: registry.LoadedModel) -> DataFrame:
@@ -185,8 +268,9 @@ def _feature_reference(rows: DataFrame, spec: FeatureSpec, counts: dict, split: 
 
 def _sampled(rows: DataFrame, settings: Settings) -> DataFrame:
     m = settings.model
-    return sample_negatives(rows, label=m.label_column, key=m.key_column, period=m.period_column,
-                            rate=m.negative_sample_rate, seed=m.seed)
+    return sample_negatives(
+        rows, label=m.label_column, key=m.key_column, period=m.period_column, rate=m.negative_sample_rate, seed=m.seed
+    )
 
 
 def _preprocessing(rows: DataFrame, spec: FeatureSpec, settings: Settings) -> Preprocessing:
@@ -197,13 +281,15 @@ def _preprocessing(rows: DataFrame, spec: FeatureSpec, settings: Settings) -> Pr
 
 def _classifier(params: dict, settings: Settings):
     m = settings.model
-    return classifier(params, label=m.label_column, seed=m.seed, max_bins=m.max_bins,
-                      checkpoint_interval=m.checkpoint_interval)
+    return classifier(
+        params, label=m.label_column, seed=m.seed, max_bins=m.max_bins, checkpoint_interval=m.checkpoint_interval
+    )
 
 
 def _fit(vectors: DataFrame, params: dict, settings: Settings):
-    weighted = with_fit_weight(vectors, label=settings.model.label_column, weight=WEIGHT,
-                               positive_weight=params["positive_weight"])
+    weighted = with_fit_weight(
+        vectors, label=settings.model.label_column, weight=WEIGHT, positive_weight=params["positive_weight"]
+    )
     return _classifier(params, settings).fit(weighted)
 
 
@@ -223,8 +309,14 @@ def _objective(spark: SparkSession, settings: Settings, train_vec: DataFrame, va
             fitted = time.monotonic() - start
             groups = score_groups(score(gbt, valid_vec), score=RAW, label=label)
             ap = average_precision(groups)
-            mlflow.log_metrics({"valid_ap": ap, "valid_roc_auc": roc_auc(groups), "fit_seconds": fitted,
-                                "trial_seconds": time.monotonic() - start})
+            mlflow.log_metrics(
+                {
+                    "valid_ap": ap,
+                    "valid_roc_auc": roc_auc(groups),
+                    "fit_seconds": fitted,
+                    "trial_seconds": time.monotonic() - start,
+                }
+            )
             s.notes.append(f"validation AP {ap:.4f}")
         if ap > best["ap"]:
             best.update(ap=ap, params=params, model=gbt)
@@ -235,14 +327,31 @@ def _objective(spark: SparkSession, settings: Settings, train_vec: DataFrame, va
 
 def _evaluate(scored: DataFrame, levels: thresh.Thresholds, settings: Settings, groups=None) -> Evaluation:
     m = settings.model
-    return evaluate(scored, score=RAW, calibrated=CALIBRATED, label=m.label_column, thresholds=levels.levels(),
-                    key=m.key_column, period=m.period_column, region=m.region_column or None,
-                    strong=STRONG if m.strong_signal else None, list_share=m.list_share, list_sizes=m.list_size,
-                    groups=groups)
+    return evaluate(
+        scored,
+        score=RAW,
+        calibrated=CALIBRATED,
+        label=m.label_column,
+        thresholds=levels.levels(),
+        key=m.key_column,
+        period=m.period_column,
+        region=m.region_column or None,
+        strong=STRONG if m.strong_signal else None,
+        list_share=m.list_share,
+        list_sizes=m.list_size,
+        groups=groups,
+    )
 
 
-def _promotion(spark: SparkSession, settings: Settings, version: str, split: Split, test_scored: DataFrame,
-               test_eval: Evaluation, forced: bool) -> bool:
+def _promotion(
+    spark: SparkSession,
+    settings: Settings,
+    version: str,
+    split: Split,
+    test_scored: DataFrame,
+    test_eval: Evaluation,
+    forced: bool,
+) -> bool:
     """Champion <- this version when asked (`--promote`), or when `model.auto_promote` is on and it
     beats the champion on the same test rows (or there is no champion yet)."""
     champion = registry.version_of(settings, registry.CHAMPION)
@@ -259,28 +368,42 @@ def _promotion(spark: SparkSession, settings: Settings, version: str, split: Spl
     return promoted
 
 
-def _champion_ap(spark: SparkSession, settings: Settings, champion, split: Split, test_scored: DataFrame) -> float | None:
+def _champion_ap(
+    spark: SparkSession, settings: Settings, champion, split: Split, test_scored: DataFrame
+) -> float | None:
     """The champion's AP on this training's test rows, or None when the comparison would be unfair
     (its training labels reach into the test months) or impossible (features it needs are gone)."""
     horizon = int(champion.tags.get("horizon_months", settings.model.horizon_months))
     fit_end = champion.tags.get("fit_end")
     if fit_end is None or add_months(pd.Timestamp(fit_end).date(), horizon) > split.test_start:
-        log.warning("champion version %s was trained on months whose labels reach the test months: not compared",
-                    champion.version)
+        log.warning(
+            "champion version %s was trained on months whose labels reach the test months: not compared",
+            champion.version,
+        )
         return None
     loaded = registry.load_model(settings, version=champion.version)
     missing = [c for c in loaded.features if c not in test_scored.columns]
     if missing:
-        log.warning("champion version %s needs columns no longer in the table (%s): not compared",
-                    champion.version, ", ".join(missing[:5]))
+        log.warning(
+            "champion version %s needs columns no longer in the table (%s): not compared",
+            champion.version,
+            ", ".join(missing[:5]),
+        )
         return None
     rows = test_scored.drop(RAW, CALIBRATED)
     groups = score_groups(loaded.score(rows), score=RAW, label=settings.model.label_column)
     return average_precision(groups)
 
 
-def _metadata(settings: Settings, spec: FeatureSpec, prep: Preprocessing, calibration: calib.Calibration,
-              levels: thresh.Thresholds, split: Split, versions: dict[str, int]) -> dict:
+def _metadata(
+    settings: Settings,
+    spec: FeatureSpec,
+    prep: Preprocessing,
+    calibration: calib.Calibration,
+    levels: thresh.Thresholds,
+    split: Split,
+    versions: dict[str, int],
+) -> dict:
     """What a scorer needs, stored with the model version (see registry)."""
     m = settings.model
     kept = [c for c in spec.columns if c not in prep.dropped]
@@ -297,10 +420,11 @@ def _metadata(settings: Settings, spec: FeatureSpec, prep: Preprocessing, calibr
         "probability": "Spark GBT: P(failure) = sigmoid(2 * margin); SHAP log-odds = 2 * margin contributions",
         "calibration": calibration.to_dict(),
         "thresholds": levels.to_dict(),
-        "columns": {"key": m.key_column, "period": m.period_column, "label": m.label_column,
-                    "region": m.region_column},
-        "split": {f.name: (getattr(split, f.name).isoformat() if getattr(split, f.name) else None)
-                  for f in dataclasses.fields(split)},
+        "columns": {"key": m.key_column, "period": m.period_column, "label": m.label_column, "region": m.region_column},
+        "split": {
+            f.name: (getattr(split, f.name).isoformat() if getattr(split, f.name) else None)
+            for f in dataclasses.fields(split)
+        },
         "input_versions": versions,
     }
 
@@ -320,8 +444,17 @@ def _trials_file(settings: Settings, split: Split, versions: dict[str, int], spe
     m = dataclasses.asdict(settings.model)
     m["tuning"].pop("max_evals")  # raising the budget continues the same search
     m["tuning"].pop("trials_dir")
-    key = json.dumps({"split": split.params(), "versions": versions, "model": m, "features": spec.columns,
-                      "table_root": settings.path("lake")}, sort_keys=True, default=str)
+    key = json.dumps(
+        {
+            "split": split.params(),
+            "versions": versions,
+            "model": m,
+            "features": spec.columns,
+            "table_root": settings.path("lake"),
+        },
+        sort_keys=True,
+        default=str,
+    )
     default = settings.path("mlflow") + "/tuning"
     if "://" in default:  # hyperopt writes the file from the driver: it needs a local folder
         default = str(Path(tempfile.gettempdir()) / "signaux_spark-tuning")
@@ -330,7 +463,9 @@ def _trials_file(settings: Settings, split: Split, versions: dict[str, int], spe
     return str(folder / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.trials")
 
 
-def _log_tables_and_plots(valid: Evaluation, test: Evaluation, levels: thresh.Thresholds, prep: Preprocessing, gbt) -> None:
+def _log_tables_and_plots(
+    valid: Evaluation, test: Evaluation, levels: thresh.Thresholds, prep: Preprocessing, gbt
+) -> None:
     for block, ev in (("valid", valid), ("test", test)):
         mlflow.log_table(ev.reliability, f"tables/{block}_reliability.json")
         if ev.lists is not None:

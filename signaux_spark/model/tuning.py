@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from hyperopt import STATUS_OK, Trials, fmin, hp, space_eval, tpe
@@ -29,11 +30,16 @@ def search_space(space: SearchSpace) -> dict[str, Any]:
         "max_iter": hp.quniform("max_iter", space.max_iter[0], space.max_iter[1], 1),
         "step_size": hp.loguniform("step_size", math.log(space.step_size[0]), math.log(space.step_size[1])),
         "subsampling_rate": hp.uniform("subsampling_rate", space.subsampling_rate[0], space.subsampling_rate[1]),
-        "min_instances_per_node": hp.qloguniform("min_instances_per_node", math.log(space.min_instances_per_node[0]),
-                                                 math.log(space.min_instances_per_node[1]), 1),
+        "min_instances_per_node": hp.qloguniform(
+            "min_instances_per_node",
+            math.log(space.min_instances_per_node[0]),
+            math.log(space.min_instances_per_node[1]),
+            1,
+        ),
         "feature_subset": hp.choice("feature_subset", list(space.feature_subset)),
-        "positive_weight": hp.loguniform("positive_weight", math.log(space.positive_weight[0]),
-                                         math.log(space.positive_weight[1])),
+        "positive_weight": hp.loguniform(
+            "positive_weight", math.log(space.positive_weight[0]), math.log(space.positive_weight[1])
+        ),
     }
 
 
@@ -47,12 +53,19 @@ class TuningResult:
     best_params: dict[str, Any]
     best_loss: float
     history: list[tuple[dict[str, Any], float]]  # (params, loss) per trial, in order
-    resumed: int                                  # trials read back from the trials file
+    resumed: int  # trials read back from the trials file
     stopped_early: bool
 
 
-def tune(objective: Callable[[dict[str, Any]], float], space: SearchSpace, *, max_evals: int, seed: int,
-         early_stop: int, trials_file: str | None = None) -> TuningResult:
+def tune(
+    objective: Callable[[dict[str, Any]], float],
+    space: SearchSpace,
+    *,
+    max_evals: int,
+    seed: int,
+    early_stop: int,
+    trials_file: str | None = None,
+) -> TuningResult:
     """Minimise `objective(params) -> loss` over `space`; `params` holds plain Python values."""
     hyperopt_space = search_space(space)
     trials = _load(trials_file)
@@ -66,14 +79,27 @@ def tune(objective: Callable[[dict[str, Any]], float], space: SearchSpace, *, ma
 
     stopped = _no_progress(trials, early_stop)[0]
     if not stopped and resumed < max_evals:
-        fmin(run, hyperopt_space, algo=tpe.suggest, max_evals=max_evals, trials=trials, rstate=rstate,
-             early_stop_fn=lambda t, *a: _no_progress(t, early_stop), show_progressbar=False,
-             trials_save_file=trials_file or "")
+        fmin(
+            run,
+            hyperopt_space,
+            algo=tpe.suggest,
+            max_evals=max_evals,
+            trials=trials,
+            rstate=rstate,
+            early_stop_fn=lambda t, *a: _no_progress(t, early_stop),
+            show_progressbar=False,
+            trials_save_file=trials_file or "",
+        )
         stopped = len(trials.trials) < max_evals
     history = [(decode(space_eval(hyperopt_space, _values(t))), t["result"]["loss"]) for t in trials.trials]
     best = min(range(len(history)), key=lambda i: history[i][1])
-    return TuningResult(best_params=history[best][0], best_loss=history[best][1], history=history,
-                        resumed=resumed, stopped_early=stopped)
+    return TuningResult(
+        best_params=history[best][0],
+        best_loss=history[best][1],
+        history=history,
+        resumed=resumed,
+        stopped_early=stopped,
+    )
 
 
 def _no_progress(trials: Trials, patience: int, *args) -> tuple[bool, list]:

@@ -28,8 +28,14 @@ def _bin(column: str, kind: str, edges: list[float]) -> Column:
 
 def bin_counts(rows: DataFrame, bins: dict[str, tuple[str, list[float]]]) -> dict[str, dict[str, int]]:
     """Feature -> bin -> rows, for `bins` (feature -> (kind, edges)); one aggregation, small result."""
-    pairs = F.explode(F.array(*[F.struct(F.lit(name).alias("feature"), _bin(name, kind, edges).alias("bin"))
-                                for name, (kind, edges) in bins.items()]))
+    pairs = F.explode(
+        F.array(
+            *[
+                F.struct(F.lit(name).alias("feature"), _bin(name, kind, edges).alias("bin"))
+                for name, (kind, edges) in bins.items()
+            ]
+        )
+    )
     counted = rows.select(pairs.alias("p")).groupBy("p.feature", "p.bin").count().collect()
     out: dict[str, dict[str, int]] = {name: {} for name in bins}
     for r in counted:
@@ -46,19 +52,25 @@ def feature_profile(rows: DataFrame, *, numeric: list[str], categorical: list[st
     spec = {c: ("numeric", sorted(set(q))) for c, q in zip(numeric, found, strict=True)}
     spec |= {c: ("categorical", []) for c in categorical}
     counts = bin_counts(rows, spec)
-    return {"rows": sum(next(iter(counts.values()), {}).values()) if counts else 0,
-            "features": {c: {"kind": kind, "edges": edges, "shares": shares(counts[c])}
-                         for c, (kind, edges) in spec.items()}}
+    return {
+        "rows": sum(next(iter(counts.values()), {}).values()) if counts else 0,
+        "features": {
+            c: {"kind": kind, "edges": edges, "shares": shares(counts[c])} for c, (kind, edges) in spec.items()
+        },
+    }
 
 
-def feature_findings(month_rows: DataFrame, reference: dict, features: list[str],
-                     conf: MonitoringSettings) -> list[Finding]:
+def feature_findings(
+    month_rows: DataFrame, reference: dict, features: list[str], conf: MonitoringSettings
+) -> list[Finding]:
     """Null share and PSI of each of `features` in `month_rows` against `reference`
     (a `feature_profile`), then the most drifting features in one finding."""
     known = {c: reference["features"][c] for c in features if c in reference["features"]}
     absent = [c for c in features if c not in month_rows.columns]
-    out = [Finding(FAMILY, "present", c, None, None, CRITICAL, f"feature {c} is missing from the month's features")
-           for c in absent]
+    out = [
+        Finding(FAMILY, "present", c, None, None, CRITICAL, f"feature {c} is missing from the month's features")
+        for c in absent
+    ]
     profiled = {c: (p["kind"], p["edges"]) for c, p in known.items() if c not in absent}
     if not profiled:
         return out
@@ -73,12 +85,31 @@ def feature_findings(month_rows: DataFrame, reference: dict, features: list[str]
         index = psi(values_before, values_now) if values_now and values_before else None
         drift.append((index or 0.0, c))
         status = WARNING if index is not None and index > conf.psi_warning else OK
-        out.append(Finding(FAMILY, "psi", c, index, conf.psi_warning, status,
-                           f"{c}: PSI {index:.3f} of its known values against the training rows"
-                           if index is not None else f"{c}: no known value to compare"))
-    top = sorted(drift, reverse=True)[:conf.top_drifting]
-    out.append(Finding(FAMILY, "top_drift", "features", top[0][0] if top else None, conf.psi_warning, OK,
-                       "largest PSI: " + ", ".join(f"{c} ({v:.3f})" for v, c in top)))
+        out.append(
+            Finding(
+                FAMILY,
+                "psi",
+                c,
+                index,
+                conf.psi_warning,
+                status,
+                f"{c}: PSI {index:.3f} of its known values against the training rows"
+                if index is not None
+                else f"{c}: no known value to compare",
+            )
+        )
+    top = sorted(drift, reverse=True)[: conf.top_drifting]
+    out.append(
+        Finding(
+            FAMILY,
+            "top_drift",
+            "features",
+            top[0][0] if top else None,
+            conf.psi_warning,
+            OK,
+            "largest PSI: " + ", ".join(f"{c} ({v:.3f})" for v, c in top),
+        )
+    )
     return out
 
 
@@ -92,5 +123,12 @@ def _nulls(feature: str, share: float, before: float, conf: MonitoringSettings) 
     rise of its nulls short of that is a warning (it can be real: less short-time work after 2021)."""
     gone = share >= conf.null_critical > before
     status = CRITICAL if gone else WARNING if share - before > conf.null_warning else OK
-    return Finding(FAMILY, "null_share", feature, share, before, status,
-                   f"{feature}: {share:.1%} null this month against {before:.1%} in the training rows")
+    return Finding(
+        FAMILY,
+        "null_share",
+        feature,
+        share,
+        before,
+        status,
+        f"{feature}: {share:.1%} null this month against {before:.1%} in the training rows",
+    )

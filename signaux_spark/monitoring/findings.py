@@ -13,23 +13,25 @@ OK, WARNING, CRITICAL = "ok", "warning", "critical"
 STATUSES = (OK, WARNING, CRITICAL)
 FAMILIES = ("deliveries", "features", "scores", "outcomes")
 
-SCHEMA = T.StructType([
-    T.StructField("periode", T.DateType(), False),
-    T.StructField("family", T.StringType(), False),      # deliveries | features | scores | outcomes
-    T.StructField("check", T.StringType(), False),       # e.g. lines, reject_rate, psi, fort_share, precision
-    T.StructField("subject", T.StringType(), False),     # a source, a feature, a region, a list month...
-    T.StructField("value", T.DoubleType(), True),        # this month's figure
-    T.StructField("reference", T.DoubleType(), True),    # what it is compared with
-    T.StructField("status", T.StringType(), False),
-    T.StructField("message", T.StringType(), False),
-    T.StructField("run_id", T.StringType(), True),
-])
+SCHEMA = T.StructType(
+    [
+        T.StructField("periode", T.DateType(), False),
+        T.StructField("family", T.StringType(), False),  # deliveries | features | scores | outcomes
+        T.StructField("check", T.StringType(), False),  # e.g. lines, reject_rate, psi, fort_share, precision
+        T.StructField("subject", T.StringType(), False),  # a source, a feature, a region, a list month...
+        T.StructField("value", T.DoubleType(), True),  # this month's figure
+        T.StructField("reference", T.DoubleType(), True),  # what it is compared with
+        T.StructField("status", T.StringType(), False),
+        T.StructField("message", T.StringType(), False),
+        T.StructField("run_id", T.StringType(), True),
+    ]
+)
 CONSTRAINTS = {
     "status_known": "status IN ('ok', 'warning', 'critical')",
     "family_known": "family IN ('deliveries', 'features', 'scores', 'outcomes')",
 }
-MAD_SCALE = 1.4826   # MAD x this estimates a normal standard deviation
-PSI_FLOOR = 1e-4     # an empty bin counts as this share (PSI of an empty bin is otherwise infinite)
+MAD_SCALE = 1.4826  # MAD x this estimates a normal standard deviation
+PSI_FLOOR = 1e-4  # an empty bin counts as this share (PSI of an empty bin is otherwise infinite)
 
 
 @dataclass(frozen=True)
@@ -77,5 +79,5 @@ def shares(counts: dict[str, int]) -> dict[str, float]:
 
 def binomial_z(count: int, n: int, p: float) -> float:
     """How many standard deviations `count` events among `n` are from the share `p` expected."""
-    p = min(max(p, 0.5 / max(n, 1)), 1 - 0.5 / max(n, 1))   # a share of 0 or 1 would make any move infinite
+    p = min(max(p, 0.5 / max(n, 1)), 1 - 0.5 / max(n, 1))  # a share of 0 or 1 would make any move infinite
     return (count - n * p) / math.sqrt(n * p * (1 - p)) if n else 0.0

@@ -42,13 +42,16 @@ class MonitorResult:
         """The printed summary: counts, then every finding that is not ok."""
         c = self.counts
         lines = [f"monitoring {self.period:%Y-%m}: {c[OK]} ok, {c[WARNING]} warning(s), {c[CRITICAL]} critical"]
-        lines += [f"  {f.status:<8} {f.family}/{f.check} {f.subject}: {f.message}"
-                  for f in self.of(CRITICAL) + self.of(WARNING)]
+        lines += [
+            f"  {f.status:<8} {f.family}/{f.check} {f.subject}: {f.message}"
+            for f in self.of(CRITICAL) + self.of(WARNING)
+        ]
         return "\n".join(lines)
 
 
-def monitor_period(spark: SparkSession, settings: Settings, period: dt.date,
-                   run_id: str | None = None) -> MonitorResult:
+def monitor_period(
+    spark: SparkSession, settings: Settings, period: dt.date, run_id: str | None = None
+) -> MonitorResult:
     """Run every check for `period` and write its findings (replacing the month's earlier ones)."""
     lake, month = Lake(settings), f"{period:%Y-%m}"
     found: list[Finding] = []
@@ -56,17 +59,31 @@ def monitor_period(spark: SparkSession, settings: Settings, period: dt.date,
         found += _deliveries(spark, settings, lake, month)
         s.rows["findings"] = len(found)
     scored = lake.read(spark, settings.score.table) if lake.exists(spark, settings.score.table) else None
-    versions = [] if scored is None else [r[0] for r in scored.where(F.col("periode") == F.lit(period))
-                                         .select("model_version").distinct().collect()]
+    versions = (
+        []
+        if scored is None
+        else [
+            r[0] for r in scored.where(F.col("periode") == F.lit(period)).select("model_version").distinct().collect()
+        ]
+    )
     if not versions:
-        found.append(Finding(scores.FAMILY, "scored", "France", 0.0, None, CRITICAL,
-                             f"no scores for {month} in {settings.score.table}: run the score step first"))
+        found.append(
+            Finding(
+                scores.FAMILY,
+                "scored",
+                "France",
+                0.0,
+                None,
+                CRITICAL,
+                f"no scores for {month} in {settings.score.table}: run the score step first",
+            )
+        )
     else:
         with step(spark, f"monitor {month}: features"):
             found += _features(spark, settings, lake, period, versions[0])
         months = sorted(r[0] for r in scored.select("periode").distinct().collect())
         with step(spark, f"monitor {month}: scores"):
-            earlier = [m for m in months if m < period][-settings.monitoring.score_months:]
+            earlier = [m for m in months if m < period][-settings.monitoring.score_months :]
             found += scores.score_findings(scored, period=period, previous=earlier, conf=settings.monitoring)
         with step(spark, f"monitor {month}: outcomes of past lists"):
             found += _outcomes(spark, settings, lake, scored, period, months)
@@ -80,34 +97,62 @@ def verdict(result: MonitorResult, accept_critical: bool) -> None:
     """Raise the one-line reason to stop before export when a check is critical and not accepted."""
     critical = result.of(CRITICAL)
     if critical and not accept_critical:
-        raise JobError(f"monitoring {result.period:%Y-%m}: {len(critical)} critical check(s), export stopped: "
-                       f"{critical[0].message}" + (f" (and {len(critical) - 1} more)" if len(critical) > 1 else "")
-                       + "; fix and rerun, or publish anyway with --accept-critical")
+        raise JobError(
+            f"monitoring {result.period:%Y-%m}: {len(critical)} critical check(s), export stopped: "
+            f"{critical[0].message}"
+            + (f" (and {len(critical) - 1} more)" if len(critical) > 1 else "")
+            + "; fix and rerun, or publish anyway with --accept-critical"
+        )
 
 
 def _deliveries(spark: SparkSession, settings: Settings, lake: Lake, month: str) -> list[Finding]:
     if not lake.exists(spark, REPORT_TABLE):
-        return [Finding(deliveries.FAMILY, "delivered", "all sources", None, None, CRITICAL,
-                        f"no ingestion report ({REPORT_TABLE}): nothing was ingested")]
+        return [
+            Finding(
+                deliveries.FAMILY,
+                "delivered",
+                "all sources",
+                None,
+                None,
+                CRITICAL,
+                f"no ingestion report ({REPORT_TABLE}): nothing was ingested",
+            )
+        ]
     first = add_months(dt.date(int(month[:4]), int(month[5:]), 1), -settings.monitoring.history_batches)
     batches = [f"{add_months(first, i):%Y-%m}" for i in range(settings.monitoring.history_batches + 1)]
     tables = {s: lake.read(spark, f"bronze/{s}") for s in SOURCES if lake.exists(spark, f"bronze/{s}")}
-    firms = deliveries.firms_by_batch(tables, batches) if tables else \
-        spark.createDataFrame([], "source string, batch string, firms long")
+    firms = (
+        deliveries.firms_by_batch(tables, batches)
+        if tables
+        else spark.createDataFrame([], "source string, batch string, firms long")
+    )
     figures = deliveries.delivery_figures(lake.read(spark, REPORT_TABLE), firms, batches)
     expected = {s for s in SOURCES if is_expected(settings, s, month)}
-    return deliveries.delivery_findings(figures, batch=month, sources=list(SOURCES), expected=expected,
-                                        conf=settings.monitoring)
+    return deliveries.delivery_findings(
+        figures, batch=month, sources=list(SOURCES), expected=expected, conf=settings.monitoring
+    )
 
 
 def _features(spark: SparkSession, settings: Settings, lake: Lake, period: dt.date, version: str) -> list[Finding]:
     reference = feature_reference(settings, version)
     if reference is None:
-        return [Finding(features.FAMILY, "psi", "features", None, None, WARNING,
-                        f"model version {version} has no feature reference (trained before monitoring existed): "
-                        "feature drift not checked; train a new model to get one")]
-    rows = (lake.read(spark, settings.score.feature_table).where(F.col("periode") == F.lit(period))
-            .where(F.col("in_perimeter") & ~F.coalesce(F.col("in_proceeding"), F.lit(False))))
+        return [
+            Finding(
+                features.FAMILY,
+                "psi",
+                "features",
+                None,
+                None,
+                WARNING,
+                f"model version {version} has no feature reference (trained before monitoring existed): "
+                "feature drift not checked; train a new model to get one",
+            )
+        ]
+    rows = (
+        lake.read(spark, settings.score.feature_table)
+        .where(F.col("periode") == F.lit(period))
+        .where(F.col("in_perimeter") & ~F.coalesce(F.col("in_proceeding"), F.lit(False)))
+    )
     return features.feature_findings(rows, reference, list(reference["features"]), settings.monitoring)
 
 
@@ -134,32 +179,55 @@ def promised_metrics(settings: Settings, versions: set[str]) -> dict[str, dict[s
     return out
 
 
-def _outcomes(spark: SparkSession, settings: Settings, lake: Lake, scored, period: dt.date,
-              months: list[dt.date]) -> list[Finding]:
+def _outcomes(
+    spark: SparkSession, settings: Settings, lake: Lake, scored, period: dt.date, months: list[dt.date]
+) -> list[Finding]:
     model, conf = settings.model, settings.monitoring
     table = model.label_table or model.feature_table
     cutoff = add_months(period, -settings.features.label_horizon_months)
     candidates = [m for m in months if m <= cutoff]
     labels = lake.read(spark, table).select("siren", "periode", model.label_column) if candidates else None
-    observed = [] if labels is None else sorted(
-        r[0] for r in labels.where(F.col("periode").isin(candidates) & F.col(model.label_column).isNotNull())
-        .select("periode").distinct().collect())
-    observed = observed[-conf.outcome_months:]
+    observed = (
+        []
+        if labels is None
+        else sorted(
+            r[0]
+            for r in labels.where(F.col("periode").isin(candidates) & F.col(model.label_column).isNotNull())
+            .select("periode")
+            .distinct()
+            .collect()
+        )
+    )
+    observed = observed[-conf.outcome_months :]
     listed = scored.where(F.col("periode").isin(observed)).select("model_version").distinct()
     versions = {r[0] for r in listed.collect()} if observed else set()
-    return outcomes.outcome_findings(scored, labels, months=observed, promised=promised_metrics(settings, versions),
-                                     label=model.label_column, share=model.list_share, sizes=model.list_size,
-                                     conf=conf)
+    return outcomes.outcome_findings(
+        scored,
+        labels,
+        months=observed,
+        promised=promised_metrics(settings, versions),
+        label=model.label_column,
+        share=model.list_share,
+        sizes=model.list_size,
+        conf=conf,
+    )
 
 
-def _write(spark: SparkSession, settings: Settings, lake: Lake, period: dt.date, found: list[Finding],
-           run_id: str | None) -> None:
+def _write(
+    spark: SparkSession, settings: Settings, lake: Lake, period: dt.date, found: list[Finding], run_id: str | None
+) -> None:
     table = settings.monitoring.table
-    rows = [(period, f.family, f.check, f.subject, _number(f.value), _number(f.reference), f.status, f.message, run_id)
-            for f in found]
+    rows = [
+        (period, f.family, f.check, f.subject, _number(f.value), _number(f.reference), f.status, f.message, run_id)
+        for f in found
+    ]
     lake.ensure(spark, table, SCHEMA, partition_by=["periode"], constraints=CONSTRAINTS)
-    lake.write(spark.createDataFrame(rows, SCHEMA).coalesce(1), table, replace_where=f"periode = '{period:%Y-%m-%d}'",
-               metadata={"period": f"{period:%Y-%m}", "run_id": run_id})
+    lake.write(
+        spark.createDataFrame(rows, SCHEMA).coalesce(1),
+        table,
+        replace_where=f"periode = '{period:%Y-%m-%d}'",
+        metadata={"period": f"{period:%Y-%m}", "run_id": run_id},
+    )
 
 
 def _number(value) -> float | None:

@@ -53,8 +53,13 @@ def checks(spark: SparkSession, settings: Settings) -> list[tuple[str, Callable[
         return "version 0 holds the 10 first rows"
 
     def merge() -> str:
-        (lake.table(spark, table).alias("t")
-         .merge(numbers(12, 20).alias("u"), "t.n = u.n").whenNotMatchedInsertAll().execute())
+        (
+            lake.table(spark, table)
+            .alias("t")
+            .merge(numbers(12, 20).alias("u"), "t.n = u.n")
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
         rows = lake.read(spark, table).count()
         if rows != 20:
             raise AssertionError(f"{rows} rows after MERGE, expected 20")
@@ -76,9 +81,17 @@ def checks(spark: SparkSession, settings: Settings) -> list[tuple[str, Callable[
         lake.drop(spark, table)
         return "removed the test table"
 
-    return [("spark version", spark_version), ("delta version", delta_version), ("delta write", write),
-            ("delta append", append), ("delta read", read_back), ("delta time travel", time_travel),
-            ("delta merge", merge), ("mlflow tracking", mlflow_writable), ("cleanup", cleanup)]
+    return [
+        ("spark version", spark_version),
+        ("delta version", delta_version),
+        ("delta write", write),
+        ("delta append", append),
+        ("delta read", read_back),
+        ("delta time travel", time_travel),
+        ("delta merge", merge),
+        ("mlflow tracking", mlflow_writable),
+        ("cleanup", cleanup),
+    ]
 
 
 def run_checks(spark: SparkSession, settings: Settings) -> Iterator[tuple[str, str | None, BaseException | None]]:

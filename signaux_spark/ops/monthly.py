@@ -5,8 +5,8 @@ the same run id, and a finished batch is not run again unless forced."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from pyspark.sql import SparkSession
 
@@ -40,7 +40,7 @@ def plan(train: bool = False, from_step: str | None = None, only: str | None = N
             raise JobError(f"unknown step '{name}' (steps: {', '.join(STEPS)})")
     if only:
         return [only]
-    steps = list(STEPS[STEPS.index(from_step):] if from_step else STEPS)
+    steps = list(STEPS[STEPS.index(from_step) :] if from_step else STEPS)
     if not train and from_step != "train" and "train" in steps:
         steps.remove("train")
     return steps
@@ -53,9 +53,17 @@ class MonthlyOutcome:
     skipped: bool = False
 
 
-def run_monthly(spark: SparkSession, settings: Settings, batch: str, steps: dict[str, StepFn], *,
-                train: bool = False, from_step: str | None = None, only: str | None = None,
-                force: bool = False) -> MonthlyOutcome:
+def run_monthly(
+    spark: SparkSession,
+    settings: Settings,
+    batch: str,
+    steps: dict[str, StepFn],
+    *,
+    train: bool = False,
+    from_step: str | None = None,
+    only: str | None = None,
+    force: bool = False,
+) -> MonthlyOutcome:
     """Run (or resume) the monthly chain for `batch`; raises JobError naming the failed step, or
     LeaseRefused when another run holds the lake's lease (one monthly run at a time, `ops/lease`).
 
@@ -64,13 +72,22 @@ def run_monthly(spark: SparkSession, settings: Settings, batch: str, steps: dict
     run (its plan is kept), else run apart under a plan of their own, which never marks the batch
     done nor undone."""
     selected = plan(train, from_step, only)
-    with Lease(spark, Lake(settings), "monthly", f"monthly {batch}", settings.ops.lease_seconds,
-               settings.ops.heartbeat_seconds) as lease:
+    with Lease(
+        spark, Lake(settings), "monthly", f"monthly {batch}", settings.ops.lease_seconds, settings.ops.heartbeat_seconds
+    ) as lease:
         return _run(spark, settings, batch, steps, selected, bool(from_step or only), force, lease)
 
 
-def _run(spark: SparkSession, settings: Settings, batch: str, steps: dict[str, StepFn], selected: list[str],
-         explicit: bool, force: bool, lease: Lease) -> MonthlyOutcome:
+def _run(
+    spark: SparkSession,
+    settings: Settings,
+    batch: str,
+    steps: dict[str, StepFn],
+    selected: list[str],
+    explicit: bool,
+    force: bool,
+    lease: Lease,
+) -> MonthlyOutcome:
     runs = RunLog(spark, Lake(settings))
     state = runs.latest_run(batch, covering=plan())
     if state and state.finished and not force and not explicit:

@@ -11,27 +11,37 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import (ArrayType, DoubleType, LongType, MapType, StringType, StructField, StructType,
-                               TimestampType)
+from pyspark.sql.types import (
+    ArrayType,
+    DoubleType,
+    LongType,
+    MapType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
 from pyspark.sql.window import Window
 
 from signaux_spark.io import Lake
 
 TABLE = "ops/runs"
 
-SCHEMA = StructType([
-    StructField("run_id", StringType(), False),
-    StructField("batch", StringType(), False),
-    StructField("planned", ArrayType(StringType(), False), False),
-    StructField("step", StringType(), False),
-    StructField("status", StringType(), False),       # running | succeeded | failed
-    StructField("started_at", TimestampType(), False),
-    StructField("ended_at", TimestampType(), True),
-    StructField("seconds", DoubleType(), True),
-    StructField("rows", MapType(StringType(), LongType()), True),
-    StructField("versions", MapType(StringType(), LongType()), True),
-    StructField("message", StringType(), True),
-])
+SCHEMA = StructType(
+    [
+        StructField("run_id", StringType(), False),
+        StructField("batch", StringType(), False),
+        StructField("planned", ArrayType(StringType(), False), False),
+        StructField("step", StringType(), False),
+        StructField("status", StringType(), False),  # running | succeeded | failed
+        StructField("started_at", TimestampType(), False),
+        StructField("ended_at", TimestampType(), True),
+        StructField("seconds", DoubleType(), True),
+        StructField("rows", MapType(StringType(), LongType()), True),
+        StructField("versions", MapType(StringType(), LongType()), True),
+        StructField("message", StringType(), True),
+    ]
+)
 
 
 @dataclass
@@ -53,7 +63,7 @@ class RunState:
         """The planned steps from the first one not succeeded on: a step run out of order (by
         `--only`) before an earlier one is run again after it."""
         pending = [i for i, s in enumerate(self.planned) if not self.done(s)]
-        return self.planned[pending[0]:] if pending else []
+        return self.planned[pending[0] :] if pending else []
 
 
 class RunLog:
@@ -64,13 +74,33 @@ class RunLog:
     def new_run_id(batch: str) -> str:
         return f"monthly-{batch}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
-    def record(self, run_id: str, batch: str, planned: list[str], step: str, status: str, started: dt.datetime,
-               ended: dt.datetime | None = None, rows: dict[str, int] | None = None,
-               versions: dict[str, int] | None = None, message: str | None = None) -> None:
+    def record(
+        self,
+        run_id: str,
+        batch: str,
+        planned: list[str],
+        step: str,
+        status: str,
+        started: dt.datetime,
+        ended: dt.datetime | None = None,
+        rows: dict[str, int] | None = None,
+        versions: dict[str, int] | None = None,
+        message: str | None = None,
+    ) -> None:
         seconds = (ended - started).total_seconds() if ended else None
-        row = (run_id, batch, planned, step, status, started, ended, seconds,
-               {k: int(v) for k, v in (rows or {}).items()}, {k: int(v) for k, v in (versions or {}).items()},
-               message)
+        row = (
+            run_id,
+            batch,
+            planned,
+            step,
+            status,
+            started,
+            ended,
+            seconds,
+            {k: int(v) for k, v in (rows or {}).items()},
+            {k: int(v) for k, v in (versions or {}).items()},
+            message,
+        )
         df = self.spark.createDataFrame([row], SCHEMA)
         self.lake.write(df, TABLE, mode="append", metadata={"run_id": run_id, "batch": batch, "step": step})
 
@@ -82,8 +112,12 @@ class RunLog:
         rows = self.lake.read(self.spark, TABLE).where(F.col("batch") == batch)
         for name in covering:
             rows = rows.where(F.array_contains("planned", name))
-        first = (rows.groupBy("run_id").agg(F.min("started_at").alias("t0"))
-                 .orderBy(F.col("t0").desc(), F.col("run_id").desc()).first())
+        first = (
+            rows.groupBy("run_id")
+            .agg(F.min("started_at").alias("t0"))
+            .orderBy(F.col("t0").desc(), F.col("run_id").desc())
+            .first()
+        )
         if first is None:
             return None
         run = rows.where(F.col("run_id") == first["run_id"])

@@ -7,15 +7,15 @@ from __future__ import annotations
 from pyspark.sql import SparkSession
 
 from signaux_spark.cli import JobError, month
+from signaux_spark.config import Settings
 from signaux_spark.export.publish import export_period
 from signaux_spark.features.build import build_month
 from signaux_spark.ingest import ingest
+from signaux_spark.io import Lake
 from signaux_spark.model.training import train
 from signaux_spark.monitoring.run import monitor_period, verdict
-from signaux_spark.scoring.score import score_period
-from signaux_spark.config import Settings
-from signaux_spark.io import Lake
 from signaux_spark.ops.monthly import StepFn, StepOutput
+from signaux_spark.scoring.score import score_period
 from signaux_spark.sources import SOURCES
 
 FEATURE_TABLES = ("silver/firms", "silver/firm_months", "gold/features", "gold/labels")
@@ -32,9 +32,11 @@ def ingest_step(spark: SparkSession, settings: Settings, batch: str, run_id: str
     print(report.table(), flush=True)
     if report.failures:
         raise JobError(f"{len(report.failures)} source(s) failed: " + " | ".join(report.failures))
-    rows = {"lines read": sum(u.lines_read for u in report.units),
-            "accepted": sum(u.accepted_lines for u in report.units),
-            "rejected": sum(u.rejected_lines for u in report.units)}
+    rows = {
+        "lines read": sum(u.lines_read for u in report.units),
+        "accepted": sum(u.accepted_lines for u in report.units),
+        "rejected": sum(u.rejected_lines for u in report.units),
+    }
     tables = [f"bronze/{s}" for s in SOURCES] + ["bronze/rejects", "bronze/ingest_report"]
     return StepOutput(rows, versions(spark, settings, tables))
 
@@ -46,10 +48,12 @@ def features_step(spark: SparkSession, settings: Settings, batch: str, run_id: s
 
 def train_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
     result = train(spark, settings, month(batch))
-    print(f"model {settings.mlflow.model_name} version {result.version}: test AP {result.test['ap']:.4f}"
-          f"{' (champion)' if result.promoted else ' (challenger)'}", flush=True)
-    return StepOutput({"trials": result.trials},
-                      {f"model/{settings.mlflow.model_name}": int(result.version)})
+    print(
+        f"model {settings.mlflow.model_name} version {result.version}: test AP {result.test['ap']:.4f}"
+        f"{' (champion)' if result.promoted else ' (challenger)'}",
+        flush=True,
+    )
+    return StepOutput({"trials": result.trials}, {f"model/{settings.mlflow.model_name}": int(result.version)})
 
 
 def score_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:

@@ -24,8 +24,9 @@ from signaux_spark.config import ConfigError, load_settings
 
 
 def arguments() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m signaux_spark.portal", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m signaux_spark.portal", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--conf", action="append", default=[], metavar="FILE", help="extra conf file over conf/local.yaml")
     commands = p.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="start the portal (uvicorn)")
@@ -44,7 +45,8 @@ def arguments() -> argparse.ArgumentParser:
     feedback = commands.add_parser("feedback", help="the regional feedback")
     feedback = feedback.add_subparsers(dest="action", required=True)
     feedback.add_parser("export", help="write the feedback to the Delta table portal.feedback_table").add_argument(
-        "overrides", nargs="*", metavar="KEY=VALUE")
+        "overrides", nargs="*", metavar="KEY=VALUE"
+    )
     serve.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
     return p
 
@@ -129,8 +131,14 @@ def serve(settings) -> int:
         raise ConfigError(f"PORTAL_PORT must be a TCP port, got {port!r}")
     port = int(port)
     print(f"portal: http://{settings.portal.host}:{port}/ (Ctrl+C to stop)", flush=True)
-    uvicorn.run(create_app(settings), host=settings.portal.host, port=port, log_level="warning", access_log=False,
-                server_header=False)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.portal.host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+    )
     return 0
 
 

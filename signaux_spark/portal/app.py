@@ -37,20 +37,27 @@ from signaux_spark.portal.listing import firm_view, month_view
 
 HERE = Path(__file__).resolve().parent
 SESSION, CSRF = "portal_session", "portal_csrf"
-CLIENT_FACTOR = 4   # one client address may fail this many times more than one account before the throttle
+CLIENT_FACTOR = 4  # one client address may fail this many times more than one account before the throttle
 # Argon2 checks at once (each takes tens of MiB and a core for a while): a burst of sign-ins queues
 # instead of exhausting memory and starving the pages.
 PASSWORD_CHECKS = max(1, os.cpu_count() or 1)
 HEADERS = [
-    (b"content-security-policy", b"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-                                 b"frame-ancestors 'none'; base-uri 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        b"frame-ancestors 'none'; base-uri 'none'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
 ]
-MEDIA = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         ".csv": "text/csv; charset=utf-8", ".json": "application/json", ".html": "text/html; charset=utf-8"}
+MEDIA = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+}
 
 
 def secret_key(path: Path) -> str:
@@ -133,8 +140,9 @@ def create_app(settings: Settings) -> Starlette:
         return response
 
     def set_cookie(response: Response, name: str, value: str) -> None:
-        response.set_cookie(name, value, max_age=lifetime, httponly=True, samesite="strict", secure=conf.secure_cookies,
-                            path="/")
+        response.set_cookie(
+            name, value, max_age=lifetime, httponly=True, samesite="strict", secure=conf.secure_cookies, path="/"
+        )
 
     async def checked_form(request: Request) -> dict:
         """The posted form, once its CSRF token matches the signed cookie (else 403)."""
@@ -171,8 +179,15 @@ def create_app(settings: Settings) -> Starlette:
         by_client = await run_in_threadpool(store.recent_failures, conf.throttle_minutes, client=address)
         if by_email >= conf.max_failures or by_client >= conf.max_failures * CLIENT_FACTOR:
             store.audit(db.SIGN_IN_THROTTLED, email, client=address)
-            return render(request, "login.html", {"user": None, "error": (
-                f"Trop de tentatives infructueuses : réessayez dans {conf.throttle_minutes} minutes.")}, 429)
+            return render(
+                request,
+                "login.html",
+                {
+                    "user": None,
+                    "error": (f"Trop de tentatives infructueuses : réessayez dans {conf.throttle_minutes} minutes."),
+                },
+                429,
+            )
         user = await anyio.to_thread.run_sync(store.authenticate, email, password, limiter=password_checks)
         if user is None:
             store.audit(db.SIGN_IN_FAILED, email, client=address)
@@ -209,9 +224,18 @@ def create_app(settings: Settings) -> Starlette:
         national = exports.publication(month, NATIONAL_FOLDER)
         if national is None:
             raise not_found()
-        return render(request, "national.html", {
-            "user": user, "month": month, "manifest": national.manifest, "regions": exports.regions(month),
-            "summary": national.summary(), "region": NATIONAL_FOLDER})
+        return render(
+            request,
+            "national.html",
+            {
+                "user": user,
+                "month": month,
+                "manifest": national.manifest,
+                "regions": exports.regions(month),
+                "summary": national.summary(),
+                "region": NATIONAL_FOLDER,
+            },
+        )
 
     async def region_month(request: Request) -> Response:
         user = signed_in(request)
@@ -223,9 +247,19 @@ def create_app(settings: Settings) -> Starlette:
         if document is None:
             raise not_found()
         view = month_view(document, request.query_params)
-        return render(request, "month.html", {
-            "user": user, "month": month, "region": region, "manifest": found.manifest, "view": view,
-            "summary": found.summary(), "query": lambda **changes: query(request, changes)})
+        return render(
+            request,
+            "month.html",
+            {
+                "user": user,
+                "month": month,
+                "region": region,
+                "manifest": found.manifest,
+                "view": view,
+                "summary": found.summary(),
+                "query": lambda **changes: query(request, changes),
+            },
+        )
 
     async def download(request: Request) -> Response:
         user = signed_in(request)
@@ -238,14 +272,26 @@ def create_app(settings: Settings) -> Starlette:
         try:
             found = await run_in_threadpool(publication.download, name)
         except Tampered:
-            raise HTTPException(500, "Ce fichier ne correspond plus à son manifeste : il n'est pas envoyé. "
-                                     "Prévenez l'équipe nationale.") from None
+            raise HTTPException(
+                500, "Ce fichier ne correspond plus à son manifeste : il n'est pas envoyé. Prévenez l'équipe nationale."
+            ) from None
         if found is None:
             raise not_found()
-        store.audit(db.DOWNLOAD, user.email, user_id=user.id, client=client(request), month=month, region=region,
-                    file=found.name, sha256=found.sha256)
-        return Response(found.data, media_type=MEDIA.get(Path(found.name).suffix, "application/octet-stream"), headers={
-            "content-disposition": f'attachment; filename="{found.name}"', "x-content-sha256": found.sha256})
+        store.audit(
+            db.DOWNLOAD,
+            user.email,
+            user_id=user.id,
+            client=client(request),
+            month=month,
+            region=region,
+            file=found.name,
+            sha256=found.sha256,
+        )
+        return Response(
+            found.data,
+            media_type=MEDIA.get(Path(found.name).suffix, "application/octet-stream"),
+            headers={"content-disposition": f'attachment; filename="{found.name}"', "x-content-sha256": found.sha256},
+        )
 
     async def firm(request: Request) -> Response:
         user = signed_in(request)
@@ -264,20 +310,40 @@ def create_app(settings: Settings) -> Starlette:
                 message = "Choisissez ce qui a été fait."
             else:
                 store.add_feedback(user, region, siren, history[-1]["month"], form["action"], form.get("comment", ""))
-                store.audit(db.FEEDBACK, user.email, user_id=user.id, client=client(request),
-                            month=history[-1]["month"], region=region)
+                store.audit(
+                    db.FEEDBACK,
+                    user.email,
+                    user_id=user.id,
+                    client=client(request),
+                    month=history[-1]["month"],
+                    region=region,
+                )
                 return RedirectResponse(f"/entreprise/{region}/{siren}?enregistre=1", 303)
-        return render(request, "firm.html", {
-            "user": user, "region": region, "view": firm_view(history), "actions": db.ACTIONS,
-            "feedback": store.feedback(region=region, siren=siren), "message": message,
-            "saved": request.query_params.get("enregistre") == "1"}, 400 if message else 200)
+        return render(
+            request,
+            "firm.html",
+            {
+                "user": user,
+                "region": region,
+                "view": firm_view(history),
+                "actions": db.ACTIONS,
+                "feedback": store.feedback(region=region, siren=siren),
+                "message": message,
+                "saved": request.query_params.get("enregistre") == "1",
+            },
+            400 if message else 200,
+        )
 
     async def error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 303:
             return RedirectResponse(exc.headers["location"], 303)
         detail = "Page introuvable." if exc.status_code == 404 else exc.detail  # one answer for every missing page
-        return render(request, "error.html", {"user": account(request), "status": exc.status_code, "detail": detail},
-                      exc.status_code)
+        return render(
+            request,
+            "error.html",
+            {"user": account(request), "status": exc.status_code, "detail": detail},
+            exc.status_code,
+        )
 
     routes = [
         Route("/", home),

@@ -88,8 +88,9 @@ class Exports:
         folder = month_folder(self.root, month)
         if folder is None:
             return []
-        return sorted(p.name for p in folder.iterdir()
-                      if p.is_dir() and p.name != NATIONAL and REGION.fullmatch(p.name))
+        return sorted(
+            p.name for p in folder.iterdir() if p.is_dir() and p.name != NATIONAL and REGION.fullmatch(p.name)
+        )
 
     def publication(self, month: str, region: str) -> Publication | None:
         """The folder of `region` (or `national`) in the month's current publication with its

@@ -13,24 +13,40 @@ from signaux_spark.config import Settings
 from signaux_spark.io import Lake
 from signaux_spark.portal.store import ACTIONS, Store
 
-SCHEMA = T.StructType([
-    T.StructField("feedback_id", T.LongType(), False),
-    T.StructField("recorded_at", T.TimestampType(), False),
-    T.StructField("email", T.StringType(), False),
-    T.StructField("region", T.StringType(), False),
-    T.StructField("siren", T.StringType(), False),
-    T.StructField("list_month", T.StringType(), False),
-    T.StructField("action", T.StringType(), False),
-    T.StructField("action_label", T.StringType(), False),
-    T.StructField("comment", T.StringType(), True),
-])
+SCHEMA = T.StructType(
+    [
+        T.StructField("feedback_id", T.LongType(), False),
+        T.StructField("recorded_at", T.TimestampType(), False),
+        T.StructField("email", T.StringType(), False),
+        T.StructField("region", T.StringType(), False),
+        T.StructField("siren", T.StringType(), False),
+        T.StructField("list_month", T.StringType(), False),
+        T.StructField("action", T.StringType(), False),
+        T.StructField("action_label", T.StringType(), False),
+        T.StructField("comment", T.StringType(), True),
+    ]
+)
 
 
 def export_feedback(spark: SparkSession, settings: Settings, store: Store) -> int:
     """Replace the Delta table with every feedback recorded so far; returns its row count."""
-    rows = [(f["id"], f["at"], f["email"], f["region"], f["siren"], f["month"], f["action"],
-             ACTIONS[f["action"]], f["comment"] or None)
-            for f in store.feedback()]
-    Lake(settings).write(spark.createDataFrame(rows, SCHEMA), settings.portal.feedback_table,
-                         metadata={"source": "portal", "rows": len(rows)})
+    rows = [
+        (
+            f["id"],
+            f["at"],
+            f["email"],
+            f["region"],
+            f["siren"],
+            f["month"],
+            f["action"],
+            ACTIONS[f["action"]],
+            f["comment"] or None,
+        )
+        for f in store.feedback()
+    ]
+    Lake(settings).write(
+        spark.createDataFrame(rows, SCHEMA),
+        settings.portal.feedback_table,
+        metadata={"source": "portal", "rows": len(rows)},
+    )
     return len(rows)

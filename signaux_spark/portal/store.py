@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-NATIONAL = "national"   # the `region` of the national team's accounts
+NATIONAL = "national"  # the `region` of the national team's accounts
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 12
 # What a regional team records on a firm page: code -> French label.
@@ -29,7 +29,12 @@ ACTIONS = {
     "other": "autre",
 }
 SIGN_IN, SIGN_IN_FAILED, SIGN_IN_THROTTLED, DOWNLOAD, FEEDBACK = (
-    "sign_in", "sign_in_failed", "sign_in_throttled", "download", "feedback")
+    "sign_in",
+    "sign_in_failed",
+    "sign_in_throttled",
+    "download",
+    "feedback",
+)
 
 _hasher = PasswordHasher()
 
@@ -130,8 +135,14 @@ class Store:
         with self.session.begin() as s:
             if s.scalar(select(User).where(User.email == email)):
                 raise StoreError(f"a user {email} already exists")
-            user = User(email=email, region=region, password_hash=_hasher.hash(password), active=True,
-                        session_version=1, created_at=now())
+            user = User(
+                email=email,
+                region=region,
+                password_hash=_hasher.hash(password),
+                active=True,
+                session_version=1,
+                created_at=now(),
+            )
             s.add(user)
             s.flush()
             return _account(user)
@@ -183,11 +194,32 @@ class Store:
             return _account(user)
 
     # Audit ----------------------------------------------------------------------------------------
-    def audit(self, event: str, email: str, *, user_id: int | None = None, client: str = "", month: str | None = None,
-              region: str | None = None, file: str | None = None, sha256: str | None = None) -> None:
+    def audit(
+        self,
+        event: str,
+        email: str,
+        *,
+        user_id: int | None = None,
+        client: str = "",
+        month: str | None = None,
+        region: str | None = None,
+        file: str | None = None,
+        sha256: str | None = None,
+    ) -> None:
         with self.session.begin() as s:
-            s.add(Audit(at=now(), event=event, email=email[:254], user_id=user_id, client=client[:64], month=month,
-                        region=region, file=file, sha256=sha256))
+            s.add(
+                Audit(
+                    at=now(),
+                    event=event,
+                    email=email[:254],
+                    user_id=user_id,
+                    client=client[:64],
+                    month=month,
+                    region=region,
+                    file=file,
+                    sha256=sha256,
+                )
+            )
 
     def audit_rows(self, event: str | None = None) -> list[dict]:
         with self.session() as s:
@@ -209,8 +241,18 @@ class Store:
         if action not in ACTIONS:
             raise StoreError(f"unknown action {action!r}")
         with self.session.begin() as s:
-            s.add(Feedback(at=now(), user_id=account.id, email=account.email, region=region, siren=siren, month=month,
-                           action=action, comment=comment.strip()[:2000]))
+            s.add(
+                Feedback(
+                    at=now(),
+                    user_id=account.id,
+                    email=account.email,
+                    region=region,
+                    siren=siren,
+                    month=month,
+                    action=action,
+                    comment=comment.strip()[:2000],
+                )
+            )
 
     def feedback(self, *, region: str | None = None, siren: str | None = None) -> list[dict]:
         """Recorded feedback, oldest first, optionally of one region and firm."""

@@ -19,8 +19,8 @@ from signaux_spark.model.dataset import OTHER_TOPIC
 from signaux_spark.model.registry import CHAMPION, LoadedModel, load_model
 from signaux_spark.scoring.trees import Forest, forest_of
 
-VECTOR = "_sf_vector"   # the assembled feature vector, as an array of doubles
-MARGIN = "_sf_margin"   # Spark's GBT margin: P(failure) = sigmoid(2 * margin)
+VECTOR = "_sf_vector"  # the assembled feature vector, as an array of doubles
+MARGIN = "_sf_margin"  # Spark's GBT margin: P(failure) = sigmoid(2 * margin)
 RAW = "probability_raw"
 CALIBRATED = "probability"
 
@@ -76,9 +76,13 @@ class ScoringModel:
         out = gbt.transform(assembled.select(*df.columns, self.loaded.features_col))
         margin = vector_to_array(F.col(gbt.getRawPredictionCol()))[1]
         raw = vector_to_array(F.col(gbt.getProbabilityCol()))[1]
-        return out.select(*df.columns, vector_to_array(F.col(self.loaded.features_col)).alias(VECTOR),
-                          margin.alias(MARGIN), raw.alias(RAW),
-                          self.loaded.calibration.column(raw).alias(CALIBRATED))
+        return out.select(
+            *df.columns,
+            vector_to_array(F.col(self.loaded.features_col)).alias(VECTOR),
+            margin.alias(MARGIN),
+            raw.alias(RAW),
+            self.loaded.calibration.column(raw).alias(CALIBRATED),
+        )
 
 
 def load_scoring_model(settings: Settings) -> ScoringModel:

@@ -15,7 +15,7 @@ had (a number, or the level of a categorical feature; null when the value was mi
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -27,18 +27,29 @@ from signaux_spark.scoring.trees import Forest
 
 BASE = "base_log_odds"
 CONTRIBUTIONS = "contributions"  # map topic -> log-odds
-TOP_FACTORS = "top_factors"      # array of FACTOR, largest contribution first
-FACTOR = T.StructType([
-    T.StructField("feature", T.StringType()),
-    T.StructField("topic", T.StringType()),
-    T.StructField("contribution", T.DoubleType()),   # log-odds
-    T.StructField("value", T.DoubleType()),          # numeric feature's value (null: missing)
-    T.StructField("level", T.StringType()),          # categorical feature's level (null: missing)
-])
+TOP_FACTORS = "top_factors"  # array of FACTOR, largest contribution first
+FACTOR = T.StructType(
+    [
+        T.StructField("feature", T.StringType()),
+        T.StructField("topic", T.StringType()),
+        T.StructField("contribution", T.DoubleType()),  # log-odds
+        T.StructField("value", T.DoubleType()),  # numeric feature's value (null: missing)
+        T.StructField("level", T.StringType()),  # categorical feature's level (null: missing)
+    ]
+)
 
 
-def explain(df: DataFrame, forest: Forest, *, vector: str, slot_features: list[str], topics: dict[str, str],
-            categorical: list[str], top: int = 3, when: str | None = None) -> DataFrame:
+def explain(
+    df: DataFrame,
+    forest: Forest,
+    *,
+    vector: str,
+    slot_features: list[str],
+    topics: dict[str, str],
+    categorical: list[str],
+    top: int = 3,
+    when: str | None = None,
+) -> DataFrame:
     """`df` without `vector`, plus BASE, CONTRIBUTIONS (topic -> log-odds) and TOP_FACTORS.
 
     `df` holds the assembled `vector` (array of doubles, one per slot) and the raw feature columns
@@ -61,10 +72,15 @@ def explain(df: DataFrame, forest: Forest, *, vector: str, slot_features: list[s
     topic_cols = [f"_sf_topic{i}" for i in range(len(topic_names))]
     factor_cols = [(f"_sf_f{k}", f"_sf_c{k}") for k in range(top)]
     schema = T.StructType(
-        [df.schema[c] for c in keep] + [T.StructField(BASE, T.DoubleType())]
+        [df.schema[c] for c in keep]
+        + [T.StructField(BASE, T.DoubleType())]
         + [T.StructField(c, T.DoubleType()) for c in topic_cols]
-        + [field for name, contribution in factor_cols
-           for field in (T.StructField(name, T.IntegerType()), T.StructField(contribution, T.DoubleType()))])
+        + [
+            field
+            for name, contribution in factor_cols
+            for field in (T.StructField(name, T.IntegerType()), T.StructField(contribution, T.DoubleType()))
+        ]
+    )
     shared = df.sparkSession.sparkContext.broadcast(forest)
 
     def explain_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -99,9 +115,12 @@ def explain(df: DataFrame, forest: Forest, *, vector: str, slot_features: list[s
             yield out
 
     explained = df.mapInPandas(explain_batches, schema)
-    return explained.select(*keep, F.col(BASE),
-                            _topic_map(topic_names, topic_cols).alias(CONTRIBUTIONS),
-                            _factors(factor_cols, features, topics, categorical).alias(TOP_FACTORS))
+    return explained.select(
+        *keep,
+        F.col(BASE),
+        _topic_map(topic_names, topic_cols).alias(CONTRIBUTIONS),
+        _factors(factor_cols, features, topics, categorical).alias(TOP_FACTORS),
+    )
 
 
 def _topic_map(names: list[str], cols: list[str]) -> F.Column:
@@ -109,19 +128,29 @@ def _topic_map(names: list[str], cols: list[str]) -> F.Column:
     return F.when(F.col(cols[0]).isNotNull(), F.create_map(*pairs))
 
 
-def _factors(factor_cols: list[tuple[str, str]], features: list[str], topics: dict[str, str],
-             categorical: list[str]) -> F.Column:
+def _factors(
+    factor_cols: list[tuple[str, str]], features: list[str], topics: dict[str, str], categorical: list[str]
+) -> F.Column:
     """The array of factors of a row, from the feature indices the workers chose."""
     names = F.array(*[F.lit(f) for f in features])
     topic_of = F.array(*[F.lit(topics[f]) for f in features])
-    numeric = F.array(*[F.lit(None).cast("double") if f in categorical else F.col(f).try_cast("double")
-                        for f in features])
+    numeric = F.array(
+        *[F.lit(None).cast("double") if f in categorical else F.col(f).try_cast("double") for f in features]
+    )
     levels = F.array(*[F.col(f).cast("string") if f in categorical else F.lit(None).cast("string") for f in features])
     entries = []
     for index, contribution in factor_cols:
         i = F.col(index) + 1  # element_at counts from 1
-        entries.append(F.when(F.col(index).isNotNull(), F.struct(
-            F.element_at(names, i).alias("feature"), F.element_at(topic_of, i).alias("topic"),
-            F.col(contribution).alias("contribution"), F.element_at(numeric, i).alias("value"),
-            F.element_at(levels, i).alias("level"))))
+        entries.append(
+            F.when(
+                F.col(index).isNotNull(),
+                F.struct(
+                    F.element_at(names, i).alias("feature"),
+                    F.element_at(topic_of, i).alias("topic"),
+                    F.col(contribution).alias("contribution"),
+                    F.element_at(numeric, i).alias("value"),
+                    F.element_at(levels, i).alias("level"),
+                ),
+            )
+        )
     return F.when(F.col(BASE).isNotNull(), F.filter(F.array(*entries), lambda e: e.isNotNull()))

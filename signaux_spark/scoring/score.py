@@ -38,27 +38,29 @@ LEVELS = (FORT, MODERE, NO_ALERT, PROCEEDING)
 KEYS = ["siren", "periode", "region", "departement", "naf_section"]
 INPUT_COLUMNS = KEYS + ["in_perimeter", "in_proceeding", "proceeding_state"]
 
-SCHEMA = T.StructType([
-    T.StructField("siren", T.StringType(), False),
-    T.StructField("periode", T.DateType(), False),
-    T.StructField("region", T.StringType()),
-    T.StructField("departement", T.StringType()),
-    T.StructField("naf_section", T.StringType()),
-    T.StructField("in_proceeding", T.BooleanType(), False),
-    T.StructField("proceeding_state", T.StringType()),
-    T.StructField("probability", T.DoubleType()),       # calibrated P(failure within 18 months)
-    T.StructField("probability_raw", T.DoubleType()),   # the GBT's, before calibration
-    T.StructField("log_odds", T.DoubleType()),          # of probability_raw: 2 * the GBT's margin
-    T.StructField("alert_level", T.StringType(), False),
-    T.StructField("region_rank", T.IntegerType()),
-    T.StructField("model_name", T.StringType(), False),
-    T.StructField("model_version", T.StringType(), False),
-    T.StructField("threshold_fort", T.DoubleType(), False),
-    T.StructField("threshold_modere", T.DoubleType(), False),
-    T.StructField(BASE, T.DoubleType()),                 # log-odds of the average firm of the training
-    T.StructField(CONTRIBUTIONS, T.MapType(T.StringType(), T.DoubleType())),  # topic -> log-odds
-    T.StructField(TOP_FACTORS, T.ArrayType(FACTOR)),
-])
+SCHEMA = T.StructType(
+    [
+        T.StructField("siren", T.StringType(), False),
+        T.StructField("periode", T.DateType(), False),
+        T.StructField("region", T.StringType()),
+        T.StructField("departement", T.StringType()),
+        T.StructField("naf_section", T.StringType()),
+        T.StructField("in_proceeding", T.BooleanType(), False),
+        T.StructField("proceeding_state", T.StringType()),
+        T.StructField("probability", T.DoubleType()),  # calibrated P(failure within 18 months)
+        T.StructField("probability_raw", T.DoubleType()),  # the GBT's, before calibration
+        T.StructField("log_odds", T.DoubleType()),  # of probability_raw: 2 * the GBT's margin
+        T.StructField("alert_level", T.StringType(), False),
+        T.StructField("region_rank", T.IntegerType()),
+        T.StructField("model_name", T.StringType(), False),
+        T.StructField("model_version", T.StringType(), False),
+        T.StructField("threshold_fort", T.DoubleType(), False),
+        T.StructField("threshold_modere", T.DoubleType(), False),
+        T.StructField(BASE, T.DoubleType()),  # log-odds of the average firm of the training
+        T.StructField(CONTRIBUTIONS, T.MapType(T.StringType(), T.DoubleType())),  # topic -> log-odds
+        T.StructField(TOP_FACTORS, T.ArrayType(FACTOR)),
+    ]
+)
 CONSTRAINTS = {
     "alert_level_known": "alert_level IN ('" + "', '".join(level.replace("'", "\\'") for level in LEVELS) + "')",
     "probability_range": "probability IS NULL OR (probability >= 0 AND probability <= 1)",
@@ -68,10 +70,12 @@ CONSTRAINTS = {
 
 def alert_level(probability: Column, in_proceeding: Column, *, fort: float, modere: float) -> Column:
     """The level of a firm from its calibrated probability (thresholds included)."""
-    return (F.when(in_proceeding, F.lit(PROCEEDING))
-            .when(probability >= F.lit(fort), F.lit(FORT))
-            .when(probability >= F.lit(modere), F.lit(MODERE))
-            .otherwise(F.lit(NO_ALERT)))
+    return (
+        F.when(in_proceeding, F.lit(PROCEEDING))
+        .when(probability >= F.lit(fort), F.lit(FORT))
+        .when(probability >= F.lit(modere), F.lit(MODERE))
+        .otherwise(F.lit(NO_ALERT))
+    )
 
 
 def with_region_rank(df: DataFrame) -> DataFrame:
@@ -81,40 +85,78 @@ def with_region_rank(df: DataFrame) -> DataFrame:
     return df.withColumn("region_rank", F.when(scored, F.row_number().over(window)))
 
 
-def score_month(features: DataFrame, model: ScoringModel, *, explain_rows: str = "alerts", top: int = 3,
-                partitions: int | None = None) -> DataFrame:
+def score_month(
+    features: DataFrame,
+    model: ScoringModel,
+    *,
+    explain_rows: str = "alerts",
+    top: int = 3,
+    partitions: int | None = None,
+) -> DataFrame:
     """gold/scores rows (SCHEMA) of the gold/features rows given (one month). The firms to score
     are spread over `partitions` tasks first (a month of gold/features can be a single file, and
     the explanations would then run on one core)."""
     missing = [c for c in INPUT_COLUMNS + model.features if c not in features.columns]
     if missing:
-        raise JobError(f"the features lack columns the model {model.name} v{model.version} needs: "
-                       f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
+        raise JobError(
+            f"the features lack columns the model {model.name} v{model.version} needs: "
+            f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}"
+        )
     extra = [c for c in model.features if c not in INPUT_COLUMNS]
-    perimeter = (features.where(F.col("in_perimeter"))
-                 .select(*INPUT_COLUMNS, *extra)
-                 .withColumn("in_proceeding", F.coalesce(F.col("in_proceeding"), F.lit(False))))
-    model_columns = [F.lit(model.name).alias("model_name"), F.lit(model.version).alias("model_version"),
-                     F.lit(model.fort).alias("threshold_fort"), F.lit(model.modere).alias("threshold_modere")]
+    perimeter = (
+        features.where(F.col("in_perimeter"))
+        .select(*INPUT_COLUMNS, *extra)
+        .withColumn("in_proceeding", F.coalesce(F.col("in_proceeding"), F.lit(False)))
+    )
+    model_columns = [
+        F.lit(model.name).alias("model_name"),
+        F.lit(model.version).alias("model_version"),
+        F.lit(model.fort).alias("threshold_fort"),
+        F.lit(model.modere).alias("threshold_modere"),
+    ]
 
     to_score = perimeter.where(~F.col("in_proceeding"))
     if partitions:
         to_score = to_score.repartition(partitions, "siren")
-    predicted = (model.predict(to_score)
-                 .withColumn("alert_level", alert_level(F.col(CALIBRATED), F.lit(False), fort=model.fort,
-                                                        modere=model.modere))
-                 .withColumn("_sf_explain", F.col("alert_level").isin(*ALERTS) if explain_rows == "alerts" else F.lit(True)))
-    explained = explain(predicted, model.forest, vector=VECTOR, slot_features=model.slot_features,
-                        topics=model.topics, categorical=model.categorical, top=top, when="_sf_explain")
-    scored = explained.select(*KEYS, "in_proceeding", "proceeding_state", CALIBRATED, RAW,
-                              (F.col(MARGIN) * 2).alias("log_odds"), "alert_level", *model_columns,
-                              BASE, CONTRIBUTIONS, TOP_FACTORS)
+    predicted = (
+        model.predict(to_score)
+        .withColumn("alert_level", alert_level(F.col(CALIBRATED), F.lit(False), fort=model.fort, modere=model.modere))
+        .withColumn("_sf_explain", F.col("alert_level").isin(*ALERTS) if explain_rows == "alerts" else F.lit(True))
+    )
+    explained = explain(
+        predicted,
+        model.forest,
+        vector=VECTOR,
+        slot_features=model.slot_features,
+        topics=model.topics,
+        categorical=model.categorical,
+        top=top,
+        when="_sf_explain",
+    )
+    scored = explained.select(
+        *KEYS,
+        "in_proceeding",
+        "proceeding_state",
+        CALIBRATED,
+        RAW,
+        (F.col(MARGIN) * 2).alias("log_odds"),
+        "alert_level",
+        *model_columns,
+        BASE,
+        CONTRIBUTIONS,
+        TOP_FACTORS,
+    )
     proceedings = perimeter.where(F.col("in_proceeding")).select(
-        *KEYS, "in_proceeding", "proceeding_state",
+        *KEYS,
+        "in_proceeding",
+        "proceeding_state",
         *[F.lit(None).cast("double").alias(c) for c in (CALIBRATED, RAW, "log_odds")],
-        F.lit(PROCEEDING).alias("alert_level"), *model_columns, F.lit(None).cast("double").alias(BASE),
+        F.lit(PROCEEDING).alias("alert_level"),
+        *model_columns,
+        F.lit(None).cast("double").alias(BASE),
         F.lit(None).cast(SCHEMA[CONTRIBUTIONS].dataType).alias(CONTRIBUTIONS),
-        F.lit(None).cast(SCHEMA[TOP_FACTORS].dataType).alias(TOP_FACTORS))
+        F.lit(None).cast(SCHEMA[TOP_FACTORS].dataType).alias(TOP_FACTORS),
+    )
     ranked = with_region_rank(scored.unionByName(proceedings))
     return ranked.select(*[F.col(f.name).cast(f.dataType).alias(f.name) for f in SCHEMA.fields])
 
@@ -132,14 +174,21 @@ def score_period(spark: SparkSession, settings: Settings, period: dt.date) -> di
     with step(spark, f"score {month}: read features and model") as s:
         version = lake.version(spark, conf.feature_table)
         if version is None:
-            raise JobError(f"table {conf.feature_table} not found under {lake.path(conf.feature_table)} (run the features first)")
+            raise JobError(
+                f"table {conf.feature_table} not found under {lake.path(conf.feature_table)} (run the features first)"
+            )
         features = lake.read(spark, conf.feature_table, version=version).where(F.col("periode") == F.lit(period))
-        checks = features.agg(F.count("*").alias("rows"), F.countDistinct("siren").alias("firms"),
-                              F.count(F.when(F.col("in_perimeter"), 1)).alias("perimeter")).first()
+        checks = features.agg(
+            F.count("*").alias("rows"),
+            F.countDistinct("siren").alias("firms"),
+            F.count(F.when(F.col("in_perimeter"), 1)).alias("perimeter"),
+        ).first()
         if checks["rows"] == 0:
             raise JobError(f"no rows of {conf.feature_table} for {month} (run the features for that month first)")
         if checks["firms"] != checks["rows"]:
-            raise JobError(f"{conf.feature_table} holds {checks['rows'] - checks['firms']} duplicate siren rows for {month}")
+            raise JobError(
+                f"{conf.feature_table} holds {checks['rows'] - checks['firms']} duplicate siren rows for {month}"
+            )
         if checks["perimeter"] == 0:
             raise JobError(f"no firm of {conf.feature_table} is in the perimeter in {month}: nothing to score")
         model = load_scoring_model(settings)
@@ -148,27 +197,48 @@ def score_period(spark: SparkSession, settings: Settings, period: dt.date) -> di
 
     with step(spark, f"score {month}: predict and explain") as s:
         partitions = conf.partitions or int(spark.conf.get("spark.sql.shuffle.partitions"))
-        scores = score_month(features, model, explain_rows=conf.explain, top=conf.top_factors,
-                             partitions=partitions).persist(StorageLevel.MEMORY_AND_DISK)
+        scores = score_month(
+            features, model, explain_rows=conf.explain, top=conf.top_factors, partitions=partitions
+        ).persist(StorageLevel.MEMORY_AND_DISK)
         summary = scores.agg(
             *[F.count(F.when(F.col("alert_level") == level, 1)).alias(level) for level in LEVELS],
-            F.count(F.col(BASE)).alias("explained"), additivity_error().alias("additivity")).first()
-        counts = {"perimeter": checks["perimeter"], "scored": checks["perimeter"] - summary[PROCEEDING],
-                  "fort": summary[FORT], "modere": summary[MODERE], "no_alert": summary[NO_ALERT],
-                  "in_proceeding": summary[PROCEEDING], "explained": summary["explained"]}
+            F.count(F.col(BASE)).alias("explained"),
+            additivity_error().alias("additivity"),
+        ).first()
+        counts = {
+            "perimeter": checks["perimeter"],
+            "scored": checks["perimeter"] - summary[PROCEEDING],
+            "fort": summary[FORT],
+            "modere": summary[MODERE],
+            "no_alert": summary[NO_ALERT],
+            "in_proceeding": summary[PROCEEDING],
+            "explained": summary["explained"],
+        }
         error = summary["additivity"] or 0.0
         if error > conf.additivity_tolerance:
             scores.unpersist()
-            raise JobError(f"explanations are not additive for {month}: base + contributions differ from the "
-                           f"model's log-odds by up to {error:.3g} (tolerance {conf.additivity_tolerance})")
+            raise JobError(
+                f"explanations are not additive for {month}: base + contributions differ from the "
+                f"model's log-odds by up to {error:.3g} (tolerance {conf.additivity_tolerance})"
+            )
         s.rows.update(counts)
         s.notes.append(f"additivity error {error:.2g}")
 
     with step(spark, f"score {month}: write {conf.table}"):
         lake.ensure(spark, conf.table, SCHEMA, partition_by=["periode"], constraints=CONSTRAINTS)
-        lake.write(scores, conf.table, replace_where=f"periode = '{period:%Y-%m-%d}'", partition_by=["periode"],
-                   metadata={"period": month, "model": model.name, "model_version": model.version,
-                             f"version.{conf.feature_table}": version, "counts": counts})
+        lake.write(
+            scores,
+            conf.table,
+            replace_where=f"periode = '{period:%Y-%m-%d}'",
+            partition_by=["periode"],
+            metadata={
+                "period": month,
+                "model": model.name,
+                "model_version": model.version,
+                f"version.{conf.feature_table}": version,
+                "counts": counts,
+            },
+        )
         scores.unpersist()
     log.info("scores %s written: %s", month, counts)
     return counts

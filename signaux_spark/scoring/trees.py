@@ -25,8 +25,13 @@ class Forest:
 
     def shap_model(self) -> dict:
         """What `shap.TreeExplainer` takes: raw (margin) outputs, no offset."""
-        return {"trees": [dict(t) for t in self.trees], "tree_output": "raw_value", "base_offset": 0.0,
-                "input_dtype": np.float64, "internal_dtype": np.float64}
+        return {
+            "trees": [dict(t) for t in self.trees],
+            "tree_output": "raw_value",
+            "base_offset": 0.0,
+            "input_dtype": np.float64,
+            "internal_dtype": np.float64,
+        }
 
     def margin(self, x: np.ndarray) -> np.ndarray:
         """Spark's margin of each row of `x` (n x num_features), by walking the trees."""
@@ -80,10 +85,14 @@ def _tree(root, weight: float) -> dict[str, np.ndarray]:
         else:
             feature.append(-1)
             threshold.append(0.0)
-    arrays = {"children_left": np.array(left, dtype=np.int32), "children_right": np.array(right, dtype=np.int32),
-              "features": np.array(feature, dtype=np.int32), "thresholds": np.array(threshold, dtype=np.float64),
-              "values": np.array(value, dtype=np.float64).reshape(-1, 1),
-              "node_sample_weight": np.array(cover, dtype=np.float64)}
+    arrays = {
+        "children_left": np.array(left, dtype=np.int32),
+        "children_right": np.array(right, dtype=np.int32),
+        "features": np.array(feature, dtype=np.int32),
+        "thresholds": np.array(threshold, dtype=np.float64),
+        "values": np.array(value, dtype=np.float64).reshape(-1, 1),
+        "node_sample_weight": np.array(cover, dtype=np.float64),
+    }
     arrays["children_default"] = arrays["children_left"].copy()  # the assembled vector has no missing value
     _expectations(arrays)
     return arrays

@@ -18,11 +18,11 @@ class ParseContext:
     """What a source's `parse` may use besides its records (a source reads the fields it needs)."""
 
     spark: SparkSession
-    lake: object                          # signaux_spark.io.Lake: read other bronze tables
-    history_start: dt.date                # dates earlier than this are out of range
-    procol_history_start: dt.date         # the proceedings' own earliest date
-    regions: dict[str, str]               # departement -> region (reference table)
-    naf_sections: dict[str, str]          # NAF division -> section (reference table)
+    lake: object  # signaux_spark.io.Lake: read other bronze tables
+    history_start: dt.date  # dates earlier than this are out of range
+    procol_history_start: dt.date  # the proceedings' own earliest date
+    regions: dict[str, str]  # departement -> region (reference table)
+    naf_sections: dict[str, str]  # NAF division -> section (reference table)
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,11 @@ class Source:
     the names of the sources written in it (a table kept true to another one, e.g. orphan flags)."""
 
     name: str
-    file_name: str                        # the delivery's file name, for messages
+    file_name: str  # the delivery's file name, for messages
     layout: Layout
-    schema: StructType                    # the bronze table's schema
-    record_key: Sequence[str]             # what identifies a record across batches
-    constraints: dict[str, str]           # CHECK constraints of the bronze table
+    schema: StructType  # the bronze table's schema
+    record_key: Sequence[str]  # what identifies a record across batches
+    constraints: dict[str, str]  # CHECK constraints of the bronze table
     parse: Callable[[DataFrame, ParseContext], DataFrame]
     reads: tuple[str, ...] = ()
     split_rows: Callable[[DataFrame], tuple[DataFrame, DataFrame]] | None = None

@@ -17,17 +17,42 @@ from signaux_spark.sources.text import FileKind, Layout
 SOURCE = "dgfip_liasses"
 FILE_NAME = "dgfip_liasses.csv"
 RAW_COLUMNS = [
-    "siren", "no_ocfi", "annee_exercice", "date_deb_exercice", "date_fin_exercice", "dte_depot",
-    "d_actf_stk_march_net", "d_actf_stk_mat1e_net", "d_cr_250_expl_salaire", "d_cr_252_expl_ch_soc",
-    "d_cr_260_expl_dt_syndic", "d_dvs_376_nbr_pers", "d_passf_120_k", "d_passf_142_k_propres",
-    "rto_invest_ca", "rto_af_solidite_financiere", "mnt_af_bfonc_actif_circ_expl",
-    "mnt_af_bfonc_actif_circ_h_expl", "mnt_af_bfonc_bfr", "mnt_af_bfonc_passif_circ_expl",
-    "mnt_af_bfonc_passif_circ_h_expl", "mnt_af_bfonc_tresorerie", "mnt_af_ca",
-    "mnt_af_endettement_net", "mnt_af_sig_ebe_ret", "mnt_af_sig_va_ret", "nbr_af_jours_creance_cli",
-    "nbr_af_jours_reglt_fourn", "rto_af_endettement_a_terme", "rto_af_rent_eco", "rto_6", "rto_56",
+    "siren",
+    "no_ocfi",
+    "annee_exercice",
+    "date_deb_exercice",
+    "date_fin_exercice",
+    "dte_depot",
+    "d_actf_stk_march_net",
+    "d_actf_stk_mat1e_net",
+    "d_cr_250_expl_salaire",
+    "d_cr_252_expl_ch_soc",
+    "d_cr_260_expl_dt_syndic",
+    "d_dvs_376_nbr_pers",
+    "d_passf_120_k",
+    "d_passf_142_k_propres",
+    "rto_invest_ca",
+    "rto_af_solidite_financiere",
+    "mnt_af_bfonc_actif_circ_expl",
+    "mnt_af_bfonc_actif_circ_h_expl",
+    "mnt_af_bfonc_bfr",
+    "mnt_af_bfonc_passif_circ_expl",
+    "mnt_af_bfonc_passif_circ_h_expl",
+    "mnt_af_bfonc_tresorerie",
+    "mnt_af_ca",
+    "mnt_af_endettement_net",
+    "mnt_af_sig_ebe_ret",
+    "mnt_af_sig_va_ret",
+    "nbr_af_jours_creance_cli",
+    "nbr_af_jours_reglt_fourn",
+    "rto_af_endettement_a_terme",
+    "rto_af_rent_eco",
+    "rto_6",
+    "rto_56",
 ]
-LAYOUT = Layout(encoding="utf-8", sep="|", quoting="strict",
-                kinds=(FileKind("main", re.escape(FILE_NAME), tuple(RAW_COLUMNS)),))
+LAYOUT = Layout(
+    encoding="utf-8", sep="|", quoting="strict", kinds=(FileKind("main", re.escape(FILE_NAME), tuple(RAW_COLUMNS)),)
+)
 EXTRACTION_DAY = 15
 MAX_FISCAL_YEAR_MONTHS = 24
 
@@ -99,20 +124,46 @@ def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     length = months_covered(p.debut.value, p.fin.value)
     exercice = F.concat_ws(" ", F.lit("exercice"), raw("date_deb_exercice"), raw("date_fin_exercice"))
     return assemble(
-        df, BRONZE_SCHEMA,
-        values={"siren": p.siren.value, "no_ocfi": raw("no_ocfi"), "annee_exercice": p.annee.value,
-                "date_deb_exercice": p.debut.value, "date_fin_exercice": p.fin.value, "dte_depot": p.depot.value,
-                **{c: getattr(p, c).value for c in AMOUNTS + RATIOS}},
-        rules=[on("siren", p.siren), on("date_deb_exercice", p.debut), on("date_fin_exercice", p.fin),
-               on("dte_depot", p.depot),
-               rule(p.fin.value <= p.debut.value, "invalid_interval", exercice),
-               rule(length > MAX_FISCAL_YEAR_MONTHS, "invalid_interval", F.concat(exercice, F.lit(" longer than 24 months"))),
-               rule(p.depot.value < p.debut.value, "invalid_interval",
-                    F.concat_ws(" ", F.lit("dte_depot"), raw("dte_depot"), F.lit("before date_deb_exercice"), raw("date_deb_exercice")))],
-        flags=[*p.siren.flags, *p.annee.flags, *(f for n in numbers for f in n.flags),
-               v.flag_if(p.depot.value < p.fin.value, "depot_before_year_end"),
-               v.flag_if(p.annee.value != F.year(p.fin.value), "inconsistent_annee_exercice"),
-               v.flag_if(length != 12, "non_12_month_year")],
+        df,
+        BRONZE_SCHEMA,
+        values={
+            "siren": p.siren.value,
+            "no_ocfi": raw("no_ocfi"),
+            "annee_exercice": p.annee.value,
+            "date_deb_exercice": p.debut.value,
+            "date_fin_exercice": p.fin.value,
+            "dte_depot": p.depot.value,
+            **{c: getattr(p, c).value for c in AMOUNTS + RATIOS},
+        },
+        rules=[
+            on("siren", p.siren),
+            on("date_deb_exercice", p.debut),
+            on("date_fin_exercice", p.fin),
+            on("dte_depot", p.depot),
+            rule(p.fin.value <= p.debut.value, "invalid_interval", exercice),
+            rule(
+                length > MAX_FISCAL_YEAR_MONTHS, "invalid_interval", F.concat(exercice, F.lit(" longer than 24 months"))
+            ),
+            rule(
+                p.depot.value < p.debut.value,
+                "invalid_interval",
+                F.concat_ws(
+                    " ",
+                    F.lit("dte_depot"),
+                    raw("dte_depot"),
+                    F.lit("before date_deb_exercice"),
+                    raw("date_deb_exercice"),
+                ),
+            ),
+        ],
+        flags=[
+            *p.siren.flags,
+            *p.annee.flags,
+            *(f for n in numbers for f in n.flags),
+            v.flag_if(p.depot.value < p.fin.value, "depot_before_year_end"),
+            v.flag_if(p.annee.value != F.year(p.fin.value), "inconsistent_annee_exercice"),
+            v.flag_if(length != 12, "non_12_month_year"),
+        ],
     )
 
 

@@ -7,8 +7,8 @@ accepted line, otherwise its reject reason and `detail`; `raw_line` kept for the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import SimpleNamespace
-from typing import Sequence
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -26,8 +26,14 @@ def stage(df: DataFrame, **parsed: Parsed) -> tuple[DataFrame, SimpleNamespace]:
     does not share sub-expressions between the branches of a CASE: without this, an identifier's
     checks would run once per use. Returns the frame and the same names reading those columns."""
     for level in range(max((len(p.needs) for p in parsed.values()), default=0)):
-        df = df.withColumns({name: expression for p in parsed.values() if level < len(p.needs)
-                             for name, expression in p.needs[level].items()})
+        df = df.withColumns(
+            {
+                name: expression
+                for p in parsed.values()
+                if level < len(p.needs)
+                for name, expression in p.needs[level].items()
+            }
+        )
     problems = {f"_{name}_problem": p.problem for name, p in parsed.items() if p.problem is not None}
     df = df.withColumns(problems) if problems else df
     columns, staged = {}, {}
@@ -35,8 +41,11 @@ def stage(df: DataFrame, **parsed: Parsed) -> tuple[DataFrame, SimpleNamespace]:
         ok = F.col(f"_{name}_problem").isNull() if p.problem is not None else F.lit(True)
         columns[f"_{name}_value"] = F.when(ok, p.value)
         columns.update({f"_{name}_flag{i}": F.when(ok, f) for i, f in enumerate(p.flags)})
-        staged[name] = Parsed(F.col(f"_{name}_value"), F.col(f"_{name}_problem") if p.problem is not None else None,
-                              tuple(F.col(f"_{name}_flag{i}") for i in range(len(p.flags))))
+        staged[name] = Parsed(
+            F.col(f"_{name}_value"),
+            F.col(f"_{name}_problem") if p.problem is not None else None,
+            tuple(F.col(f"_{name}_flag{i}") for i in range(len(p.flags))),
+        )
     return df.withColumns(columns), SimpleNamespace(**staged)
 
 
@@ -46,8 +55,11 @@ RECORD_COLUMNS = ["batch", "source_file", "file_kind", "line_number", "raw_line"
 def with_raw(records: DataFrame, columns: Sequence[str], keep: Sequence[str] = ()) -> DataFrame:
     """The records' lineage and split outcome, with their `fields` as a struct `raw` holding one
     field per layout column (by name); other columns of the split are dropped, but `keep`."""
-    return records.select(*RECORD_COLUMNS, *keep,
-                          F.struct(*[F.get("fields", i).alias(name) for i, name in enumerate(columns)]).alias("raw"))
+    return records.select(
+        *RECORD_COLUMNS,
+        *keep,
+        F.struct(*[F.get("fields", i).alias(name) for i, name in enumerate(columns)]).alias("raw"),
+    )
 
 
 def raw(name: str) -> Column:
@@ -65,22 +77,43 @@ def rule(condition_failed: Column, reason: str, detail: Column | str) -> tuple[C
     return F.when(condition_failed, F.lit(reason)), detail if isinstance(detail, Column) else F.lit(detail)
 
 
-def assemble(records: DataFrame, schema: StructType, values: dict[str, Column],
-             rules: Sequence[tuple[Column, Column]], flags: Sequence[Column] = (), keep: Sequence[str] = ()) -> DataFrame:
+def assemble(
+    records: DataFrame,
+    schema: StructType,
+    values: dict[str, Column],
+    rules: Sequence[tuple[Column, Column]],
+    flags: Sequence[Column] = (),
+    keep: Sequence[str] = (),
+) -> DataFrame:
     """The line-level frame: the bronze columns of `schema` (from `values`), lineage, quality flags,
     and the first failing rule's reason (a reason from the split, such as `wrong_field_count`, first).
     `keep` names extra columns carried along. `ingest_run_id` is left to the ingestion, which knows the run."""
     first = F.coalesce(
         F.when(F.col("reason").isNotNull(), F.struct(F.col("reason").alias("reason"), F.col("detail").alias("detail"))),
-        *[F.when(problem.isNotNull(), F.struct(problem.alias("reason"), detail.alias("detail"))) for problem, detail in rules],
+        *[
+            F.when(problem.isNotNull(), F.struct(problem.alias("reason"), detail.alias("detail")))
+            for problem, detail in rules
+        ],
     )
     lineage = {f.name for f in LINEAGE_FIELDS}
-    data = [F.lit(None).cast(f.dataType).alias(f.name) if f.name not in values else values[f.name].cast(f.dataType).alias(f.name)
-            for f in schema.fields if f.name not in lineage]
+    data = [
+        F.lit(None).cast(f.dataType).alias(f.name)
+        if f.name not in values
+        else values[f.name].cast(f.dataType).alias(f.name)
+        for f in schema.fields
+        if f.name not in lineage
+    ]
     quality = F.array_distinct(F.concat(F.col("flags"), F.array_compact(F.array(*flags, F.lit(None).cast("string")))))
     return records.select(
-        *data, "batch", "source_file", "line_number", quality.alias("quality_flags"),
-        "raw_line", first.getField("reason").alias("reason"), first.getField("detail").alias("detail"), *keep,
+        *data,
+        "batch",
+        "source_file",
+        "line_number",
+        quality.alias("quality_flags"),
+        "raw_line",
+        first.getField("reason").alias("reason"),
+        first.getField("detail").alias("detail"),
+        *keep,
     )
 
 
@@ -96,7 +129,9 @@ def default_constraints(schema: StructType) -> dict[str, str]:
     if "siret" in names:
         field = schema["siret"]
         null_ok = "siret IS NULL OR " if field.nullable else ""
-        checks["siret_14_digits_of_siren"] = f"{null_ok}(siret RLIKE '^[0-9]{{14}}$' AND substring(siret, 1, 9) = siren)"
+        checks["siret_14_digits_of_siren"] = (
+            f"{null_ok}(siret RLIKE '^[0-9]{{14}}$' AND substring(siret, 1, 9) = siren)"
+        )
     for name in ("periode", "periode_debut", "periode_fin", "periode_prise_en_compte"):
         if name in names:
             checks[f"{name}_month_start"] = f"{name} IS NULL OR dayofmonth({name}) = 1"

@@ -16,17 +16,33 @@ from signaux_spark.sources.text import FileKind, Layout
 SOURCE = "sirene_etablissement"
 FILE_NAME = "StockEtablissement_utf8.csv"
 RAW_COLUMNS = [
-    "siren", "nic", "siret", "statutDiffusionEtablissement", "dateCreationEtablissement",
-    "trancheEffectifsEtablissement", "anneeEffectifsEtablissement",
-    "dateDernierTraitementEtablissement", "etablissementSiege", "codePostalEtablissement",
-    "libelleCommuneEtablissement", "codeCommuneEtablissement", "codePaysEtrangerEtablissement",
-    "dateDebut", "etatAdministratifEtablissement", "activitePrincipaleEtablissement",
-    "nomenclatureActivitePrincipaleEtablissement", "caractereEmployeurEtablissement",
+    "siren",
+    "nic",
+    "siret",
+    "statutDiffusionEtablissement",
+    "dateCreationEtablissement",
+    "trancheEffectifsEtablissement",
+    "anneeEffectifsEtablissement",
+    "dateDernierTraitementEtablissement",
+    "etablissementSiege",
+    "codePostalEtablissement",
+    "libelleCommuneEtablissement",
+    "codeCommuneEtablissement",
+    "codePaysEtrangerEtablissement",
+    "dateDebut",
+    "etatAdministratifEtablissement",
+    "activitePrincipaleEtablissement",
+    "nomenclatureActivitePrincipaleEtablissement",
+    "caractereEmployeurEtablissement",
 ]
 # INSEE's name, or its geocoded variant (extra columns at the end).
-LAYOUT = Layout(encoding="utf-8", sep=",", quoting="rfc4180",
-                kinds=(FileKind("main", r"StockEtablissement_utf8(_geo)?\.csv", tuple(RAW_COLUMNS)),),
-                ignored_columns=frozenset({"activiteprincipalenaf25etablissement"}))
+LAYOUT = Layout(
+    encoding="utf-8",
+    sep=",",
+    quoting="rfc4180",
+    kinds=(FileKind("main", r"StockEtablissement_utf8(_geo)?\.csv", tuple(RAW_COLUMNS)),),
+    ignored_columns=frozenset({"activiteprincipalenaf25etablissement"}),
+)
 EXTRACTION_DAY = 1
 CORSICA_OLD_CODE = "20"
 CORSICA_REGION = "94"
@@ -59,9 +75,11 @@ CONSTRAINTS = default_constraints(BRONZE_SCHEMA) | {
 def departement(code_commune: Column, code_postal: Column) -> Column:
     """Department of a commune: 3 characters overseas (97x, 98x), else 2 (`2A`, `2B` as they are).
     The old Corsican `20` is resolved with the postal code, or left null (SOURCES.md 12.1)."""
-    code = F.when(code_commune.rlike("^9[78]"), F.substring(code_commune, 1, 3)).otherwise(F.substring(code_commune, 1, 2))
+    code = F.when(code_commune.rlike("^9[78]"), F.substring(code_commune, 1, 3)).otherwise(
+        F.substring(code_commune, 1, 2)
+    )
     postal = code_postal.try_cast("int")
-    corsica = (F.when(postal.between(20000, 20199), F.lit("2A")).when(postal.between(20200, 20699), F.lit("2B")))
+    corsica = F.when(postal.between(20000, 20199), F.lit("2A")).when(postal.between(20200, 20699), F.lit("2B"))
     return F.when(code == CORSICA_OLD_CODE, corsica).otherwise(code)
 
 
@@ -72,8 +90,9 @@ def region(code_commune: Column, dept: Column, regions: dict[str, str]) -> Colum
 
 def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     df = with_raw(records, RAW_COLUMNS)
-    activite, _ = naf(raw("activitePrincipaleEtablissement"), raw("nomenclatureActivitePrincipaleEtablissement"),
-                      context.naf_sections)
+    activite, _ = naf(
+        raw("activitePrincipaleEtablissement"), raw("nomenclatureActivitePrincipaleEtablissement"), context.naf_sections
+    )
     df, p = stage(
         df,
         siren=v.require(raw("siren"), v.siren(raw("siren"))),
@@ -91,21 +110,49 @@ def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     dept = departement(p.commune.value, p.postal.value)
     reg = region(p.commune.value, dept, context.regions)
     return assemble(
-        df, BRONZE_SCHEMA,
+        df,
+        BRONZE_SCHEMA,
         values={
-            "siret": p.siret.value, "siren": p.siren.value, "nic": p.nic.value, "date_creation": p.creation.value,
-            "date_dernier_traitement": p.traitement.value, "est_siege": p.siege.value, "code_postal": p.postal.value,
-            "commune": raw("libelleCommuneEtablissement"), "code_commune": p.commune.value,
-            "code_pays_etranger": raw("codePaysEtrangerEtablissement"), "departement": dept, "region": reg,
-            "date_debut_etat": p.debut.value, "est_actif": active, "naf": p.activite.value,
+            "siret": p.siret.value,
+            "siren": p.siren.value,
+            "nic": p.nic.value,
+            "date_creation": p.creation.value,
+            "date_dernier_traitement": p.traitement.value,
+            "est_siege": p.siege.value,
+            "code_postal": p.postal.value,
+            "commune": raw("libelleCommuneEtablissement"),
+            "code_commune": p.commune.value,
+            "code_pays_etranger": raw("codePaysEtrangerEtablissement"),
+            "departement": dept,
+            "region": reg,
+            "date_debut_etat": p.debut.value,
+            "est_actif": active,
+            "naf": p.activite.value,
             "caractere_employeur": raw("caractereEmployeurEtablissement"),
         },
-        rules=[on("siren", p.siren), on("siret", p.siret),
-               rule(p.siret.value != F.concat(p.siren.value, F.coalesce(p.nic.value, F.lit(""))), "invalid_siret",
-                    F.concat_ws(" ", F.lit("siret"), p.siret.value, F.lit("is not siren + nic"), p.siren.value, raw("nic")))],
-        flags=[*p.siren.flags, *p.siret.flags, v.flag_if(raw("nic").rlike(r"^\d{1,4}$"), "id_zero_padded"),
-               *p.creation.flags, *p.traitement.flags, *p.siege.flags, *p.postal.flags, *p.commune.flags,
-               *p.debut.flags, unknown_etat, *p.activite.flags, v.flag_if(dept.isNotNull() & reg.isNull(), "unknown_code")],
+        rules=[
+            on("siren", p.siren),
+            on("siret", p.siret),
+            rule(
+                p.siret.value != F.concat(p.siren.value, F.coalesce(p.nic.value, F.lit(""))),
+                "invalid_siret",
+                F.concat_ws(" ", F.lit("siret"), p.siret.value, F.lit("is not siren + nic"), p.siren.value, raw("nic")),
+            ),
+        ],
+        flags=[
+            *p.siren.flags,
+            *p.siret.flags,
+            v.flag_if(raw("nic").rlike(r"^\d{1,4}$"), "id_zero_padded"),
+            *p.creation.flags,
+            *p.traitement.flags,
+            *p.siege.flags,
+            *p.postal.flags,
+            *p.commune.flags,
+            *p.debut.flags,
+            unknown_etat,
+            *p.activite.flags,
+            v.flag_if(dept.isNotNull() & reg.isNull(), "unknown_code"),
+        ],
     )
 
 

@@ -17,17 +17,32 @@ from signaux_spark.sources.text import FileKind, Layout
 SOURCE = "sirene_unite_legale"
 FILE_NAME = "StockUniteLegale_utf8.csv"
 RAW_COLUMNS = [
-    "siren", "statutDiffusionUniteLegale", "unitePurgeeUniteLegale", "dateCreationUniteLegale",
-    "prenom1UniteLegale", "trancheEffectifsUniteLegale", "anneeEffectifsUniteLegale",
-    "dateDernierTraitementUniteLegale", "categorieEntreprise", "dateDebut",
-    "etatAdministratifUniteLegale", "nomUniteLegale", "denominationUniteLegale",
-    "categorieJuridiqueUniteLegale", "activitePrincipaleUniteLegale",
-    "nomenclatureActivitePrincipaleUniteLegale", "nicSiegeUniteLegale",
+    "siren",
+    "statutDiffusionUniteLegale",
+    "unitePurgeeUniteLegale",
+    "dateCreationUniteLegale",
+    "prenom1UniteLegale",
+    "trancheEffectifsUniteLegale",
+    "anneeEffectifsUniteLegale",
+    "dateDernierTraitementUniteLegale",
+    "categorieEntreprise",
+    "dateDebut",
+    "etatAdministratifUniteLegale",
+    "nomUniteLegale",
+    "denominationUniteLegale",
+    "categorieJuridiqueUniteLegale",
+    "activitePrincipaleUniteLegale",
+    "nomenclatureActivitePrincipaleUniteLegale",
+    "nicSiegeUniteLegale",
     "caractereEmployeurUniteLegale",
 ]
-LAYOUT = Layout(encoding="utf-8", sep=",", quoting="rfc4180",
-                kinds=(FileKind("main", re.escape(FILE_NAME), tuple(RAW_COLUMNS)),),
-                ignored_columns=frozenset({"activiteprincipalenaf25unitelegale"}))
+LAYOUT = Layout(
+    encoding="utf-8",
+    sep=",",
+    quoting="rfc4180",
+    kinds=(FileKind("main", re.escape(FILE_NAME), tuple(RAW_COLUMNS)),),
+    ignored_columns=frozenset({"activiteprincipalenaf25unitelegale"}),
+)
 EXTRACTION_DAY = 1
 NAF_REV2 = "NAFRev2"
 
@@ -64,8 +79,10 @@ def naf(code: Column, nomenclature: Column, naf_sections: dict[str, str]) -> tup
     other_nomenclature = code.isNotNull() & nomenclature.isNotNull() & (nomenclature != NAF_REV2)
     bad = code.isNotNull() & ~other_nomenclature & (~code.rlike(r"^\d{2}\.\d{2}[A-Z]$") | section.isNull())
     value = F.when(~other_nomenclature & ~bad, code)
-    return (v.Parsed(value, None, (v.flag_if(other_nomenclature, "naf_not_rev2"), v.flag_if(bad, "bad_naf"))),
-            F.when(value.isNotNull(), section))
+    return (
+        v.Parsed(value, None, (v.flag_if(other_nomenclature, "naf_not_rev2"), v.flag_if(bad, "bad_naf"))),
+        F.when(value.isNotNull(), section),
+    )
 
 
 def etat(raw_value: Column, active: str, closed: str) -> tuple[Column, Column]:
@@ -76,8 +93,9 @@ def etat(raw_value: Column, active: str, closed: str) -> tuple[Column, Column]:
 
 def parse(records: DataFrame, context: ParseContext) -> DataFrame:
     df = with_raw(records, RAW_COLUMNS)
-    activite, section = naf(raw("activitePrincipaleUniteLegale"), raw("nomenclatureActivitePrincipaleUniteLegale"),
-                            context.naf_sections)
+    activite, section = naf(
+        raw("activitePrincipaleUniteLegale"), raw("nomenclatureActivitePrincipaleUniteLegale"), context.naf_sections
+    )
     df, p = stage(
         df,
         siren=v.require(raw("siren"), v.siren(raw("siren"))),
@@ -86,26 +104,46 @@ def parse(records: DataFrame, context: ParseContext) -> DataFrame:
         traitement=v.attribute(v.timestamp(raw("dateDernierTraitementUniteLegale")), "date_dernier_traitement"),
         debut=v.attribute(v.date(raw("dateDebut")), "date_debut_etat"),
         categorie=v.attribute(v.pattern(raw("categorieJuridiqueUniteLegale"), r"^\d{4}$"), "categorie_juridique"),
-        activite=activite, section=v.Parsed(section),
+        activite=activite,
+        section=v.Parsed(section),
         nic=v.attribute(v.pattern(raw("nicSiegeUniteLegale"), r"^\d{5}$"), "nic_siege"),
     )
     active, unknown_etat = etat(raw("etatAdministratifUniteLegale"), "A", "C")
     return assemble(
-        df, BRONZE_SCHEMA,
+        df,
+        BRONZE_SCHEMA,
         values={
-            "siren": p.siren.value, "statut_diffusion": raw("statutDiffusionUniteLegale"),
+            "siren": p.siren.value,
+            "statut_diffusion": raw("statutDiffusionUniteLegale"),
             "unite_purgee": F.coalesce(p.purgee.value, F.when(raw("unitePurgeeUniteLegale").isNull(), F.lit(False))),
-            "date_creation": p.creation.value, "tranche_effectif": raw("trancheEffectifsUniteLegale"),
-            "date_dernier_traitement": p.traitement.value, "categorie_entreprise": raw("categorieEntreprise"),
-            "date_debut_etat": p.debut.value, "est_active": active, "nom": raw("nomUniteLegale"),
-            "prenom": raw("prenom1UniteLegale"), "denomination": raw("denominationUniteLegale"),
-            "categorie_juridique": p.categorie.value, "naf": p.activite.value, "naf_section": p.section.value,
-            "nic_siege": p.nic.value, "siret_siege": F.concat(p.siren.value, p.nic.value),
+            "date_creation": p.creation.value,
+            "tranche_effectif": raw("trancheEffectifsUniteLegale"),
+            "date_dernier_traitement": p.traitement.value,
+            "categorie_entreprise": raw("categorieEntreprise"),
+            "date_debut_etat": p.debut.value,
+            "est_active": active,
+            "nom": raw("nomUniteLegale"),
+            "prenom": raw("prenom1UniteLegale"),
+            "denomination": raw("denominationUniteLegale"),
+            "categorie_juridique": p.categorie.value,
+            "naf": p.activite.value,
+            "naf_section": p.section.value,
+            "nic_siege": p.nic.value,
+            "siret_siege": F.concat(p.siren.value, p.nic.value),
         },
         rules=[on("siren", p.siren)],
-        flags=[*p.siren.flags, *p.purgee.flags, *p.creation.flags, *p.traitement.flags, *p.debut.flags, unknown_etat,
-               *p.categorie.flags, *p.activite.flags, *p.nic.flags,
-               v.control_characters(raw("nomUniteLegale"), raw("prenom1UniteLegale"), raw("denominationUniteLegale"))],
+        flags=[
+            *p.siren.flags,
+            *p.purgee.flags,
+            *p.creation.flags,
+            *p.traitement.flags,
+            *p.debut.flags,
+            unknown_etat,
+            *p.categorie.flags,
+            *p.activite.flags,
+            *p.nic.flags,
+            v.control_characters(raw("nomUniteLegale"), raw("prenom1UniteLegale"), raw("denominationUniteLegale")),
+        ],
     )
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 QUOTE = '"'
@@ -32,24 +32,24 @@ class FileKind:
     """One kind of file a source delivers (Altares has two: retro stock and monthly increment)."""
 
     name: str
-    pattern: str                      # regular expression on the file name, without `.gz`
-    columns: tuple[str, ...]          # required columns, in the order records carry them
-    by_position: bool = False         # header not matched by name (Altares increment)
-    trailer: bool = False             # ends with `Fin du fichier : total N ligne(s)`
-    wide_prefix: str = ""             # extra columns `<prefix>...` are cells (headcount months)
-    wide_column: Callable[[str], str | None] | None = None   # column name -> periode or None
-    repair_column: str = ""           # surplus fields are joined back into this last column
+    pattern: str  # regular expression on the file name, without `.gz`
+    columns: tuple[str, ...]  # required columns, in the order records carry them
+    by_position: bool = False  # header not matched by name (Altares increment)
+    trailer: bool = False  # ends with `Fin du fichier : total N ligne(s)`
+    wide_prefix: str = ""  # extra columns `<prefix>...` are cells (headcount months)
+    wide_column: Callable[[str], str | None] | None = None  # column name -> periode or None
+    repair_column: str = ""  # surplus fields are joined back into this last column
 
 
 @dataclass(frozen=True)
 class Layout:
     """How a source's files are written: encoding, separator, quoting and file kinds."""
 
-    encoding: str                     # "utf-8" or "iso-8859-15"
+    encoding: str  # "utf-8" or "iso-8859-15"
     sep: str
-    quoting: str                      # "rfc4180" (quoted line breaks), "strict" (one line), "lazy"
+    quoting: str  # "rfc4180" (quoted line breaks), "strict" (one line), "lazy"
     kinds: tuple[FileKind, ...]
-    ignored_columns: frozenset[str] = frozenset()   # lower-case names dropped without a warning
+    ignored_columns: frozenset[str] = frozenset()  # lower-case names dropped without a warning
 
     def kind_of(self, file_name: str) -> FileKind | None:
         name = file_name[:-3] if file_name.endswith(".gz") else file_name
@@ -63,7 +63,7 @@ class Layout:
 class Record:
     line_number: int
     raw_line: str
-    fields: list[str | None] | None = None    # in FileKind.columns order; None when rejected here
+    fields: list[str | None] | None = None  # in FileKind.columns order; None when rejected here
     reason: str | None = None
     detail: str | None = None
     flags: list[str] = field(default_factory=list)
@@ -92,9 +92,11 @@ def decode(data: bytes, declared: str) -> tuple[str, str, list[str]]:
     for bom, encoding in BOMS:
         if data.startswith(bom):
             try:
-                text = data[len(bom):].decode(encoding)
+                text = data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as err:
-                raise StructuralError(f"undecodable: not {encoding} after its byte-order mark ({err.reason} at byte {err.start})") from None
+                raise StructuralError(
+                    f"undecodable: not {encoding} after its byte-order mark ({err.reason} at byte {err.start})"
+                ) from None
             return text, encoding, ([] if encoding == declared else ["encoding_bom_override"])
     if b"\x00" in data:
         raise StructuralError("undecodable: NUL bytes without a UTF-16 byte-order mark")
@@ -106,7 +108,9 @@ def decode(data: bytes, declared: str) -> tuple[str, str, list[str]]:
         try:
             return data.decode("cp1252"), "cp1252", ["encoding_fallback_cp1252"]
         except UnicodeDecodeError as err:
-            raise StructuralError(f"undecodable: neither UTF-8 nor Windows-1252 (byte 0x{data[err.start]:02X} at {err.start})") from None
+            raise StructuralError(
+                f"undecodable: neither UTF-8 nor Windows-1252 (byte 0x{data[err.start]:02X} at {err.start})"
+            ) from None
     if declared == "iso-8859-15":
         if not data.isascii():
             try:
@@ -144,8 +148,8 @@ def split_quoted(text: str, sep: str) -> tuple[list[str] | None, str]:
                 close = text.find(QUOTE, start)
                 if close < 0:
                     return None, "open"
-                if text.startswith(QUOTE, close + 1):      # "" is one quote
-                    parts.append(text[start:close + 1])
+                if text.startswith(QUOTE, close + 1):  # "" is one quote
+                    parts.append(text[start : close + 1])
                     start = close + 2
                     continue
                 parts.append(text[start:close])
@@ -209,10 +213,10 @@ def clean(value: str) -> str | None:
 
 @dataclass
 class Header:
-    positions: list[int]                       # for each required column, its index in the line
-    width: int                                 # number of fields a data line must have
-    cells: list[tuple[int, str, str]]          # wide files: (index, column name, periode)
-    repair_from: int | None                    # index of the column that absorbs surplus fields
+    positions: list[int]  # for each required column, its index in the line
+    width: int  # number of fields a data line must have
+    cells: list[tuple[int, str, str]]  # wide files: (index, column name, periode)
+    repair_from: int | None  # index of the column that absorbs surplus fields
 
 
 def read_header(names: list[str], kind: FileKind, ignored: frozenset[str], summary: FileSummary) -> Header:
@@ -222,7 +226,9 @@ def read_header(names: list[str], kind: FileKind, ignored: frozenset[str], summa
             raise StructuralError(f"header has {len(names)} columns, the {kind.name} layout has {len(kind.columns)}")
         if len(names) > len(kind.columns):
             summary.flags.append("extra_columns")
-            summary.warnings.append(f"{len(names) - len(kind.columns)} extra columns after position {len(kind.columns) - 1} ignored")
+            summary.warnings.append(
+                f"{len(names) - len(kind.columns)} extra columns after position {len(kind.columns) - 1} ignored"
+            )
         return Header(list(range(len(kind.columns))), len(names), [], None)
     index: dict[str, int] = {}
     cells: list[tuple[int, str, str]] = []
@@ -262,7 +268,9 @@ def read_header(names: list[str], kind: FileKind, ignored: frozenset[str], summa
     return Header(positions, len(names), cells, repair_from)
 
 
-def split_file(file_name: str, data: bytes, layout: Layout, *, require_rows: bool = False) -> tuple[FileSummary, list[Record]]:
+def split_file(
+    file_name: str, data: bytes, layout: Layout, *, require_rows: bool = False
+) -> tuple[FileSummary, list[Record]]:
     """Decode and split one file. Raises StructuralError for problems with the whole file."""
     kind = layout.kind_of(file_name)
     if kind is None:
@@ -310,8 +318,14 @@ def split_file(file_name: str, data: bytes, layout: Layout, *, require_rows: boo
             continue
         seen.add(key)
         if cut and number + raw.count("\n") == len(lines):
-            records.append(Record(number, raw, reason="truncated_line",
-                                  detail="the file ends inside this line (no line ending): it may be cut short"))
+            records.append(
+                Record(
+                    number,
+                    raw,
+                    reason="truncated_line",
+                    detail="the file ends inside this line (no line ending): it may be cut short",
+                )
+            )
         else:
             records.append(make_record(number, raw, fields, reason, header, kind, layout.sep))
 
@@ -321,27 +335,33 @@ def split_file(file_name: str, data: bytes, layout: Layout, *, require_rows: boo
             summary.flags.append("missing_trailer")
         elif trailer_count != summary.records + summary.duplicates:
             summary.flags.append("trailer_count_mismatch")
-            summary.warnings.append(f"trailer counts {trailer_count} lines, the file has {summary.records + summary.duplicates}")
+            summary.warnings.append(
+                f"trailer counts {trailer_count} lines, the file has {summary.records + summary.duplicates}"
+            )
     if require_rows and not records:
         raise StructuralError("no data line (this source must deliver rows)")
     return summary, records
 
 
-def make_record(number: int, raw: str, fields: list[str] | None, reason: str | None, header: Header,
-                kind: FileKind, sep: str) -> Record:
+def make_record(
+    number: int, raw: str, fields: list[str] | None, reason: str | None, header: Header, kind: FileKind, sep: str
+) -> Record:
     """One data record: field count check (and the repair rule), required columns, wide cells."""
     if fields is None:
         return Record(number, raw, reason=reason, detail="unbalanced or misplaced quote")
     flags = []
     if len(fields) > header.width and header.repair_from is not None:
-        fields = fields[:header.repair_from] + [sep.join(fields[header.repair_from:])]
+        fields = fields[: header.repair_from] + [sep.join(fields[header.repair_from :])]
         flags.append(f"{kind.repair_column}_repaired")
     if len(fields) != header.width:
-        return Record(number, raw, reason="wrong_field_count",
-                      detail=f"{len(fields)} fields, the header has {header.width}")
+        return Record(
+            number, raw, reason="wrong_field_count", detail=f"{len(fields)} fields, the header has {header.width}"
+        )
     record = Record(number, raw, fields=[clean(fields[i]) for i in header.positions], flags=flags)
     if kind.wide_prefix:
-        record.cells = [{"column": name, "periode": periode, "value": value}
-                        for i, name, periode in header.cells
-                        if (value := clean(fields[i])) is not None]
+        record.cells = [
+            {"column": name, "periode": periode, "value": value}
+            for i, name, periode in header.cells
+            if (value := clean(fields[i])) is not None
+        ]
     return record

@@ -16,11 +16,22 @@ from signaux_spark.sources.text import FileKind, Layout
 SOURCE = "urssaf_cotisation"
 FILE_NAME = "sigfaible_cotisdues.csv"
 RAW_COLUMNS = [
-    "Urssaf_gestion", "Dep", "Siret", "Compte", "periode", "mer", "enc_direct", "cotis_due",
+    "Urssaf_gestion",
+    "Dep",
+    "Siret",
+    "Compte",
+    "periode",
+    "mer",
+    "enc_direct",
+    "cotis_due",
 ]
-LAYOUT = Layout(encoding="utf-8", sep=";", quoting="lazy",
-                kinds=(FileKind("main", re.escape(FILE_NAME), tuple(RAW_COLUMNS)),),
-                ignored_columns=frozenset({"periode_debit", "ecn"}))   # older layouts
+LAYOUT = Layout(
+    encoding="utf-8",
+    sep=";",
+    quoting="lazy",
+    kinds=(FileKind("main", re.escape(FILE_NAME), tuple(RAW_COLUMNS)),),
+    ignored_columns=frozenset({"periode_debit", "ecn"}),
+)  # older layouts
 EXTRACTION_DAY = 20
 
 BRONZE_SCHEMA = bronze_schema(
@@ -50,17 +61,25 @@ def parse(records: DataFrame, context: ParseContext) -> DataFrame:
         siret=v.require(raw("Siret"), v.siret(raw("Siret"), pseudo=True)),
         compte=v.require(raw("Compte"), v.Parsed(raw("Compte"))),
         periode=v.in_range(v.require(raw("periode"), periode), context.history_start, v.batch_month(df.batch)),
-        periode_fin=v.Parsed(periode_fin), n_mois=v.Parsed(n_mois),
+        periode_fin=v.Parsed(periode_fin),
+        n_mois=v.Parsed(n_mois),
         due=v.require(raw("cotis_due"), v.decimal(raw("cotis_due"))),
         mer=v.attribute(v.decimal(raw("mer")), "mer"),
         encaisse=v.attribute(v.decimal(raw("enc_direct")), "encaisse"),
     )
     return assemble(
-        df, BRONZE_SCHEMA,
+        df,
+        BRONZE_SCHEMA,
         values={
-            "siret": p.siret.value, "siren": v.siren_of(p.siret.value), "compte": p.compte.value,
-            "periode_debut": p.periode.value, "periode_fin": p.periode_fin.value, "n_mois": p.n_mois.value,
-            "mer": p.mer.value, "encaisse": p.encaisse.value, "cotisation_due": p.due.value,
+            "siret": p.siret.value,
+            "siren": v.siren_of(p.siret.value),
+            "compte": p.compte.value,
+            "periode_debut": p.periode.value,
+            "periode_fin": p.periode_fin.value,
+            "n_mois": p.n_mois.value,
+            "mer": p.mer.value,
+            "encaisse": p.encaisse.value,
+            "cotisation_due": p.due.value,
         },
         rules=[on("Siret", p.siret), on("Compte", p.compte), on("periode", p.periode), on("cotis_due", p.due)],
         flags=[*p.siret.flags, *p.mer.flags, *p.encaisse.flags],

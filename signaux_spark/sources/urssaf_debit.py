@@ -17,12 +17,27 @@ from signaux_spark.sources.text import FileKind, Layout
 SOURCE = "urssaf_debit"
 FILE_NAME = "sigfaible_debits.csv"
 RAW_COLUMNS = [
-    "Urssaf_gestion", "Dep", "num_cpte", "Siren", "Siret", "Dt_immat", "Etat_cpte", "Cd_pro_col",
-    "Periode", "Num_Ecn", "Num_Hist_Ecn", "Dt_trt_ecn", "Mt_PO", "Mt_PP", "Cd_op_ecn", "Motif_ecn",
+    "Urssaf_gestion",
+    "Dep",
+    "num_cpte",
+    "Siren",
+    "Siret",
+    "Dt_immat",
+    "Etat_cpte",
+    "Cd_pro_col",
+    "Periode",
+    "Num_Ecn",
+    "Num_Hist_Ecn",
+    "Dt_trt_ecn",
+    "Mt_PO",
+    "Mt_PP",
+    "Cd_op_ecn",
+    "Motif_ecn",
     "Recours_en_cours",
 ]
-LAYOUT = Layout(encoding="utf-8", sep=";", quoting="strict",
-                kinds=(FileKind("main", re.escape(FILE_NAME), tuple(RAW_COLUMNS)),))
+LAYOUT = Layout(
+    encoding="utf-8", sep=";", quoting="strict", kinds=(FileKind("main", re.escape(FILE_NAME), tuple(RAW_COLUMNS)),)
+)
 EXTRACTION_DAY = 20
 # Steps processed after this day of the month count for the next month.
 EFFECTIVE_MONTH_LAST_DAY = 20
@@ -57,7 +72,8 @@ CONSTRAINTS = default_constraints(BRONZE_SCHEMA) | {
     "periode_fin_after_debut": "periode_fin > periode_debut",
     "prise_en_compte_day_20_rule": (
         "periode_prise_en_compte = CASE WHEN dayofmonth(date_traitement) <= 20 THEN trunc(date_traitement, 'MM') "
-        "ELSE add_months(trunc(date_traitement, 'MM'), 1) END"),
+        "ELSE add_months(trunc(date_traitement, 'MM'), 1) END"
+    ),
 }
 
 
@@ -83,11 +99,15 @@ def parse(records: DataFrame, context: ParseContext) -> DataFrame:
         siret=v.require(raw("Siret"), v.siret(raw("Siret"), pseudo=True)),
         siren=v.siren(raw("Siren")),
         compte=v.require(raw("num_cpte"), v.Parsed(raw("num_cpte"))),
-        periode=v.require(raw("Periode"), periode), periode_fin=v.Parsed(periode_fin),
+        periode=v.require(raw("Periode"), periode),
+        periode_fin=v.Parsed(periode_fin),
         ecart=v.require(raw("Num_Ecn"), v.integer(raw("Num_Ecn"))),
         historique=v.check(historique, historique.value >= 1, "invalid_number"),
-        traitement=v.in_range(v.require(raw("Dt_trt_ecn"), v.urssaf_date(raw("Dt_trt_ecn"))),
-                              context.history_start, v.extraction_date(df.batch, EXTRACTION_DAY)),
+        traitement=v.in_range(
+            v.require(raw("Dt_trt_ecn"), v.urssaf_date(raw("Dt_trt_ecn"))),
+            context.history_start,
+            v.extraction_date(df.batch, EXTRACTION_DAY),
+        ),
         ouvriere=v.require(raw("Mt_PO"), v.centimes(raw("Mt_PO"))),
         patronale=v.require(raw("Mt_PP"), v.centimes(raw("Mt_PP"))),
         immatriculation=v.attribute(v.compact_date(raw("Dt_immat")), "dt_immat"),
@@ -98,23 +118,48 @@ def parse(records: DataFrame, context: ParseContext) -> DataFrame:
         motif=code("Motif_ecn", "code_motif", MOTIFS),
     )
     return assemble(
-        df, BRONZE_SCHEMA,
+        df,
+        BRONZE_SCHEMA,
         values={
-            "siret": p.siret.value, "siren": v.siren_of(p.siret.value), "numero_compte": p.compte.value,
-            "periode_debut": p.periode.value, "periode_fin": p.periode_fin.value,
-            "numero_ecart_negatif": p.ecart.value, "numero_historique": p.historique.value,
-            "date_traitement": p.traitement.value, "periode_prise_en_compte": effective_month(p.traitement.value),
-            "dette_ouvriere": p.ouvriere.value, "dette_patronale": p.patronale.value,
-            "etat_compte": p.etat.value, "code_procedure_collective": p.procol.value,
-            "code_operation": p.operation.value, "code_motif": p.motif.value, "recours": p.recours.value,
+            "siret": p.siret.value,
+            "siren": v.siren_of(p.siret.value),
+            "numero_compte": p.compte.value,
+            "periode_debut": p.periode.value,
+            "periode_fin": p.periode_fin.value,
+            "numero_ecart_negatif": p.ecart.value,
+            "numero_historique": p.historique.value,
+            "date_traitement": p.traitement.value,
+            "periode_prise_en_compte": effective_month(p.traitement.value),
+            "dette_ouvriere": p.ouvriere.value,
+            "dette_patronale": p.patronale.value,
+            "etat_compte": p.etat.value,
+            "code_procedure_collective": p.procol.value,
+            "code_operation": p.operation.value,
+            "code_motif": p.motif.value,
+            "recours": p.recours.value,
         },
-        rules=[on("Siret", p.siret), on("Siren", p.siren), on("num_cpte", p.compte), on("Periode", p.periode),
-               on("Num_Ecn", p.ecart), on("Num_Hist_Ecn", p.historique), on("Dt_trt_ecn", p.traitement),
-               on("Mt_PO", p.ouvriere), on("Mt_PP", p.patronale)],
-        flags=[*p.siret.flags, v.siren_mismatch(p.siren.value, p.siret.value),
-               v.flag_if((p.ouvriere.value < 0) | (p.patronale.value < 0), "negative_balance"),
-               *p.immatriculation.flags, *p.recours.flags, *p.etat.flags, *p.procol.flags, *p.operation.flags,
-               *p.motif.flags],
+        rules=[
+            on("Siret", p.siret),
+            on("Siren", p.siren),
+            on("num_cpte", p.compte),
+            on("Periode", p.periode),
+            on("Num_Ecn", p.ecart),
+            on("Num_Hist_Ecn", p.historique),
+            on("Dt_trt_ecn", p.traitement),
+            on("Mt_PO", p.ouvriere),
+            on("Mt_PP", p.patronale),
+        ],
+        flags=[
+            *p.siret.flags,
+            v.siren_mismatch(p.siren.value, p.siret.value),
+            v.flag_if((p.ouvriere.value < 0) | (p.patronale.value < 0), "negative_balance"),
+            *p.immatriculation.flags,
+            *p.recours.flags,
+            *p.etat.flags,
+            *p.procol.flags,
+            *p.operation.flags,
+            *p.motif.flags,
+        ],
     )
 
 

@@ -31,9 +31,21 @@ def month_column(name: str) -> str | None:
     return f"{year:04d}-{3 * (quarter - 1) + month:02d}-01"
 
 
-LAYOUT = Layout(encoding="utf-8", sep=";", quoting="lazy",
-                kinds=(FileKind("main", re.escape(FILE_NAME), tuple(RAW_COLUMNS), wide_prefix=MONTH_PREFIX,
-                                wide_column=month_column, repair_column="rais_soc"),))
+LAYOUT = Layout(
+    encoding="utf-8",
+    sep=";",
+    quoting="lazy",
+    kinds=(
+        FileKind(
+            "main",
+            re.escape(FILE_NAME),
+            tuple(RAW_COLUMNS),
+            wide_prefix=MONTH_PREFIX,
+            wide_column=month_column,
+            repair_column="rais_soc",
+        ),
+    ),
+)
 
 BRONZE_SCHEMA = bronze_schema(
     StructField("siren", StringType(), False),
@@ -61,10 +73,17 @@ def parse(records: DataFrame, context: ParseContext) -> DataFrame:
             count.flags[0].alias("flag"),
         )
 
-    df, p = stage(df.withColumn("cells", F.transform("cells", cell)),
-                  siren=v.require(raw("siren"), v.siren(raw("siren"))))
-    return assemble(df, BRONZE_SCHEMA, values={"siren": p.siren.value, "rais_soc": raw("rais_soc")},
-                    rules=[on("siren", p.siren)], flags=list(p.siren.flags), keep=["cells"]).drop("periode", "effectif")
+    df, p = stage(
+        df.withColumn("cells", F.transform("cells", cell)), siren=v.require(raw("siren"), v.siren(raw("siren")))
+    )
+    return assemble(
+        df,
+        BRONZE_SCHEMA,
+        values={"siren": p.siren.value, "rais_soc": raw("rais_soc")},
+        rules=[on("siren", p.siren)],
+        flags=list(p.siren.flags),
+        keep=["cells"],
+    ).drop("periode", "effectif")
 
 
 def split_cells(lines: DataFrame) -> tuple[DataFrame, DataFrame]:
@@ -72,14 +91,26 @@ def split_cells(lines: DataFrame) -> tuple[DataFrame, DataFrame]:
     line rejects plus one `invalid_headcount` reject per bad cell, the rest of its line kept."""
     accepted = lines.filter(F.col("reason").isNull()).select("*", F.explode("cells").alias("cell"))
     rows = accepted.filter(F.col("cell.reason").isNull()).select(
-        "siren", F.col("cell.periode").alias("periode"), F.col("cell.effectif").alias("effectif"), "rais_soc",
-        "batch", "source_file", "line_number",
+        "siren",
+        F.col("cell.periode").alias("periode"),
+        F.col("cell.effectif").alias("effectif"),
+        "rais_soc",
+        "batch",
+        "source_file",
+        "line_number",
         F.array_distinct(F.array_compact(F.concat("quality_flags", F.array("cell.flag")))).alias("quality_flags"),
     )
     cell_rejects = accepted.filter(F.col("cell.reason").isNotNull()).select(
-        "batch", "source_file", "line_number", "raw_line", F.col("cell.reason").alias("reason"),
-        F.col("cell.detail").alias("detail"))
-    line_rejects = lines.filter(F.col("reason").isNotNull()).select("batch", "source_file", "line_number", *LINE_COLUMNS)
+        "batch",
+        "source_file",
+        "line_number",
+        "raw_line",
+        F.col("cell.reason").alias("reason"),
+        F.col("cell.detail").alias("detail"),
+    )
+    line_rejects = lines.filter(F.col("reason").isNotNull()).select(
+        "batch", "source_file", "line_number", *LINE_COLUMNS
+    )
     return rows, line_rejects.unionByName(cell_rejects)
 
 

@@ -28,9 +28,9 @@ class Parsed:
     (or `attribute`) nulls them elsewhere, once per row."""
 
     value: Column
-    problem: Column | None = None        # reject reason code, null when fine (or missing); None: never
-    flags: tuple[Column, ...] = ()       # flag names, null when not raised
-    needs: tuple[dict[str, Column], ...] = ()    # helper columns to add first, level by level (`stage`)
+    problem: Column | None = None  # reject reason code, null when fine (or missing); None: never
+    flags: tuple[Column, ...] = ()  # flag names, null when not raised
+    needs: tuple[dict[str, Column], ...] = ()  # helper columns to add first, level by level (`stage`)
 
 
 def no_problem() -> Column:
@@ -58,8 +58,12 @@ def attribute(parsed: Parsed, column: str) -> Parsed:
     if parsed.problem is None:
         return parsed
     bad = parsed.problem.isNotNull()
-    return replace(parsed, value=F.when(~bad, parsed.value), problem=None,
-                   flags=tuple(F.when(~bad, f) for f in parsed.flags) + (flag_if(bad, f"bad_{column}"),))
+    return replace(
+        parsed,
+        value=F.when(~bad, parsed.value),
+        problem=None,
+        flags=tuple(F.when(~bad, f) for f in parsed.flags) + (flag_if(bad, f"bad_{column}"),),
+    )
 
 
 def check(parsed: Parsed, condition: Column, reason: str) -> Parsed:
@@ -72,9 +76,10 @@ def check(parsed: Parsed, condition: Column, reason: str) -> Parsed:
 # Checks work on the id as a long (its digits by arithmetic): no per-row arrays, and cheap to repeat,
 # since Spark does not share sub-expressions between the branches of a CASE.
 
+
 def _digit(number: Column, position: int) -> Column:
     """The digit at `position` from the right (0-based) of a long."""
-    return F.floor(number / F.lit(10 ** position)) % 10
+    return F.floor(number / F.lit(10**position)) % 10
 
 
 def luhn_ok(number: Column, length: int) -> Column:
@@ -91,7 +96,7 @@ def siret_key_ok(number: Column) -> Column:
     digit_sum = F.lit(0)
     for i in range(14):
         digit_sum = digit_sum + _digit(number, i)
-    la_poste = F.floor(number / F.lit(10 ** 5)) == int(LA_POSTE_SIREN)
+    la_poste = F.floor(number / F.lit(10**5)) == int(LA_POSTE_SIREN)
     return F.when(la_poste, digit_sum % 5 == 0).otherwise(luhn_ok(number, 14))
 
 
@@ -103,13 +108,15 @@ def _id_columns(raw: Column, length: int) -> tuple[Column, Column, dict[str, Col
     key = hashlib.md5(f"{raw}/{length}".encode()).hexdigest()[:10]
     name = lambda what: f"_id_{what}_{key}"  # noqa: E731
     text, number = F.col(name("text")), F.col(name("number"))
-    siren_number = F.floor(number / F.lit(10 ** 5)) if length == 14 else number
+    siren_number = F.floor(number / F.lit(10**5)) if length == 14 else number
     checks = {"siren_luhn": luhn_ok(siren_number, 9)}
     if length == 14:
         checks["siret_key"] = siret_key_ok(number)
     stripped = F.when(raw.endswith(".0"), raw.substr(F.lit(1), F.length(raw) - 2)).otherwise(raw)
-    needs = ({name("text"): stripped, name("number"): stripped.try_cast("long")},
-             {name(c): expression for c, expression in checks.items()})
+    needs = (
+        {name("text"): stripped, name("number"): stripped.try_cast("long")},
+        {name(c): expression for c, expression in checks.items()},
+    )
     return text, number, {c: F.col(name(c)) for c in checks}, needs
 
 
@@ -122,10 +129,12 @@ def _scientific(value: Column) -> Column:
 def siren(raw: Column) -> Parsed:
     """9 digits, left-padded (flag `id_zero_padded`), Luhn key; `000000000` is invalid."""
     value, number, checks, needs = _id_columns(raw, 9)
-    problem = (F.when(raw.isNull(), no_problem())
-               .when(~value.rlike(r"^[0-9]{1,9}$"), F.lit("invalid_siren"))
-               .when(number == 0, F.lit("invalid_siren"))
-               .when(~checks["siren_luhn"], F.lit("invalid_siren_checksum")))
+    problem = (
+        F.when(raw.isNull(), no_problem())
+        .when(~value.rlike(r"^[0-9]{1,9}$"), F.lit("invalid_siren"))
+        .when(number == 0, F.lit("invalid_siren"))
+        .when(~checks["siren_luhn"], F.lit("invalid_siren_checksum"))
+    )
     return Parsed(F.lpad(value, 9, "0"), problem, (flag_if(F.length(value) < 9, "id_zero_padded"),), needs)
 
 
@@ -134,13 +143,15 @@ def siret(raw: Column, *, pseudo: bool = False) -> Parsed:
     SIRET failing its own key is kept and flagged, except URSSAF pseudo-SIRETs (NIC starting 5, 6,
     7 or 9) which are flagged `pseudo_siret` and exempt (`pseudo=True` for URSSAF sources)."""
     value, number, checks, needs = _id_columns(raw, 14)
-    problem = (F.when(raw.isNull(), no_problem())
-               .when(_scientific(value), F.lit("invalid_siret"))
-               .when(value.rlike("[A-Za-z]"), F.lit("provisional_siret"))
-               .when(~value.rlike(r"^[0-9]{1,14}$"), F.lit("invalid_siret"))
-               .when(number == 0, F.lit("invalid_siret"))
-               .when(F.floor(number / F.lit(10 ** 5)) == 0, F.lit("invalid_siren"))
-               .when(~checks["siren_luhn"], F.lit("invalid_siren_checksum")))
+    problem = (
+        F.when(raw.isNull(), no_problem())
+        .when(_scientific(value), F.lit("invalid_siret"))
+        .when(value.rlike("[A-Za-z]"), F.lit("provisional_siret"))
+        .when(~value.rlike(r"^[0-9]{1,14}$"), F.lit("invalid_siret"))
+        .when(number == 0, F.lit("invalid_siret"))
+        .when(F.floor(number / F.lit(10**5)) == 0, F.lit("invalid_siren"))
+        .when(~checks["siren_luhn"], F.lit("invalid_siren_checksum"))
+    )
     is_pseudo = F.lit(pseudo) & _digit(number, 4).isin(5, 6, 7, 9)
     flags = (
         flag_if(F.length(value) < 14, "id_zero_padded"),
@@ -161,6 +172,7 @@ def siren_mismatch(siren_value: Column, siret_value: Column) -> Column:
 
 # --- dates (0.4) ---------------------------------------------------------------------------------
 
+
 def _date(raw: Column, pattern: str, fmt: str) -> Column:
     return F.when(raw.rlike(pattern), F.try_to_date(raw, fmt))
 
@@ -180,8 +192,12 @@ def date(raw: Column, *, iso: bool = True, french: bool = False, french_short: b
     if french_short:
         yy = F.substring(raw, 7, 2).cast("int")
         century = F.when(yy < 50, F.lit("20")).otherwise(F.lit("19"))
-        candidates.append(F.when(raw.rlike(r"^\d{2}/\d{2}/\d{2}$"), F.try_to_date(
-            F.concat(F.substring(raw, 1, 6), century, F.substring(raw, 7, 2)), "dd/MM/yyyy")))
+        candidates.append(
+            F.when(
+                raw.rlike(r"^\d{2}/\d{2}/\d{2}$"),
+                F.try_to_date(F.concat(F.substring(raw, 1, 6), century, F.substring(raw, 7, 2)), "dd/MM/yyyy"),
+            )
+        )
     return _parsed_date(raw, F.coalesce(*candidates) if len(candidates) > 1 else candidates[0])
 
 
@@ -201,8 +217,12 @@ def procol_date(raw: Column) -> Parsed:
     abbreviation = F.upper(F.regexp_extract(raw, r"([A-Za-z]{3})", 1))
     ok = raw.rlike(r"^\d{1,2}[A-Za-z]{3}\d{4}$") & abbreviation.isin(*MONTHS)
     month = F.array_position(F.array(*[F.lit(m) for m in MONTHS]), abbreviation)
-    text = F.concat_ws("-", F.regexp_extract(raw, r"(\d{4})$", 1), F.lpad(month.cast("string"), 2, "0"),
-                       F.lpad(F.regexp_extract(raw, r"^(\d{1,2})", 1), 2, "0"))
+    text = F.concat_ws(
+        "-",
+        F.regexp_extract(raw, r"(\d{4})$", 1),
+        F.lpad(month.cast("string"), 2, "0"),
+        F.lpad(F.regexp_extract(raw, r"^(\d{1,2})", 1), 2, "0"),
+    )
     return _parsed_date(raw, F.when(ok, F.try_to_date(text, "yyyy-MM-dd")))
 
 
@@ -212,15 +232,19 @@ def month(raw: Column, *, month_year: bool = False) -> Parsed:
     day = _date(raw, r"^\d{4}-\d{2}-\d{2}$", "yyyy-MM-dd")
     value = F.trunc(day, "MM")
     if month_year:
-        value = F.coalesce(value, F.when(raw.rlike(r"^\d{2}/\d{4}$"), F.try_to_date(F.concat(F.lit("01/"), raw), "dd/MM/yyyy")))
+        value = F.coalesce(
+            value, F.when(raw.rlike(r"^\d{2}/\d{4}$"), F.try_to_date(F.concat(F.lit("01/"), raw), "dd/MM/yyyy"))
+        )
     parsed = _parsed_date(raw, value)
     return Parsed(parsed.value, parsed.problem, (flag_if(F.dayofmonth(day) != 1, "day_truncated"),))
 
 
 def timestamp(raw: Column) -> Parsed:
     """`yyyy-mm-ddTHH:MM:SS` (SIRENE `dateDernierTraitement...`)."""
-    value = F.when(raw.rlike(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"),
-                   F.try_to_timestamp(F.substring(raw, 1, 19), F.lit("yyyy-MM-dd'T'HH:mm:ss")))
+    value = F.when(
+        raw.rlike(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"),
+        F.try_to_timestamp(F.substring(raw, 1, 19), F.lit("yyyy-MM-dd'T'HH:mm:ss")),
+    )
     return Parsed(value, F.when(raw.isNotNull() & value.isNull(), F.lit("invalid_date")))
 
 
@@ -242,13 +266,13 @@ def batch_month(batch: Column) -> Column:
 
 # --- URSSAF periods (0.4) ----------------------------------------------------------------------
 
+
 def urssaf_period(raw: Column) -> tuple[Parsed, Column, Column]:
     """`YYQM` or `YYYYQM` -> (start month, end month exclusive, number of months). Never YYYYMM."""
     short = raw.rlike(r"^\d{4}$")
     long = raw.rlike(r"^\d{6}$")
     yy = F.substring(raw, 1, 2).cast("int")
-    year = (F.when(short, F.when(yy < 50, yy + 2000).otherwise(yy + 1900))
-            .when(long, F.substring(raw, 1, 4).cast("int")))
+    year = F.when(short, F.when(yy < 50, yy + 2000).otherwise(yy + 1900)).when(long, F.substring(raw, 1, 4).cast("int"))
     qm = F.when(short, F.substring(raw, 3, 2)).when(long, F.substring(raw, 5, 2))
     q = F.substring(qm, 1, 1).cast("int")
     m = F.substring(qm, 2, 1).cast("int")
@@ -261,6 +285,7 @@ def urssaf_period(raw: Column) -> tuple[Parsed, Column, Column]:
 
 
 # --- numbers (0.4) ------------------------------------------------------------------------------
+
 
 def _number_problem(raw: Column, ok: Column) -> Column:
     return F.when(raw.isNotNull() & ~ok, F.lit("invalid_number"))

@@ -8,7 +8,7 @@ batch, then the last file and line. The same content delivered again keeps its f
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
@@ -18,8 +18,9 @@ from signaux_spark.sources.common import LINEAGE_FIELDS
 LINEAGE = [f.name for f in LINEAGE_FIELDS]
 
 
-def latest_versions(bronze: DataFrame, key: Sequence[str], *, as_of: str | None = None,
-                    order: Sequence[str] = ()) -> DataFrame:
+def latest_versions(
+    bronze: DataFrame, key: Sequence[str], *, as_of: str | None = None, order: Sequence[str] = ()
+) -> DataFrame:
     """One row per `key`: the version known at batch `as_of` (every batch when None), plus
     `first_batch`, the earliest batch that delivered exactly that content. `order` columns rank
     versions before the batch (descending, nulls lose)."""
@@ -28,5 +29,8 @@ def latest_versions(bronze: DataFrame, key: Sequence[str], *, as_of: str | None 
     df = df.withColumn("first_batch", F.min("batch").over(Window.partitionBy(*content)))
     newest = Window.partitionBy(*key).orderBy(
         *[F.col(c).desc_nulls_last() for c in order],
-        F.col("batch").desc(), F.col("source_file").desc(), F.col("line_number").desc())
+        F.col("batch").desc(),
+        F.col("source_file").desc(),
+        F.col("line_number").desc(),
+    )
     return df.withColumn("version_rank", F.row_number().over(newest)).filter("version_rank = 1").drop("version_rank")

@@ -22,8 +22,11 @@ from signaux_spark.synthetic.rng import Stream
 MANIFEST_COLUMNS = ["source", "batch", "file", "line_number", "fault", "expected"]
 UNKNOWN_COLUMN = "code_extraction"
 # Expected file flags of a wrongly encoded delivery (SOURCES.md 0.2).
-ENCODING_FLAGS = {"cp1252": "file_flag:encoding_fallback_cp1252", "utf-16": "file_flag:encoding_bom_override",
-                  "utf-8": "file_flag:encoding_utf8_instead_of_latin9"}
+ENCODING_FLAGS = {
+    "cp1252": "file_flag:encoding_fallback_cp1252",
+    "utf-16": "file_flag:encoding_bom_override",
+    "utf-8": "file_flag:encoding_utf8_instead_of_latin9",
+}
 
 
 def chunk_dir(work: str, batch: int) -> Path:
@@ -72,12 +75,15 @@ class FilePitfalls:
         if u[2] < rates["header_variation"]:
             extra_allowed = spec.source != "urssaf_effectif_ent" and spec.key != "altares_paydex:increment"
             self.header = "extra" if extra_allowed and u[3] < 0.5 else ("upper" if u[3] < 0.75 else "lower")
-        self.blanks: list[int] = []          # data line indexes a blank line is inserted before
+        self.blanks: list[int] = []  # data line indexes a blank line is inserted before
         self.other_ending = spec.line_end == "\n"
         if u[4] < rates["blank_lines"]:
             inner = 1 + int(u[5] * 3)
             if total >= 2:
-                self.blanks = sorted(int(1 + v * (total - 1)) for v in Stream(plan.seed, f"blank/{spec.key}").uniform(batch, np.arange(inner)))
+                self.blanks = sorted(
+                    int(1 + v * (total - 1))
+                    for v in Stream(plan.seed, f"blank/{spec.key}").uniform(batch, np.arange(inner))
+                )
             if spec.key != "altares_paydex:increment":
                 self.blanks += [total] * (1 + int(u[6] * 2))
         self.gzip = u[7] < rates["gzip_file"]
@@ -126,8 +132,16 @@ def _write_file(spec: FileSpec, batch: int, plan: Plan, out_dir: str, relative: 
             out.write(data)
             for line, fault, expected in c["notes"]:
                 g = seen + line
-                manifest.append([spec.source, month_str(batch), relative, 2 + g + int(np.searchsorted(blanks, g, side="right")),
-                                 fault, expected])
+                manifest.append(
+                    [
+                        spec.source,
+                        month_str(batch),
+                        relative,
+                        2 + g + int(np.searchsorted(blanks, g, side="right")),
+                        fault,
+                        expected,
+                    ]
+                )
             seen += c["lines"]
             written_lines += c["lines"]
         tail = blanks[blanks >= seen]
@@ -135,15 +149,23 @@ def _write_file(spec: FileSpec, batch: int, plan: Plan, out_dir: str, relative: 
             out.write(_blank_line(spec, k).encode("utf-8"))
         if fp.trailer in ("ok", "wrong"):
             n = total + (fp.wrong_by if fp.trailer == "wrong" else 0)
-            out.write((ALTARES_TRAILER.format(n=n) + (";" if fp.trailer_semicolon else "") + spec.line_end).encode("utf-8"))
+            out.write(
+                (ALTARES_TRAILER.format(n=n) + (";" if fp.trailer_semicolon else "") + spec.line_end).encode("utf-8")
+            )
     for k, position in enumerate(blanks):
-        manifest.append([spec.source, month_str(batch), relative, 2 + int(position) + k, "blank_lines", "skipped_blank"])
+        manifest.append(
+            [spec.source, month_str(batch), relative, 2 + int(position) + k, "blank_lines", "skipped_blank"]
+        )
     file_rows = []
     if fp.header:
         file_rows.append(("header_variation", "none"))
     if fp.trailer in ("missing", "wrong"):
-        file_rows.append(("altares_trailer", "file_flag:missing_trailer" if fp.trailer == "missing"
-                          else "file_flag:trailer_count_mismatch"))
+        file_rows.append(
+            (
+                "altares_trailer",
+                "file_flag:missing_trailer" if fp.trailer == "missing" else "file_flag:trailer_count_mismatch",
+            )
+        )
     encoding = _encode(plain, spec, fp.encoding)
     if fp.encoding and encoding:
         file_rows.append(("wrong_encoding", ENCODING_FLAGS[encoding]))
@@ -164,8 +186,13 @@ def _write_file(spec: FileSpec, batch: int, plan: Plan, out_dir: str, relative: 
         relative_final = relative
     for fault, expected in file_rows:
         manifest.append([spec.source, month_str(batch), relative_final, "", fault, expected])
-    return {"source": spec.source, "batch": month_str(batch), "file": relative_final, "lines": written_lines,
-            "bytes": target.stat().st_size}
+    return {
+        "source": spec.source,
+        "batch": month_str(batch),
+        "file": relative_final,
+        "lines": written_lines,
+        "bytes": target.stat().st_size,
+    }
 
 
 def _rewrite_lines(data: bytes, seen: int, blanks: np.ndarray, extra: str, spec: FileSpec) -> bytes:
@@ -197,7 +224,7 @@ def _encode(path: Path, spec: FileSpec, wrong: str | None) -> str | None:
     if target == "cp1252" and not _has_non_ascii(path):
         target = "utf-16"
     tmp = path.with_name(path.name + ".enc")
-    with open(path, "r", encoding="utf-8", newline="") as src, open(tmp, "wb") as out:
+    with open(path, encoding="utf-8", newline="") as src, open(tmp, "wb") as out:
         if target == "utf-16":
             out.write(b"\xff\xfe")
         codec = "utf-16-le" if target == "utf-16" else target

@@ -30,15 +30,15 @@ class Context:
     path: Path
     rates: Rates
     act: Activity
-    months: np.ndarray             # month of each state column
-    site_active: np.ndarray        # (sites, columns) the establishment employs and contributes
-    site_headcount: np.ndarray     # (sites, columns)
-    siret_before: np.ndarray       # SIRET text before the establishment's move
+    months: np.ndarray  # month of each state column
+    site_active: np.ndarray  # (sites, columns) the establishment employs and contributes
+    site_headcount: np.ndarray  # (sites, columns)
+    siret_before: np.ndarray  # SIRET text before the establishment's move
     siret_after: np.ndarray
-    move_date: np.ndarray          # datetime64[D] (far future when it never moves)
-    urssaf_code: np.ndarray        # per site
-    account: np.ndarray            # per site: URSSAF account number (18 digits)
-    site_dept_text: np.ndarray     # per site: department as written in URSSAF files
+    move_date: np.ndarray  # datetime64[D] (far future when it never moves)
+    urssaf_code: np.ndarray  # per site
+    account: np.ndarray  # per site: URSSAF account number (18 digits)
+    site_dept_text: np.ndarray  # per site: department as written in URSSAF files
 
     def col(self, month) -> np.ndarray:
         return np.asarray(month) - self.plan.sim_start
@@ -61,24 +61,42 @@ def build_context(firms: np.ndarray, plan: Plan) -> Context:
     months = plan.sim_start + np.arange(cols)
     never = np.isnat(act.site_closed)
     closed_month = np.where(never, 10**6, month_of(np.where(never, np.datetime64("2000-01-01"), act.site_closed)))
-    active = ((s.created_month[:, None] <= months[None, :]) & (closed_month[:, None] >= months[None, :])
-              & act.operating[s.firm] & ~s.foreign[:, None])
+    active = (
+        (s.created_month[:, None] <= months[None, :])
+        & (closed_month[:, None] >= months[None, :])
+        & act.operating[s.firm]
+        & ~s.foreign[:, None]
+    )
     weights = np.where(active, s.weight[:, None], 0.0)
     headcount = split_headcount(act.headcount[s.firm], weights, s.firm)
     siren_text = world.siren_text[s.firm]
-    move_date = np.where(s.move_month < 10**5, day_of(np.minimum(s.move_month, 10**5), s.move_day),
-                         np.datetime64("2999-12-31"))
+    move_date = np.where(
+        s.move_month < 10**5, day_of(np.minimum(s.move_month, 10**5), s.move_day), np.datetime64("2999-12-31")
+    )
     dept_codes = np.asarray(ref.DEPT_CODES, dtype=object)[s.dept]
     region = np.asarray(ref.DEPT_REGION)[s.dept]
     urssaf = np.asarray([ref.URSSAF_CODE[r] for r in region], dtype=object)
     rs = Streams(plan.seed)
     corsica_20 = np.isin(dept_codes, ["2A", "2B"]) & (rs["dep_20"].uniform(world.firm[s.firm], s.k) < 0.25)
     account = urssaf + as_text(world.firm[s.firm], 9) + as_text(s.k, 3) + "000"
-    return Context(plan=plan, schedule=Schedule(plan), streams=rs, world=world, path=path, rates=r, act=act,
-                   months=months, site_active=active, site_headcount=headcount,
-                   siret_before=siren_text + as_text(s.nic, 5), siret_after=siren_text + as_text(s.nic_after, 5),
-                   move_date=move_date, urssaf_code=urssaf, account=account,
-                   site_dept_text=np.where(corsica_20, "20", dept_codes))
+    return Context(
+        plan=plan,
+        schedule=Schedule(plan),
+        streams=rs,
+        world=world,
+        path=path,
+        rates=r,
+        act=act,
+        months=months,
+        site_active=active,
+        site_headcount=headcount,
+        siret_before=siren_text + as_text(s.nic, 5),
+        siret_after=siren_text + as_text(s.nic_after, 5),
+        move_date=move_date,
+        urssaf_code=urssaf,
+        account=account,
+        site_dept_text=np.where(corsica_20, "20", dept_codes),
+    )
 
 
 def truth_oracle(ctx: Context) -> np.ndarray:

@@ -15,9 +15,9 @@ from signaux_spark.synthetic.files import batch_of
 from signaux_spark.synthetic.process import CLOSED, PLAN
 from signaux_spark.synthetic.records import Records
 
-MARCH_STOCK = {"A", "C", "G", "I"}      # sections holding goods for resale
-MATERIAL_STOCK = {"A", "B", "C", "F"}   # sections holding raw materials
-ZERO_DENOMINATORS = [22, 25, 13, 30, 11, 12]   # turnover, value added, equity, CAF, headcount, capital
+MARCH_STOCK = {"A", "C", "G", "I"}  # sections holding goods for resale
+MATERIAL_STOCK = {"A", "B", "C", "F"}  # sections holding raw materials
+ZERO_DENOMINATORS = [22, 25, 13, 30, 11, 12]  # turnover, value added, equity, CAF, headcount, capital
 
 
 def liasses(ctx: Context) -> Records:
@@ -30,6 +30,7 @@ def liasses(ctx: Context) -> Records:
 
     def cumulative(x):
         return np.concatenate([np.zeros((n, 1)), np.cumsum(x, axis=1)], axis=1)
+
     cs_sev, cs_op, cs_h, cs_wage = (cumulative(x) for x in (sev, operating, ctx.act.headcount, wage_bill))
 
     first_year = (plan.history_start - 30) // 12
@@ -39,7 +40,9 @@ def liasses(ctx: Context) -> Records:
     section = np.asarray(ref.SECTION_NAMES)[w.section]
     va_share = ref.section_array(2)[w.section]
     size = np.exp(w.log_size)
-    capital = np.maximum(1000, np.rint(10000 * (size / 10) ** 0.8 * np.exp(0.5 * rs["capital"].normal(w.firm)) / 1000) * 1000)
+    capital = np.maximum(
+        1000, np.rint(10000 * (size / 10) ** 0.8 * np.exp(0.5 * rs["capital"].normal(w.firm)) / 1000) * 1000
+    )
     equity = capital * (1 + 3 * rs["equity0"].uniform(w.firm))
     rows = []
     for y in years:
@@ -61,9 +64,25 @@ def liasses(ctx: Context) -> Records:
         equity = np.where(ok, equity + 0.6 * result, equity)
         cash = ca * (0.10 - 0.16 * s_mean + 0.04 * z[:, 3])
         debt = ca * (0.15 + 0.2 * s_mean + 0.04 * np.abs(z[:, 4]))
-        rows.append(dict(ok=ok, firm=np.arange(n), year=np.full(n, y), start=start, end=end, sev=s_mean,
-                         staff=staff, wages=wages, ca=ca, va=va, ebe=ebe, equity=equity.copy(), cash=cash, debt=debt,
-                         z=z))
+        rows.append(
+            dict(
+                ok=ok,
+                firm=np.arange(n),
+                year=np.full(n, y),
+                start=start,
+                end=end,
+                sev=s_mean,
+                staff=staff,
+                wages=wages,
+                ca=ca,
+                va=va,
+                ebe=ebe,
+                equity=equity.copy(),
+                cash=cash,
+                debt=debt,
+                z=z,
+            )
+        )
     cols = {k: np.concatenate([r[k][r["ok"]] for r in rows]) for k in rows[0] if k != "ok"}
     return _records(ctx, cols, section, capital)
 
@@ -88,11 +107,20 @@ def _records(ctx: Context, c: dict, section: np.ndarray, capital: np.ndarray) ->
     ai = np.nonzero(amended)[0]
     take = np.concatenate([np.arange(len(f)), ai])
     version = np.concatenate([np.zeros(len(f), dtype=np.int64), np.ones(len(ai), dtype=np.int64)])
-    depot = np.concatenate([depot, depot[ai] + (30 * rs["amend_lag"].integers(1, 7, *(x[ai] for x in key))).astype("timedelta64[D]")])
+    depot = np.concatenate(
+        [depot, depot[ai] + (30 * rs["amend_lag"].integers(1, 7, *(x[ai] for x in key))).astype("timedelta64[D]")]
+    )
     f, fa, start_date, end_date = f[take], fa[take], start_date[take], end_date[take]
     c = {k: v[take] for k, v in c.items()}
     keep = batch_of(depot, 15) <= plan.last_batch
-    f, fa, start_date, end_date, depot, version = f[keep], fa[keep], start_date[keep], end_date[keep], depot[keep], version[keep]
+    f, fa, start_date, end_date, depot, version = (
+        f[keep],
+        fa[keep],
+        start_date[keep],
+        end_date[keep],
+        depot[keep],
+        version[keep],
+    )
     c = {k: v[keep] for k, v in c.items()}
     z = c["z"]
     drift = np.where(version == 1, 1 + 0.03 * rs["amend_drift"].normal(fa, c["year"]), 1.0)
@@ -109,19 +137,37 @@ def _records(ctx: Context, c: dict, section: np.ndarray, capital: np.ndarray) ->
     caf = ebe * 0.75 - ca * 0.01
     stocks = np.nan_to_num(march) + np.nan_to_num(material)
     columns = [
-        enc.take(w.siren_text, f), enc.cat(enc.take(_tax_office_prefix(w), f), enc.zpad(fa % 100000, 5)),
-        enc.txt(ymd(end_date)[0]), enc.iso_date(start_date), enc.iso_date(end_date), enc.iso_date(depot),
-        _optional(march), _optional(material), enc.txt(np.rint(wages)), enc.txt(np.rint(wages * CONTRIBUTION_RATE)),
+        enc.take(w.siren_text, f),
+        enc.cat(enc.take(_tax_office_prefix(w), f), enc.zpad(fa % 100000, 5)),
+        enc.txt(ymd(end_date)[0]),
+        enc.iso_date(start_date),
+        enc.iso_date(end_date),
+        enc.iso_date(depot),
+        _optional(march),
+        _optional(material),
+        enc.txt(np.rint(wages)),
+        enc.txt(np.rint(wages * CONTRIBUTION_RATE)),
         enc.txt(np.where(rs["syndic"].uniform(fa, c["year"]) < 0.1, np.rint(wages * 0.01), 0)),
-        enc.txt(np.rint(c["staff"])), enc.txt(capital[f]), enc.txt(np.rint(equity)),
+        enc.txt(np.rint(c["staff"])),
+        enc.txt(capital[f]),
+        enc.txt(np.rint(equity)),
         enc.decimal(np.maximum(0.0, 1 + 6 * np.abs(z[:, 4]) / 3 - 3 * s_mean), 1),
-        enc.decimal(np.clip(equity / total * 100, -99, 99), 1), enc.txt(np.rint(actif_expl)), enc.txt(np.rint(actif_h)),
-        enc.txt(np.rint(actif_expl - passif_expl)), enc.txt(np.rint(passif_expl)), enc.txt(np.rint(passif_h)),
-        enc.txt(np.rint(cash)), enc.txt(np.rint(ca)), enc.txt(np.rint(debt - cash)), enc.txt(np.rint(ebe)),
-        enc.txt(np.rint(va)), enc.txt(np.rint(np.maximum(5, 45 + 12 * z[:, 2]))),
+        enc.decimal(np.clip(equity / total * 100, -99, 99), 1),
+        enc.txt(np.rint(actif_expl)),
+        enc.txt(np.rint(actif_h)),
+        enc.txt(np.rint(actif_expl - passif_expl)),
+        enc.txt(np.rint(passif_expl)),
+        enc.txt(np.rint(passif_h)),
+        enc.txt(np.rint(cash)),
+        enc.txt(np.rint(ca)),
+        enc.txt(np.rint(debt - cash)),
+        enc.txt(np.rint(ebe)),
+        enc.txt(np.rint(va)),
+        enc.txt(np.rint(np.maximum(5, 45 + 12 * z[:, 2]))),
         enc.txt(np.rint(np.maximum(5, 50 + 45 * s_mean + 12 * z[:, 3]))),
         enc.decimal(np.clip(ca * 0.1 / np.where(np.abs(equity) < 1, 1, equity), -50, 50), 2),
-        enc.decimal(np.clip(ebe / np.maximum(np.abs(equity) + debt, 1) * 100, -99, 99), 1), enc.txt(np.rint(caf)),
+        enc.decimal(np.clip(ebe / np.maximum(np.abs(equity) + debt, 1) * 100, -99, 99), 1),
+        enc.txt(np.rint(caf)),
         enc.decimal(np.clip((actif_expl + actif_h - stocks) / (passif_expl + passif_h), 0, 20), 2),
     ]
     # Pitfalls: empty fields, zero denominators (both kept as they are by ingestion).
@@ -130,10 +176,18 @@ def _records(ctx: Context, c: dict, section: np.ndarray, capital: np.ndarray) ->
     columns = _blank_some(columns, nulls, rs["null_which"].integers(6, 32, fa, c["year"], version), "")
     zero_col = np.asarray(ZERO_DENOMINATORS)[rs["zero_which"].integers(0, len(ZERO_DENOMINATORS), fa, c["year"])]
     columns = _blank_some(columns, zeros, zero_col, "0")
-    return Records("dgfip_liasses", batch_of(depot, 15), fa, [end_date.astype(np.int64), version], columns,
-                   notes=[(np.nonzero(version == 1)[0], "dgfip_amended", "none"),
-                          (np.nonzero(nulls)[0], "dgfip_null_field", "none"),
-                          (np.nonzero(zeros)[0], "dgfip_zero_denominator", "none")])
+    return Records(
+        "dgfip_liasses",
+        batch_of(depot, 15),
+        fa,
+        [end_date.astype(np.int64), version],
+        columns,
+        notes=[
+            (np.nonzero(version == 1)[0], "dgfip_amended", "none"),
+            (np.nonzero(nulls)[0], "dgfip_null_field", "none"),
+            (np.nonzero(zeros)[0], "dgfip_zero_denominator", "none"),
+        ],
+    )
 
 
 def _optional(values):

@@ -16,8 +16,9 @@ from signaux_spark.synthetic.records import Records
 from signaux_spark.synthetic.world import ODDITIES
 
 BAND_EDGES = np.array([1, 3, 6, 10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000])
-BAND_CODES = np.array(["00", "01", "02", "03", "11", "12", "21", "22", "31", "32", "41", "42", "51", "52", "53"],
-                      dtype=object)
+BAND_CODES = np.array(
+    ["00", "01", "02", "03", "11", "12", "21", "22", "31", "32", "41", "42", "51", "52", "53"], dtype=object
+)
 FAR = np.datetime64("2999-12-31")
 
 
@@ -81,7 +82,9 @@ def _legal_units(ctx: Context, full: set[int]) -> Records:
     head = np.nonzero(s.k == 0)[0]
     ho_move = np.where(ctx.move_date[head] < FAR, ctx.move_date[head], np.datetime64("NaT"))
     ceased = act.ceased_date
-    changes = np.stack([w.created, np.where(np.isnat(ceased), FAR, ceased), np.where(np.isnat(ho_move), FAR, ho_move)], axis=1)
+    changes = np.stack(
+        [w.created, np.where(np.isnat(ceased), FAR, ceased), np.where(np.isnat(ho_move), FAR, ho_move)], axis=1
+    )
     units, batch = _rows(w.created, changes, ctx, "sirene_unite_legale", full)
     e = month_start(batch)
     fa = w.firm[units]
@@ -107,19 +110,38 @@ def _legal_units(ctx: Context, full: set[int]) -> Records:
     def keep_if(column):
         """Purged units keep only their identifier, dates and state."""
         return enc.pick(purged, enc.blank(len(units)), column)
+
     fields = [
-        enc.take(w.siren_text, units), enc.take(["O", "P"], private), enc.take(["", "true"], purged),
-        enc.iso_date(w.created[units]), keep_if(enc.take(w.first_name, units)), keep_if(enc.strings(band)),
-        keep_if(enc.strings(year)), enc.timestamp(dated, seconds), keep_if(enc.strings(category)), enc.iso_date(start),
-        enc.take(["A", "C"], is_ceased), keep_if(enc.take(w.surname, units)),
+        enc.take(w.siren_text, units),
+        enc.take(["O", "P"], private),
+        enc.take(["", "true"], purged),
+        enc.iso_date(w.created[units]),
+        keep_if(enc.take(w.first_name, units)),
+        keep_if(enc.strings(band)),
+        keep_if(enc.strings(year)),
+        enc.timestamp(dated, seconds),
+        keep_if(enc.strings(category)),
+        enc.iso_date(start),
+        enc.take(["A", "C"], is_ceased),
+        keep_if(enc.take(w.surname, units)),
         keep_if(_csv(enc.pick(sole, enc.blank(len(units)), enc.take(w.name, units)))),
-        keep_if(enc.take(np.asarray(ref.CATEGORY_CODES, dtype=object), w.category[units])), keep_if(enc.strings(naf)),
-        keep_if(enc.take(["NAFRev2", "NAFRev1"], rev1)), keep_if(enc.zpad(nic, 5)),
+        keep_if(enc.take(np.asarray(ref.CATEGORY_CODES, dtype=object), w.category[units])),
+        keep_if(enc.strings(naf)),
+        keep_if(enc.take(["NAFRev2", "NAFRev1"], rev1)),
+        keep_if(enc.zpad(nic, 5)),
         keep_if(enc.take(["N", "O"], employer)),
     ]
-    return Records("sirene_unite_legale", batch, fa, [], fields,
-                   notes=[(np.nonzero(rev1)[0], "sirene_oddities", "flag:naf_not_rev2"),
-                          (np.nonzero(purged)[0], "sirene_oddities", "none")])
+    return Records(
+        "sirene_unite_legale",
+        batch,
+        fa,
+        [],
+        fields,
+        notes=[
+            (np.nonzero(rev1)[0], "sirene_oddities", "flag:naf_not_rev2"),
+            (np.nonzero(purged)[0], "sirene_oddities", "none"),
+        ],
+    )
 
 
 def _establishments(ctx: Context, full: set[int]) -> Records:
@@ -147,22 +169,42 @@ def _establishments(ctx: Context, full: set[int]) -> Records:
     nic = np.where(after[units], s.nic_after[su], s.nic[su])
     oddity = w.oddity[firm]
     head = s.k[su] == 0
-    siege = np.where(oddity == ODDITIES.index("no_head_office"), False,
-                     head | ((oddity == ODDITIES.index("two_head_offices")) & (s.k[su] == 1)))
-    odd = (np.isin(oddity, [ODDITIES.index("no_head_office"), ODDITIES.index("two_head_offices")]) & (s.k[su] <= 1)) \
-        | s.foreign[su]
+    siege = np.where(
+        oddity == ODDITIES.index("no_head_office"),
+        False,
+        head | ((oddity == ODDITIES.index("two_head_offices")) & (s.k[su] == 1)),
+    )
+    odd = (
+        np.isin(oddity, [ODDITIES.index("no_head_office"), ODDITIES.index("two_head_offices")]) & (s.k[su] <= 1)
+    ) | s.foreign[su]
     country = np.asarray(ref.FOREIGN_COUNTRIES, dtype=object)[fa % len(ref.FOREIGN_COUNTRIES)]
     private = rs["diffusion"].uniform(fa) < 0.03
     seconds = rs["etab_time"].integers(6 * 3600, 20 * 3600, fa, s.k[su], dated.astype(np.int64))
     fields = [
-        enc.take(w.siren_text, firm), enc.zpad(nic, 5), enc.cat(enc.take(w.siren_text, firm), enc.zpad(nic, 5)),
-        enc.take(["O", "P"], private), enc.iso_date(created[units]), enc.strings(band), enc.strings(year),
-        enc.timestamp(dated, seconds), enc.take(["false", "true"], siege), enc.take(s.postal, su),
-        _csv(enc.take(s.commune_name, su)), enc.take(s.commune, su),
+        enc.take(w.siren_text, firm),
+        enc.zpad(nic, 5),
+        enc.cat(enc.take(w.siren_text, firm), enc.zpad(nic, 5)),
+        enc.take(["O", "P"], private),
+        enc.iso_date(created[units]),
+        enc.strings(band),
+        enc.strings(year),
+        enc.timestamp(dated, seconds),
+        enc.take(["false", "true"], siege),
+        enc.take(s.postal, su),
+        _csv(enc.take(s.commune_name, su)),
+        enc.take(s.commune, su),
         enc.pick(s.foreign[su], enc.strings(country), enc.blank(len(su))),
-        enc.iso_date(np.where(is_closed, end[units], created[units])), enc.take(["A", "F"], is_closed),
+        enc.iso_date(np.where(is_closed, end[units], created[units])),
+        enc.take(["A", "F"], is_closed),
         enc.take(np.asarray(ref.NAF_CODES, dtype=object), w.naf[firm]),
-        enc.constant("NAFRev2", len(su)), enc.take(["N", "O"], employer),
+        enc.constant("NAFRev2", len(su)),
+        enc.take(["N", "O"], employer),
     ]
-    return Records("sirene_etablissement", batch, fa, [s.k[su], after[units]], fields,
-                   notes=[(np.nonzero(odd)[0], "sirene_oddities", "none")])
+    return Records(
+        "sirene_etablissement",
+        batch,
+        fa,
+        [s.k[su], after[units]],
+        fields,
+        notes=[(np.nonzero(odd)[0], "sirene_oddities", "none")],
+    )

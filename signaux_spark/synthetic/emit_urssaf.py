@@ -11,13 +11,23 @@ from signaux_spark.synthetic import encoders as enc
 from signaux_spark.synthetic.calendar import add_months, day_of, month_of, ymd
 from signaux_spark.synthetic.context import Context
 from signaux_spark.synthetic.files import batch_of, effectif_lag, effectif_months
-from signaux_spark.synthetic.process import (CLOSED, CONVERTED_TO_LIQUIDATION, LIQUIDATION, OPEN_LIQUIDATION,
-                                             OPEN_REDRESSEMENT, OPEN_SAUVEGARDE, PLAN, PLAN_ADOPTED, PROCEEDING_ENDED,
-                                             REDRESSEMENT, SAUVEGARDE)
+from signaux_spark.synthetic.process import (
+    CLOSED,
+    CONVERTED_TO_LIQUIDATION,
+    LIQUIDATION,
+    OPEN_LIQUIDATION,
+    OPEN_REDRESSEMENT,
+    OPEN_SAUVEGARDE,
+    PLAN,
+    PLAN_ADOPTED,
+    PROCEEDING_ENDED,
+    REDRESSEMENT,
+    SAUVEGARDE,
+)
 from signaux_spark.synthetic.records import Records
 
-CONTRIBUTION_RATE = 0.42          # contributions collected by URSSAF / gross wages
-WAGE_GROWTH = 0.02                # per year, from 2015
+CONTRIBUTION_RATE = 0.42  # contributions collected by URSSAF / gross wages
+WAGE_GROWTH = 0.02  # per year, from 2015
 # By state (sound .. plan): probability that a firm leaves a due contribution unpaid, range of the
 # unpaid fraction, monthly probability of a repayment step, probability that it repays in full.
 UNPAID = np.array([0.015, 0.13, 0.33, 0.60, 0.05, 0.08, 0.05, 0.0, 0.0])
@@ -31,7 +41,7 @@ PLAN_REQUEST = np.array([0.0, 0.07, 0.05, 0.03, 0.0, 0.0, 0.0, 0.0, 0.0])
 HABIT_UNPAID_FACTOR = np.array([1.0, 0.35, 1.0])
 HABIT_UNPAID_EXTRA = np.array([0.0, 0.0, 0.15])
 HABIT_REPAY_FACTOR = np.array([1.0, 1.0, 0.6])
-DEBT_LEAD_MONTHS = 24             # debts are simulated from this long before the history start
+DEBT_LEAD_MONTHS = 24  # debts are simulated from this long before the history start
 
 
 def _wage_index(months: np.ndarray) -> np.ndarray:
@@ -44,12 +54,18 @@ def contribution_periods(ctx: Context) -> dict[str, np.ndarray]:
     plan, w, s, rs = ctx.plan, ctx.world, ctx.world.sites, ctx.streams
     first = plan.history_start - DEBT_LEAD_MONTHS - 12
     lo, hi = ctx.col(first), ctx.col(plan.last_batch - 1)
-    months = ctx.months[lo:hi + 1]
+    months = ctx.months[lo : hi + 1]
     fa = w.firm[s.firm]
     noise = 1 + 0.04 * rs["cotis_noise"].normal(fa[:, None], s.k[:, None], months[None, :]).reshape(len(s), -1)
     wage = w.wage[s.firm] * np.where(s.pseudo, 0.9, 1.0)
-    amount = np.rint(ctx.site_headcount[:, lo:hi + 1] * wage[:, None] * _wage_index(months)[None, :]
-                     * CONTRIBUTION_RATE * noise * 100).astype(np.int64)
+    amount = np.rint(
+        ctx.site_headcount[:, lo : hi + 1]
+        * wage[:, None]
+        * _wage_index(months)[None, :]
+        * CONTRIBUTION_RATE
+        * noise
+        * 100
+    ).astype(np.int64)
     parts = []
     for payer, length in ((0, 1), (1, 3), (2, 12)):
         rows = np.nonzero(s.payer == payer)[0]
@@ -60,7 +76,7 @@ def contribution_periods(ctx: Context) -> dict[str, np.ndarray]:
         if count <= 0:
             continue
         starts = months[i0] + length * np.arange(count)
-        total = amount[rows][:, i0:i0 + count * length].reshape(len(rows), count, length).sum(axis=2)
+        total = amount[rows][:, i0 : i0 + count * length].reshape(len(rows), count, length).sum(axis=2)
         site = np.repeat(rows, len(starts))
         parts.append((site, np.tile(starts, len(rows)), np.full(site.shape, length), total.ravel()))
     site = np.concatenate([p[0] for p in parts])
@@ -80,8 +96,15 @@ def contribution_periods(ctx: Context) -> dict[str, np.ndarray]:
     frac = UNPAID_LOW[state] + (UNPAID_HIGH[state] - UNPAID_LOW[state]) * rs["unpaid_frac"].uniform(fa, due)
     frac = np.clip(frac * (0.9 + 0.2 * rs["unpaid_site"].uniform(fa, s.k[site], due)), 0, 1)
     unpaid_cents = np.where(unpaid, np.rint(amount * frac).astype(np.int64), 0)
-    return {"site": site, "start": start, "n_months": n_months, "due": due, "amount": amount,
-            "unpaid": unpaid_cents, "full": unpaid & (frac >= 0.999)}
+    return {
+        "site": site,
+        "start": start,
+        "n_months": n_months,
+        "due": due,
+        "amount": amount,
+        "unpaid": unpaid_cents,
+        "full": unpaid & (frac >= 0.999),
+    }
 
 
 def _pseudo_notes(sites, site: np.ndarray):
@@ -111,7 +134,7 @@ def cotisation(ctx: Context, periods: dict[str, np.ndarray]) -> Records:
 
     # Regularisations of a past year (mer = 0, enc_direct = cotis_due): positive ones are ordinary,
     # negative ones are the pitfall `negative_regularisation`.
-    years = np.arange(-(-plan.history_start // 12), plan.last_batch // 12)    # years starting in the history
+    years = np.arange(-(-plan.history_start // 12), plan.last_batch // 12)  # years starting in the history
     fa = w.firm[s.firm]
     yearly_total = np.zeros((len(s), len(years)), dtype=np.int64)
     ys = start // 12
@@ -141,11 +164,24 @@ def cotisation(ctx: Context, periods: dict[str, np.ndarray]) -> Records:
     negative_rows = n_ordinary + np.nonzero(negative)[0]
 
     width = _code_width(ctx, site)
-    fields = [enc.take(ctx.urssaf_code, site), enc.take(ctx.site_dept_text, site), _siret(ctx, site, day_of(start, 1)),
-              enc.take(ctx.account, site), enc.period_code(start, n_months, width), enc.comma_amount(mer),
-              enc.comma_amount(due_amount - mer), enc.comma_amount(due_amount)]
-    return Records("urssaf_cotisation", batch, w.firm[s.firm[site]], [s.k[site], start, kind, n_months], fields,
-                   notes=[(negative_rows, "negative_regularisation", "none"), _pseudo_notes(s, site)])
+    fields = [
+        enc.take(ctx.urssaf_code, site),
+        enc.take(ctx.site_dept_text, site),
+        _siret(ctx, site, day_of(start, 1)),
+        enc.take(ctx.account, site),
+        enc.period_code(start, n_months, width),
+        enc.comma_amount(mer),
+        enc.comma_amount(due_amount - mer),
+        enc.comma_amount(due_amount),
+    ]
+    return Records(
+        "urssaf_cotisation",
+        batch,
+        w.firm[s.firm[site]],
+        [s.k[site], start, kind, n_months],
+        fields,
+        notes=[(negative_rows, "negative_regularisation", "none"), _pseudo_notes(s, site)],
+    )
 
 
 def debts(ctx: Context, periods: dict[str, np.ndarray]) -> tuple[Records, Records]:
@@ -165,17 +201,22 @@ def debts(ctx: Context, periods: dict[str, np.ndarray]) -> tuple[Records, Record
     hist = np.ones(nd, dtype=np.int64)
     writeoff_delay = rs["writeoff"].integers(6, 19, w.firm)
 
-    end_month = np.where(ctx.act.liquidation_month < 10**6, ctx.act.liquidation_month,
-                         np.where(np.isnat(ctx.act.ceased_date), 10**6,
-                                  month_of(np.where(np.isnat(ctx.act.ceased_date), np.datetime64("2000-01-01"),
-                                                    ctx.act.ceased_date))))
+    end_month = np.where(
+        ctx.act.liquidation_month < 10**6,
+        ctx.act.liquidation_month,
+        np.where(
+            np.isnat(ctx.act.ceased_date),
+            10**6,
+            month_of(np.where(np.isnat(ctx.act.ceased_date), np.datetime64("2000-01-01"), ctx.act.ceased_date)),
+        ),
+    )
     steps = [(np.arange(nd), np.ones(nd, dtype=np.int64), created, po.copy(), pp.copy(), np.ones(nd, dtype=np.int64))]
     plan_until = np.full(len(s), -1, dtype=np.int64)
     plan_rows = []
     plan_seq = np.zeros(len(w), dtype=np.int64)
     by_due = np.argsort(d_due, kind="stable")
     added = 0
-    open_idx = np.zeros(0, dtype=np.int64)         # debts payable this month (opened before it, not settled)
+    open_idx = np.zeros(0, dtype=np.int64)  # debts payable this month (opened before it, not settled)
     for m in range(lo, plan.last_batch + 1):
         start = added
         while added < nd and d_due[by_due[added]] < m:
@@ -191,8 +232,11 @@ def debts(ctx: Context, periods: dict[str, np.ndarray]) -> tuple[Records, Record
         best = np.full(len(w), -1)
         best[s.firm[first_site]] = first_site
         firm_balance = np.where(best >= 0, balance[np.maximum(best, 0)], 0)
-        ask = ((firm_balance > 0) & (rs["plan_ask"].uniform(w.firm, m) < PLAN_REQUEST[np.clip(state, 0, CLOSED)])
-               & (plan_until[np.maximum(best, 0)] < m))
+        ask = (
+            (firm_balance > 0)
+            & (rs["plan_ask"].uniform(w.firm, m) < PLAN_REQUEST[np.clip(state, 0, CLOSED)])
+            & (plan_until[np.maximum(best, 0)] < m)
+        )
         for f in np.nonzero(ask)[0]:
             site = best[f]
             u = rs["plan_attrs"].uniform(w.firm[f], m, np.arange(4))
@@ -201,8 +245,19 @@ def debts(ctx: Context, periods: dict[str, np.ndarray]) -> tuple[Records, Record
             if stage in ("APPROB", "DEBUT"):
                 plan_until[site] = m + length
             plan_seq[f] += 1
-            plan_rows.append((f, site, m, int(u[2] * 28) + 1, length, int(firm_balance[f]), stage, int(plan_seq[f]),
-                              int(u[3] * 31) + 10))
+            plan_rows.append(
+                (
+                    f,
+                    site,
+                    m,
+                    int(u[2] * 28) + 1,
+                    length,
+                    int(firm_balance[f]),
+                    stage,
+                    int(plan_seq[f]),
+                    int(u[3] * 31) + 10,
+                )
+            )
         if not len(open_idx):
             continue
 
@@ -225,7 +280,9 @@ def debts(ctx: Context, periods: dict[str, np.ndarray]) -> tuple[Records, Record
             new_po[small], new_pp[small] = 0, 0
             po[idx], pp[idx] = new_po, new_pp
             hist[idx] += 1
-            date = day_of(np.full(len(idx), m), rs["step_day"].integers(1, 29, fa[idx], s.k[d_site[idx]], d_start[idx], m))
+            date = day_of(
+                np.full(len(idx), m), rs["step_day"].integers(1, 29, fa[idx], s.k[d_site[idx]], d_start[idx], m)
+            )
             steps.append((idx, hist[idx].copy(), date, new_po, new_pp, np.where(off, 3, 2)))
 
     debit = _debit_records(ctx, steps, d_site, d_start, d_len, d_full, created)
@@ -258,29 +315,54 @@ def _debit_records(ctx, steps, d_site, d_start, d_len, d_full, created) -> Recor
     successor = moved & (opened_after_move | transferred)
     state = ctx.state_at(firm, month_of(date)).astype(np.int64)
     procol = np.where(np.isin(state, (SAUVEGARDE, REDRESSEMENT, LIQUIDATION)), "1", np.where(state == PLAN, "2", "0"))
-    procol = np.where((procol == "0") & (rs["procol_blank"].uniform(fa, s.k[site], d_start[debt], hist) < 0.05), "", procol)
+    procol = np.where(
+        (procol == "0") & (rs["procol_blank"].uniform(fa, s.k[site], d_start[debt], hist) < 0.05), "", procol
+    )
     closed = ~np.isnat(ctx.act.site_closed[site]) & (ctx.act.site_closed[site] <= date)
     u_motif = rs["motif"].uniform(fa, s.k[site], d_start[debt])
     motif = np.where(d_full[debt], np.where(u_motif < 0.6, "24", "2"), np.where(u_motif < 0.6, "25", "1"))
     recours = np.where(rs["recours"].uniform(fa, s.k[site], d_start[debt]) < 0.02, "1", "0")
-    fields = [enc.take(ctx.urssaf_code, site), enc.take(ctx.site_dept_text, site), enc.take(ctx.account, site),
-              enc.take(w.siren_text, firm), _siret(ctx, site, date, successor), enc.compact_date(s.created[site]),
-              enc.take(["1", "3"], closed), enc.strings(procol),
-              enc.period_code(d_start[debt], d_len[debt], 6), enc.constant("101", len(debt)),
-              enc.txt(hist), enc.urssaf_date(date), enc.txt(po), enc.txt(pp), enc.txt(op), enc.strings(motif),
-              enc.strings(recours)]
+    fields = [
+        enc.take(ctx.urssaf_code, site),
+        enc.take(ctx.site_dept_text, site),
+        enc.take(ctx.account, site),
+        enc.take(w.siren_text, firm),
+        _siret(ctx, site, date, successor),
+        enc.compact_date(s.created[site]),
+        enc.take(["1", "3"], closed),
+        enc.strings(procol),
+        enc.period_code(d_start[debt], d_len[debt], 6),
+        enc.constant("101", len(debt)),
+        enc.txt(hist),
+        enc.urssaf_date(date),
+        enc.txt(po),
+        enc.txt(pp),
+        enc.txt(op),
+        enc.strings(motif),
+        enc.strings(recours),
+    ]
     late_rows = np.nonzero(late)[0]
     transfer_rows = np.nonzero(successor & ~opened_after_move)[0]
-    return Records("urssaf_debit", batch, fa, [s.k[site], d_start[debt], hist], fields,
-                   notes=[(late_rows, "late_debit_step", "none"), (transfer_rows, "debt_transfer", "none"),
-                          _pseudo_notes(s, site)])
+    return Records(
+        "urssaf_debit",
+        batch,
+        fa,
+        [s.k[site], d_start[debt], hist],
+        fields,
+        notes=[
+            (late_rows, "late_debit_step", "none"),
+            (transfer_rows, "debt_transfer", "none"),
+            _pseudo_notes(s, site),
+        ],
+    )
 
 
 def _delai_records(ctx, rows) -> Records:
     w, s = ctx.world, ctx.world.sites
     if not rows:
-        return Records("urssaf_delai", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [],
-                       [enc.blank(0)] * 14)
+        return Records(
+            "urssaf_delai", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], [enc.blank(0)] * 14
+        )
     f, site, m, day, length, amount, stage, seq, delay = (np.array(c) for c in zip(*rows))
     created = day_of(m, day)
     due = add_months(created, length)
@@ -294,20 +376,35 @@ def _delai_records(ctx, rows) -> Records:
     f, site, created, due, duration, amount, seq = (x[take] for x in (f, site, created, due, duration, amount, seq))
     recent = version_date >= day_of(ctx.plan.history_start, 1)
     f, site, created, due, duration, amount, seq, version, stage, version_date = (
-        x[recent] for x in (f, site, created, due, duration, amount, seq, version, stage, version_date))
+        x[recent] for x in (f, site, created, due, duration, amount, seq, version, stage, version_date)
+    )
     y, _, _ = ymd(created)
-    fields = [enc.take(ctx.urssaf_code, site), enc.take(ctx.site_dept_text, site),
-              _siret(ctx, site, created), enc.take(ctx.account, site),
-              enc.cat(enc.zpad(w.firm[f], 8), enc.zpad(seq, 5)), enc.french_date(created), enc.french_date(due),
-              enc.txt(duration), enc.take(w.name, f), enc.strings(np.where(duration > 183, "SUP", "INF")),
-              enc.txt(y), enc.comma_amount(amount), enc.strings(stage.astype(object)),
-              enc.constant("DELAI", len(f))]
-    return Records("urssaf_delai", batch_of(version_date, 20), w.firm[f], [seq, version], fields,
-                   notes=[_pseudo_notes(s, site)])
+    fields = [
+        enc.take(ctx.urssaf_code, site),
+        enc.take(ctx.site_dept_text, site),
+        _siret(ctx, site, created),
+        enc.take(ctx.account, site),
+        enc.cat(enc.zpad(w.firm[f], 8), enc.zpad(seq, 5)),
+        enc.french_date(created),
+        enc.french_date(due),
+        enc.txt(duration),
+        enc.take(w.name, f),
+        enc.strings(np.where(duration > 183, "SUP", "INF")),
+        enc.txt(y),
+        enc.comma_amount(amount),
+        enc.strings(stage.astype(object)),
+        enc.constant("DELAI", len(f)),
+    ]
+    return Records(
+        "urssaf_delai", batch_of(version_date, 20), w.firm[f], [seq, version], fields, notes=[_pseudo_notes(s, site)]
+    )
 
 
-LABELS = {OPEN_LIQUIDATION: [("Ouverture", "liquidation")], OPEN_REDRESSEMENT: [("Ouverture", "redressement")],
-          OPEN_SAUVEGARDE: [("Ouverture", "sauvegarde")]}
+LABELS = {
+    OPEN_LIQUIDATION: [("Ouverture", "liquidation")],
+    OPEN_REDRESSEMENT: [("Ouverture", "redressement")],
+    OPEN_SAUVEGARDE: [("Ouverture", "sauvegarde")],
+}
 ACTION_NAMES = {1: "sauvegarde", 2: "redressement", 3: "liquidation"}
 
 
@@ -315,7 +412,7 @@ def procol(ctx: Context) -> Records:
     """Proceeding events, repeated for each establishment open at the time (grain SIRET x event)."""
     plan, w, s, rs, path = ctx.plan, ctx.world, ctx.world.sites, ctx.streams, ctx.path
     f_idx, t_idx = np.nonzero((path.event > 0) & (path.event <= CONVERTED_TO_LIQUIDATION))
-    events = []       # (firm, date, label, rank within the date)
+    events = []  # (firm, date, label, rank within the date)
     for f, t in zip(f_idx, t_idx):
         ev = int(path.event[f, t])
         date = day_of(np.array([plan.sim_start + t]), np.array([path.event_day[f, t]]))[0]
@@ -325,8 +422,11 @@ def procol(ctx: Context) -> Records:
         elif ev == PLAN_ADOPTED:
             labels = [("Plan_continuation", before)]
         elif ev == PROCEEDING_ENDED:
-            stage = "Abandon_procedure" if path.state[f, t] in (SAUVEGARDE, REDRESSEMENT) and \
-                rs["abandon"].uniform(w.firm[f], t)[0] < 0.3 else "Fin_procedure"
+            stage = (
+                "Abandon_procedure"
+                if path.state[f, t] in (SAUVEGARDE, REDRESSEMENT) and rs["abandon"].uniform(w.firm[f], t)[0] < 0.3
+                else "Fin_procedure"
+            )
             labels = [(stage, before)]
         else:
             labels = [("Ouverture", "liquidation"), ("Inclusion_autre_procedure", before)]
@@ -337,7 +437,9 @@ def procol(ctx: Context) -> Records:
         events.append((f, closing[f], "Cloture_insuffisance_actif_liquidation", 0, None))
         events.append((f, closing[f], "Solde_procedure_liquidation", 1, "per_site"))
     if not events:
-        return Records("urssaf_procol", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], [enc.blank(0)] * 5)
+        return Records(
+            "urssaf_procol", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], [enc.blank(0)] * 5
+        )
 
     ev_firm = np.array([e[0] for e in events])
     ev_date = np.array([e[1] for e in events], dtype="datetime64[D]")
@@ -348,34 +450,55 @@ def procol(ctx: Context) -> Records:
     ev_firm, ev_date, ev_label, ev_rank, per_site = (x[keep] for x in (ev_firm, ev_date, ev_label, ev_rank, per_site))
 
     # Establishments open at the event (for closures: open when the liquidation opened).
-    ref_date = np.where(np.isnat(ctx.act.liquidation_date[ev_firm]), ev_date,
-                        np.minimum(ev_date, ctx.act.liquidation_date[ev_firm]))
+    ref_date = np.where(
+        np.isnat(ctx.act.liquidation_date[ev_firm]), ev_date, np.minimum(ev_date, ctx.act.liquidation_date[ev_firm])
+    )
     pairs_e, pairs_s = [], []
     french = ~s.pseudo & ~s.foreign
     firm_sites = {}
     for i, f in enumerate(ev_firm):
         sites = firm_sites.setdefault(f, np.nonzero((s.firm == f) & french)[0])
-        open_ = (s.created[sites] <= ref_date[i]) & (np.isnat(ctx.act.site_closed[sites]) | (ctx.act.site_closed[sites] >= ref_date[i]))
+        open_ = (s.created[sites] <= ref_date[i]) & (
+            np.isnat(ctx.act.site_closed[sites]) | (ctx.act.site_closed[sites] >= ref_date[i])
+        )
         chosen = sites[open_] if open_.any() else sites[:1]
         pairs_e += [i] * len(chosen)
         pairs_s += list(chosen)
     e = np.array(pairs_e)
     site = np.array(pairs_s)
     fa = w.firm[ev_firm[e]]
-    date = ev_date[e] + np.where(per_site[e], rs["solde_lag"].integers(0, 121, fa, s.k[site]), 0).astype("timedelta64[D]")
-    recorded = ev_date[e] + rs["procol_record"].integers(0, 26, fa, ev_rank[e], ev_date[e].astype(np.int64)).astype("timedelta64[D]")
+    date = ev_date[e] + np.where(per_site[e], rs["solde_lag"].integers(0, 121, fa, s.k[site]), 0).astype(
+        "timedelta64[D]"
+    )
+    recorded = ev_date[e] + rs["procol_record"].integers(0, 26, fa, ev_rank[e], ev_date[e].astype(np.int64)).astype(
+        "timedelta64[D]"
+    )
     late = rs["procol_late"].uniform(fa, ev_rank[e], ev_date[e].astype(np.int64)) < plan.faults["procol_late"]
     batch = batch_of(np.maximum(recorded, date), 20) + np.where(
-        late, rs["procol_late_n"].integers(1, 7, fa, ev_date[e].astype(np.int64)), 0)
+        late, rs["procol_late_n"].integers(1, 7, fa, ev_date[e].astype(np.int64)), 0
+    )
     label = ev_label[e]
     u = rs["procol_tokens"].uniform(fa, s.k[site], ev_rank[e], ev_date[e].astype(np.int64))
     varied = u < plan.faults["procol_token_variation"]
     variant = (u * 1000).astype(np.int64) % 4
-    label = np.array([_token_variant(lb, int(v)) if vr else lb for lb, v, vr in zip(label, variant, varied)], dtype=object)
-    fields = [_siret(ctx, site, np.minimum(date, ref_date[e])), enc.take(w.siren_text, ev_firm[e]), enc.procol_date(date),
-              enc.constant("1", len(e)), enc.strings(label)]
-    return Records("urssaf_procol", batch, fa, [date.astype(np.int64), ev_rank[e], s.k[site]], fields,
-                   notes=[(np.nonzero(late)[0], "procol_late", "none"), (np.nonzero(varied)[0], "procol_token_variation", "none")])
+    label = np.array(
+        [_token_variant(lb, int(v)) if vr else lb for lb, v, vr in zip(label, variant, varied)], dtype=object
+    )
+    fields = [
+        _siret(ctx, site, np.minimum(date, ref_date[e])),
+        enc.take(w.siren_text, ev_firm[e]),
+        enc.procol_date(date),
+        enc.constant("1", len(e)),
+        enc.strings(label),
+    ]
+    return Records(
+        "urssaf_procol",
+        batch,
+        fa,
+        [date.astype(np.int64), ev_rank[e], s.k[site]],
+        fields,
+        notes=[(np.nonzero(late)[0], "procol_late", "none"), (np.nonzero(varied)[0], "procol_token_variation", "none")],
+    )
 
 
 def _token_variant(label: str, variant: int) -> str:
@@ -396,10 +519,17 @@ def effectif(ctx: Context) -> Records:
     f = w.firm
     n = len(w)
     cols = ctx.path.state.shape[1]
-    missing = rs["eff_missing"].uniform(f[:, None], ctx.months[None, :]).reshape(n, cols) < plan.faults["missing_effectif_cell"]
+    missing = (
+        rs["eff_missing"].uniform(f[:, None], ctx.months[None, :]).reshape(n, cols)
+        < plan.faults["missing_effectif_cell"]
+    )
     value = np.where(ctx.act.operating & ~missing, ctx.act.headcount, -1)
-    revised = (rs["eff_revised"].uniform(f[:, None], ctx.months[None, :]).reshape(n, cols) < plan.faults["revision"]) & (value > 0)
-    draft = np.rint(value * (1 + 0.3 * (rs["eff_draft"].uniform(f[:, None], ctx.months[None, :]).reshape(n, cols) - 0.5))).astype(np.int64)
+    revised = (
+        rs["eff_revised"].uniform(f[:, None], ctx.months[None, :]).reshape(n, cols) < plan.faults["revision"]
+    ) & (value > 0)
+    draft = np.rint(
+        value * (1 + 0.3 * (rs["eff_draft"].uniform(f[:, None], ctx.months[None, :]).reshape(n, cols) - 0.5))
+    ).astype(np.int64)
     draft = np.where(draft == value, value + 1, draft)
     draft_shown = np.zeros((n, cols), dtype=bool)
     revision_noted = np.zeros((n, cols), dtype=bool)
@@ -440,12 +570,23 @@ def _effectif_records(ctx, parts) -> Records:
             notes.append((offset + rr, fault, expected))
         offset += len(rows)
     if not sirens:
-        return Records("urssaf_effectif_ent", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [],
-                       [enc.blank(0), enc.blank(0)])
+        return Records(
+            "urssaf_effectif_ent",
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            [],
+            [enc.blank(0), enc.blank(0)],
+        )
     # Two fields: the SIREN, and the rest of the line (cells and name) already joined, since the
     # number of month columns differs between deliveries.
-    return Records("urssaf_effectif_ent", np.concatenate(batches), np.concatenate(firms), [],
-                   [pa.concat_arrays(sirens), pa.concat_arrays(rests)], notes=notes)
+    return Records(
+        "urssaf_effectif_ent",
+        np.concatenate(batches),
+        np.concatenate(firms),
+        [],
+        [pa.concat_arrays(sirens), pa.concat_arrays(rests)],
+        notes=notes,
+    )
 
 
 def _headcount_cells(cells, rs, fa, months, batch, plan):
@@ -467,10 +608,12 @@ def _headcount_cells(cells, rs, fa, months, batch, plan):
                 value, variant = int(cells[r, j]), int(v[r, j] * 4)
                 if thousands[r, j]:
                     grouped = f"{value:,}"
-                    written, expected = [(grouped.replace(",", " "), "none"),
-                                         (grouped.replace(",", "."), "flag:thousands_separator_removed"),
-                                         (grouped, "flag:thousands_separator_removed"),
-                                         (f"{value}.0", "none")][variant]
+                    written, expected = [
+                        (grouped.replace(",", " "), "none"),
+                        (grouped.replace(",", "."), "flag:thousands_separator_removed"),
+                        (grouped, "flag:thousands_separator_removed"),
+                        (f"{value}.0", "none"),
+                    ][variant]
                     notes.append((np.array([r]), "thousands_separator", expected))
                 else:
                     written = ["NC", "n/a", f"-{value + 1}", f"{value}?"][variant]

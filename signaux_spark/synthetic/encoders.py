@@ -130,7 +130,7 @@ def dot_amount(cents) -> pa.Array:
 
 def decimal(values, decimals: int, mark: str = ".") -> pa.Array:
     """A float rounded to `decimals` places, with the given mark (3.1, -9.8, 0.21)."""
-    scale = 10 ** decimals
+    scale = 10**decimals
     scaled = np.rint(np.asarray(values, dtype=np.float64) * scale).astype(np.int64)
     a = np.abs(scaled)
     return cat(take(["", "-"], scaled < 0), txt(a // scale), mark, zpad(a % scale, decimals))

@@ -5,8 +5,8 @@ breaks Luhn; a bad date is never a real calendar date; a bad period code is neve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -16,12 +16,19 @@ from signaux_spark.synthetic.files import FileSpec
 
 FPI_FIELD = {"altares_paydex:retro": 8, "altares_paydex:increment": 26}
 MOIS_FIELD = {"ap_consommation": 5}
-REDELIVERED_KEYS = {"urssaf_cotisation", "urssaf_debit", "urssaf_delai", "urssaf_procol", "ap_demande",
-                    "ap_consommation", "altares_paydex:increment"}
+REDELIVERED_KEYS = {
+    "urssaf_cotisation",
+    "urssaf_debit",
+    "urssaf_delai",
+    "urssaf_procol",
+    "ap_demande",
+    "ap_consommation",
+    "altares_paydex:increment",
+}
 MALFORMED_KEYS = {"urssaf_cotisation", "urssaf_debit", "urssaf_delai", "urssaf_procol", "altares_paydex:retro"}
 PROVISIONAL_KEYS = {"urssaf_cotisation", "urssaf_debit", "urssaf_delai"}
 FLOAT_ID_KEYS = {"ap_demande", "ap_consommation"}
-FRENCH_MONTHS = ["FEV", "AVR", "MAI", "AOU"]   # not English abbreviations: never a valid ddMMMyyyy month
+FRENCH_MONTHS = ["FEV", "AVR", "MAI", "AOU"]  # not English abbreviations: never a valid ddMMMyyyy month
 
 
 def unquote(value: str) -> tuple[str, bool]:
@@ -54,7 +61,7 @@ def bad_checksum(fields, spec, u):
     old = int(ids[0][2][pos])
     new = str((old + 1 + int(u[1] * 9)) % 10)
     for i, _, value, quoted in ids:
-        fields[i] = requote(value[:pos] + new + value[pos + 1:], quoted)
+        fields[i] = requote(value[:pos] + new + value[pos + 1 :], quoted)
     return fields, [(0, "invalid_siren_checksum")]
 
 
@@ -84,7 +91,7 @@ def malformed(fields, spec, u):
             j = candidates[int(u[1] * len(candidates))]
             pos = 1 + int(u[2] * (len(fields[j]) - 1))
             first = sep.join(fields[:j] + [fields[j][:pos]])
-            second = sep.join([fields[j][pos:]] + fields[j + 1:])
+            second = sep.join([fields[j][pos:]] + fields[j + 1 :])
             return first + end + second, [(0, "wrong_field_count"), (1, "wrong_field_count")]
     if u[0] >= 0.75:
         if spec.lazy_quotes:
@@ -99,7 +106,7 @@ def malformed(fields, spec, u):
             fields[j] = fields[j][:pos] + '"' + fields[j][pos:]
             return sep.join(fields), [(0, expected)]
     drop = 1 + int(u[1] * min(3, n - 2))
-    return sep.join(fields[:n - drop]), [(0, "wrong_field_count")]
+    return sep.join(fields[: n - drop]), [(0, "wrong_field_count")]
 
 
 def bad_date(fields, spec, u):
@@ -116,9 +123,11 @@ def bad_date(fields, spec, u):
         d = value[-2:]
         century_year = value[:-4]
         bad = [f"1{13 + int(u[1] * 80)}{d}", f"{century_year}13{d}", f"{century_year}02{30 + int(u[1] * 2)}"][variant]
-    else:   # procol ddMMMyyyy
+    else:  # procol ddMMMyyyy
         y = value[5:9]
-        bad = [f"31{FRENCH_MONTHS[int(u[1] * 4)]}{y}", f"30FEB{y}", f"{value[:2]}{FRENCH_MONTHS[int(u[1] * 4)]}{y}"][variant]
+        bad = [f"31{FRENCH_MONTHS[int(u[1] * 4)]}{y}", f"30FEB{y}", f"{value[:2]}{FRENCH_MONTHS[int(u[1] * 4)]}{y}"][
+            variant
+        ]
     fields[idx] = requote(bad, quoted)
     return fields, [(0, "invalid_date")]
 
@@ -155,7 +164,7 @@ def mois_not_first(fields, spec, u):
 class LineFault:
     key: str
     applies: Callable[[FileSpec], bool]
-    rewrite: Callable | None                      # None: handled by the caller (copies of lines)
+    rewrite: Callable | None  # None: handled by the caller (copies of lines)
     eligible: Callable[[list[pa.Array], FileSpec], np.ndarray] | None = None
 
 

@@ -7,9 +7,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from signaux_spark.sources import (altares_paydex, ap_consommation, ap_demande, dgfip_liasses, sirene_etablissement,
-                                   sirene_unite_legale, urssaf_cotisation, urssaf_debit, urssaf_delai,
-                                   urssaf_effectif_ent, urssaf_procol)
+from signaux_spark.sources import (
+    altares_paydex,
+    ap_consommation,
+    ap_demande,
+    dgfip_liasses,
+    sirene_etablissement,
+    sirene_unite_legale,
+    urssaf_cotisation,
+    urssaf_debit,
+    urssaf_delai,
+    urssaf_effectif_ent,
+    urssaf_procol,
+)
 from signaux_spark.synthetic.calendar import ymd
 from signaux_spark.synthetic.encoders import effectif_column
 from signaux_spark.synthetic.plan import EFFECTIF_WINDOW, Plan
@@ -22,22 +32,22 @@ MONTHLY, QUARTERLY, FIRST_ONLY = "monthly", "quarterly", "first_only"
 
 @dataclass(frozen=True)
 class FileSpec:
-    key: str                  # file kind: the source, or source:kind for Altares
+    key: str  # file kind: the source, or source:kind for Altares
     source: str
     columns: tuple[str, ...]  # header (effectif: built per batch)
     sep: str
-    encoding: str             # declared encoding
+    encoding: str  # declared encoding
     extraction_day: int
     cadence: str
     line_end: str = "\n"
-    quoted: bool = False      # RFC 4180 quoting of text values and header names (AP)
+    quoted: bool = False  # RFC 4180 quoting of text values and header names (AP)
     lazy_quotes: bool = False
-    ids: tuple[tuple[int, str], ...] = ()      # (field index, "siren" | "siret")
+    ids: tuple[tuple[int, str], ...] = ()  # (field index, "siren" | "siret")
     date_field: tuple[int, str] | None = None  # the date that places the record in time, and its format
     period_field: int | None = None
-    amount_field: int | None = None            # amount whose text a stray quote breaks (lazy sources)
+    amount_field: int | None = None  # amount whose text a stray quote breaks (lazy sources)
     can_be_late: bool = True
-    recoding: tuple[str, ...] = ()             # encodings a wrongly encoded delivery may use
+    recoding: tuple[str, ...] = ()  # encodings a wrongly encoded delivery may use
 
     def header(self, batch: int, plan: Plan) -> list[str]:
         if self.source == "urssaf_effectif_ent":
@@ -54,38 +64,175 @@ class FileSpec:
         return f"E_{day}{stamp // 60:02d}{stamp % 60:02d}_{kind}_{day}.csv"
 
 
-FILE_NAMES = {m.SOURCE: m.FILE_NAME for m in (urssaf_cotisation, urssaf_debit, urssaf_delai, urssaf_procol,
-                                               urssaf_effectif_ent, ap_demande, ap_consommation, dgfip_liasses,
-                                               sirene_unite_legale, sirene_etablissement)}
+FILE_NAMES = {
+    m.SOURCE: m.FILE_NAME
+    for m in (
+        urssaf_cotisation,
+        urssaf_debit,
+        urssaf_delai,
+        urssaf_procol,
+        urssaf_effectif_ent,
+        ap_demande,
+        ap_consommation,
+        dgfip_liasses,
+        sirene_unite_legale,
+        sirene_etablissement,
+    )
+}
 _CP1252_OR_UTF16 = ("cp1252", "utf-16")
 
-SPECS = {s.key: s for s in [
-    FileSpec("urssaf_cotisation", "urssaf_cotisation", tuple(urssaf_cotisation.RAW_COLUMNS), ";", "utf-8", 20, MONTHLY,
-             lazy_quotes=True, ids=((2, "siret"),), period_field=4, amount_field=7),
-    FileSpec("urssaf_debit", "urssaf_debit", tuple(urssaf_debit.RAW_COLUMNS), ";", "utf-8", 20, MONTHLY,
-             ids=((3, "siren"), (4, "siret")), date_field=(11, "urssaf"), period_field=8, amount_field=12),
-    FileSpec("urssaf_effectif_ent", "urssaf_effectif_ent", (), ";", "utf-8", 20, QUARTERLY, lazy_quotes=True,
-             ids=((0, "siren"),), recoding=_CP1252_OR_UTF16),
-    FileSpec("urssaf_delai", "urssaf_delai", tuple(urssaf_delai.RAW_COLUMNS), ";", "utf-8", 20, MONTHLY,
-             ids=((2, "siret"),), date_field=(5, "french"), recoding=_CP1252_OR_UTF16),
-    FileSpec("urssaf_procol", "urssaf_procol", tuple(urssaf_procol.RAW_COLUMNS), ";", "utf-8", 20, MONTHLY,
-             ids=((0, "siret"), (1, "siren")), date_field=(2, "procol")),
-    FileSpec("ap_demande", "ap_demande", tuple(ap_demande.RAW_COLUMNS), ",", "utf-8", 5, MONTHLY, line_end="\r\n",
-             quoted=True, ids=((1, "siret"),), date_field=(5, "iso"), can_be_late=False),
-    FileSpec("ap_consommation", "ap_consommation", tuple(ap_consommation.RAW_COLUMNS), ",", "utf-8", 5, MONTHLY,
-             line_end="\r\n", quoted=True, ids=((1, "siret"),), date_field=(5, "iso")),
-    FileSpec("dgfip_liasses", "dgfip_liasses", tuple(dgfip_liasses.RAW_COLUMNS), "|", "utf-8", 15, QUARTERLY,
-             ids=((0, "siren"),), date_field=(5, "iso")),
-    FileSpec("altares_paydex:retro", "altares_paydex", tuple(altares_paydex.RETRO_COLUMNS), ";", "iso-8859-15", 10,
-             FIRST_ONLY, ids=((0, "siren"),), date_field=(10, "french"), can_be_late=False, recoding=("utf-8",)),
-    FileSpec("altares_paydex:increment", "altares_paydex", tuple(altares_paydex.INCREMENT_COLUMNS), ";", "iso-8859-15",
-             10, MONTHLY, ids=((1, "siren"), (2, "siret")), date_field=(30, "iso"), recoding=("utf-8",)),
-    FileSpec("sirene_unite_legale", "sirene_unite_legale", tuple(sirene_unite_legale.RAW_COLUMNS), ",", "utf-8", 1,
-             MONTHLY, ids=((0, "siren"),), recoding=_CP1252_OR_UTF16),
-    FileSpec("sirene_etablissement", "sirene_etablissement", tuple(sirene_etablissement.RAW_COLUMNS), ",", "utf-8", 1,
-             MONTHLY, ids=((0, "siren"), (2, "siret")), recoding=_CP1252_OR_UTF16),
-]}
-CADENCE_MONTHS = (1, 4, 7, 10)   # quarterly deliveries (headcount, financial statements)
+SPECS = {
+    s.key: s
+    for s in [
+        FileSpec(
+            "urssaf_cotisation",
+            "urssaf_cotisation",
+            tuple(urssaf_cotisation.RAW_COLUMNS),
+            ";",
+            "utf-8",
+            20,
+            MONTHLY,
+            lazy_quotes=True,
+            ids=((2, "siret"),),
+            period_field=4,
+            amount_field=7,
+        ),
+        FileSpec(
+            "urssaf_debit",
+            "urssaf_debit",
+            tuple(urssaf_debit.RAW_COLUMNS),
+            ";",
+            "utf-8",
+            20,
+            MONTHLY,
+            ids=((3, "siren"), (4, "siret")),
+            date_field=(11, "urssaf"),
+            period_field=8,
+            amount_field=12,
+        ),
+        FileSpec(
+            "urssaf_effectif_ent",
+            "urssaf_effectif_ent",
+            (),
+            ";",
+            "utf-8",
+            20,
+            QUARTERLY,
+            lazy_quotes=True,
+            ids=((0, "siren"),),
+            recoding=_CP1252_OR_UTF16,
+        ),
+        FileSpec(
+            "urssaf_delai",
+            "urssaf_delai",
+            tuple(urssaf_delai.RAW_COLUMNS),
+            ";",
+            "utf-8",
+            20,
+            MONTHLY,
+            ids=((2, "siret"),),
+            date_field=(5, "french"),
+            recoding=_CP1252_OR_UTF16,
+        ),
+        FileSpec(
+            "urssaf_procol",
+            "urssaf_procol",
+            tuple(urssaf_procol.RAW_COLUMNS),
+            ";",
+            "utf-8",
+            20,
+            MONTHLY,
+            ids=((0, "siret"), (1, "siren")),
+            date_field=(2, "procol"),
+        ),
+        FileSpec(
+            "ap_demande",
+            "ap_demande",
+            tuple(ap_demande.RAW_COLUMNS),
+            ",",
+            "utf-8",
+            5,
+            MONTHLY,
+            line_end="\r\n",
+            quoted=True,
+            ids=((1, "siret"),),
+            date_field=(5, "iso"),
+            can_be_late=False,
+        ),
+        FileSpec(
+            "ap_consommation",
+            "ap_consommation",
+            tuple(ap_consommation.RAW_COLUMNS),
+            ",",
+            "utf-8",
+            5,
+            MONTHLY,
+            line_end="\r\n",
+            quoted=True,
+            ids=((1, "siret"),),
+            date_field=(5, "iso"),
+        ),
+        FileSpec(
+            "dgfip_liasses",
+            "dgfip_liasses",
+            tuple(dgfip_liasses.RAW_COLUMNS),
+            "|",
+            "utf-8",
+            15,
+            QUARTERLY,
+            ids=((0, "siren"),),
+            date_field=(5, "iso"),
+        ),
+        FileSpec(
+            "altares_paydex:retro",
+            "altares_paydex",
+            tuple(altares_paydex.RETRO_COLUMNS),
+            ";",
+            "iso-8859-15",
+            10,
+            FIRST_ONLY,
+            ids=((0, "siren"),),
+            date_field=(10, "french"),
+            can_be_late=False,
+            recoding=("utf-8",),
+        ),
+        FileSpec(
+            "altares_paydex:increment",
+            "altares_paydex",
+            tuple(altares_paydex.INCREMENT_COLUMNS),
+            ";",
+            "iso-8859-15",
+            10,
+            MONTHLY,
+            ids=((1, "siren"), (2, "siret")),
+            date_field=(30, "iso"),
+            recoding=("utf-8",),
+        ),
+        FileSpec(
+            "sirene_unite_legale",
+            "sirene_unite_legale",
+            tuple(sirene_unite_legale.RAW_COLUMNS),
+            ",",
+            "utf-8",
+            1,
+            MONTHLY,
+            ids=((0, "siren"),),
+            recoding=_CP1252_OR_UTF16,
+        ),
+        FileSpec(
+            "sirene_etablissement",
+            "sirene_etablissement",
+            tuple(sirene_etablissement.RAW_COLUMNS),
+            ",",
+            "utf-8",
+            1,
+            MONTHLY,
+            ids=((0, "siren"), (2, "siret")),
+            recoding=_CP1252_OR_UTF16,
+        ),
+    ]
+}
+CADENCE_MONTHS = (1, 4, 7, 10)  # quarterly deliveries (headcount, financial statements)
 
 
 def effectif_months(batch: int, plan: Plan) -> np.ndarray:
@@ -115,7 +262,12 @@ class Schedule:
             draws = Stream(plan.seed, f"late/{spec.key}").uniform(np.asarray(plan.batches))
             late = self._late[spec.key] = set()
             for b, u in zip(plan.batches, draws):
-                if u < rate and self.natural(spec.key, b) and plan.first_batch < b < plan.last_batch and b - 1 not in late:
+                if (
+                    u < rate
+                    and self.natural(spec.key, b)
+                    and plan.first_batch < b < plan.last_batch
+                    and b - 1 not in late
+                ):
                     late.add(b)
 
     def natural(self, key: str, batch: int) -> bool:

@@ -7,15 +7,15 @@ import numpy as np
 
 from signaux_spark.synthetic.rng import Stream
 
-_BODIES = 10**8 - 1          # 8-digit SIREN bodies, La Poste's (35600000) left out
+_BODIES = 10**8 - 1  # 8-digit SIREN bodies, La Poste's (35600000) left out
 _LA_POSTE_BODY = 35600000
-_MULTIPLIER = 62089913       # coprime with 99,999,999 = 3^2 * 11 * 73 * 101 * 137
+_MULTIPLIER = 62089913  # coprime with 99,999,999 = 3^2 * 11 * 73 * 101 * 137
 
 
 def _luhn_check_digit(digits: np.ndarray) -> np.ndarray:
     """Check digit to append to rows of digits (n, k) so that the whole passes Luhn."""
     k = digits.shape[1]
-    doubled = (k - np.arange(k)) % 2 == 1          # position from the right once the check digit is appended
+    doubled = (k - np.arange(k)) % 2 == 1  # position from the right once the check digit is appended
     d = np.where(doubled, digits * 2, digits)
     d = np.where(d > 9, d - 9, d)
     return (10 - d.sum(axis=1) % 10) % 10

@@ -4,9 +4,9 @@ on the driver into a small picklable `Plan` that every executor task receives.""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import yaml
 
@@ -16,8 +16,8 @@ from signaux_spark.synthetic.process import HORIZON, ProcessParams
 
 GENERATOR_CONF = CONF_DIR / "generator"
 PROCOL_HISTORY_START = "2006-01"
-HISTORY_MONTHS = 36          # initial stock of the first batch (SOURCES.md 0.1)
-EFFECTIF_WINDOW = 48         # months of a later headcount delivery
+HISTORY_MONTHS = 36  # initial stock of the first batch (SOURCES.md 0.1)
+EFFECTIF_WINDOW = 48  # months of a later headcount delivery
 FIRMS_PER_PARTITION = 2500
 
 
@@ -43,7 +43,12 @@ def fault_profile(faults: str | Mapping) -> dict[str, float]:
     if unknown:
         raise ValueError(f"unknown fault key(s) {', '.join(unknown)} (see conf/generator/faults/default.yaml)")
     for key, value in raw.items():
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or (value > 1 and key != "effectif_lag_months"):
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or value < 0
+            or (value > 1 and key != "effectif_lag_months")
+        ):
             raise ValueError(f"fault rate '{key}' must be a number in [0, 1], got {value!r}")
         rates[key] = float(value)
     return rates
@@ -53,7 +58,7 @@ def fault_profile(faults: str | Mapping) -> dict[str, float]:
 class Plan:
     firms: int
     seed: int
-    first_batch: int             # month indexes (year * 12 + month - 1)
+    first_batch: int  # month indexes (year * 12 + month - 1)
     last_batch: int
     faults: dict[str, float]
     partitions: int
@@ -87,15 +92,29 @@ class Plan:
         return range(self.first_batch, self.last_batch + 1)
 
     def describe(self) -> dict:
-        return {"firms": self.firms, "seed": self.seed, "first_batch": month_str(self.first_batch),
-                "last_batch": month_str(self.last_batch), "history_start": month_str(self.history_start),
-                "simulation_start": month_str(self.sim_start), "faults": self.faults,
-                "process": self.process.to_dict()}
+        return {
+            "firms": self.firms,
+            "seed": self.seed,
+            "first_batch": month_str(self.first_batch),
+            "last_batch": month_str(self.last_batch),
+            "history_start": month_str(self.history_start),
+            "simulation_start": month_str(self.sim_start),
+            "faults": self.faults,
+            "process": self.process.to_dict(),
+        }
 
 
-def make_plan(*, size: str = "tiny", firms: int | None = None, first_batch: str = "2015-01",
-              last_batch: str = "2024-12", seed: int = 1, faults: str | Mapping = "default",
-              partitions: int | None = None, default_parallelism: int = 2) -> Plan:
+def make_plan(
+    *,
+    size: str = "tiny",
+    firms: int | None = None,
+    first_batch: str = "2015-01",
+    last_batch: str = "2024-12",
+    seed: int = 1,
+    faults: str | Mapping = "default",
+    partitions: int | None = None,
+    default_parallelism: int = 2,
+) -> Plan:
     if firms is None:
         known = sizes()
         if size not in known:
@@ -109,5 +128,11 @@ def make_plan(*, size: str = "tiny", firms: int | None = None, first_batch: str 
     if partitions is None:
         partitions = max(default_parallelism, math.ceil(firms / FIRMS_PER_PARTITION))
     partitions = max(1, min(partitions, firms))
-    return Plan(firms=firms, seed=int(seed), first_batch=first, last_batch=last, faults=fault_profile(faults),
-                partitions=partitions)
+    return Plan(
+        firms=firms,
+        seed=int(seed),
+        first_batch=first,
+        last_batch=last,
+        faults=fault_profile(faults),
+        partitions=partitions,
+    )

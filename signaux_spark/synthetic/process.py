@@ -30,13 +30,30 @@ from signaux_spark.synthetic.world import REGIONS, World
 
 SOUND, STRAINED, DISTRESSED, CRITICAL, SAUVEGARDE, REDRESSEMENT, PLAN, LIQUIDATION, CLOSED = range(9)
 NOT_CREATED = -1
-STATE_NAMES = ["sound", "strained", "distressed", "critical", "sauvegarde", "redressement", "plan",
-               "liquidation", "closed"]
+STATE_NAMES = [
+    "sound",
+    "strained",
+    "distressed",
+    "critical",
+    "sauvegarde",
+    "redressement",
+    "plan",
+    "liquidation",
+    "closed",
+]
 HORIZON = 18
 
 # Events on a transition (what the proceedings file will show).
-NO_EVENT, OPEN_LIQUIDATION, OPEN_REDRESSEMENT, OPEN_SAUVEGARDE, PLAN_ADOPTED, PROCEEDING_ENDED, \
-    CONVERTED_TO_LIQUIDATION, VOLUNTARY_CLOSURE = range(8)
+(
+    NO_EVENT,
+    OPEN_LIQUIDATION,
+    OPEN_REDRESSEMENT,
+    OPEN_SAUVEGARDE,
+    PLAN_ADOPTED,
+    PROCEEDING_ENDED,
+    CONVERTED_TO_LIQUIDATION,
+    VOLUNTARY_CLOSURE,
+) = range(8)
 FAILURE_EVENTS = (OPEN_LIQUIDATION, OPEN_REDRESSEMENT, OPEN_SAUVEGARDE, CONVERTED_TO_LIQUIDATION)
 # Action of the proceeding a firm is in (for event labels).
 NO_ACTION, ACTION_SAUVEGARDE, ACTION_REDRESSEMENT, ACTION_LIQUIDATION = range(4)
@@ -59,32 +76,38 @@ class Shock:
 class ProcessParams:
     """Every parameter of the hidden process (monthly probabilities unless stated)."""
 
-    worsen: tuple[float, ...] = (0.009, 0.02, 0.022)          # sound->strained, strained->distressed, distressed->critical
-    sudden: float = 0.0004                                     # sound -> distressed
-    recover: tuple[float, ...] = (0.07, 0.05, 0.05)           # strained->sound, distressed->strained, critical->distressed
-    opening: tuple[float, ...] = (0.000025, 0.00019, 0.0016, 0.018)   # failure event from each health state
+    worsen: tuple[float, ...] = (0.009, 0.02, 0.022)  # sound->strained, strained->distressed, distressed->critical
+    sudden: float = 0.0004  # sound -> distressed
+    recover: tuple[float, ...] = (0.07, 0.05, 0.05)  # strained->sound, distressed->strained, critical->distressed
+    opening: tuple[float, ...] = (0.000025, 0.00019, 0.0016, 0.018)  # failure event from each health state
     closure: tuple[float, ...] = (0.0010, 0.0012, 0.0015, 0.0015)  # voluntary closure (no proceeding)
     # Kind of the opening from each health state: (liquidation, redressement, sauvegarde).
-    opening_kind: tuple[tuple[float, ...], ...] = ((0.45, 0.35, 0.20), (0.40, 0.40, 0.20), (0.40, 0.45, 0.15),
-                                                   (0.45, 0.47, 0.08))
-    sauvegarde: tuple[float, ...] = (0.08, 0.02, 0.02)         # observation -> plan, -> end (in bonis), -> liquidation
+    opening_kind: tuple[tuple[float, ...], ...] = (
+        (0.45, 0.35, 0.20),
+        (0.40, 0.40, 0.20),
+        (0.40, 0.45, 0.15),
+        (0.45, 0.47, 0.08),
+    )
+    sauvegarde: tuple[float, ...] = (0.08, 0.02, 0.02)  # observation -> plan, -> end (in bonis), -> liquidation
     redressement: tuple[float, ...] = (0.045, 0.003, 0.075)
-    plan: tuple[float, ...] = (0.005, 0.005)                   # plan -> completed (in bonis), -> liquidation
-    frailty_sigma: float = 0.6                                 # log-sd of the firm's frailty multiplier
-    opening_frailty_power: float = 0.5                         # frailty ** power multiplies failure events
-    young_extra: float = 1.0                                   # deterioration x (1 + extra * exp(-age / months))
+    plan: tuple[float, ...] = (0.005, 0.005)  # plan -> completed (in bonis), -> liquidation
+    frailty_sigma: float = 0.6  # log-sd of the firm's frailty multiplier
+    opening_frailty_power: float = 0.5  # frailty ** power multiplies failure events
+    young_extra: float = 1.0  # deterioration x (1 + extra * exp(-age / months))
     young_months: float = 36.0
-    size_elasticity: float = -0.15                             # deterioration x (headcount / 20) ** elasticity
-    sector_ar: tuple[float, float] = (0.92, 0.07)              # AR(1) of log sector shocks: rho, sigma
+    size_elasticity: float = -0.15  # deterioration x (headcount / 20) ** elasticity
+    sector_ar: tuple[float, float] = (0.92, 0.07)  # AR(1) of log sector shocks: rho, sigma
     region_ar: tuple[float, float] = (0.90, 0.04)
-    initial: tuple[float, ...] = (0.80, 0.13, 0.05, 0.02)      # health at the simulation start
-    newborn: tuple[float, ...] = (0.85, 0.15, 0.0, 0.0)        # health at creation
-    shocks: tuple[Shock, ...] = field(default_factory=lambda: (
-        Shock("financial_crisis", "2008-10", "2009-12", worsen=1.5, opening=1.15),
-        Shock("health_crisis_support", "2020-03", "2021-12", worsen=1.3, opening=0.35, sensitivity="covid"),
-        Shock("catch_up", "2022-01", "2024-12", worsen=1.15, opening=1.35, sensitivity="covid"),
-        Shock("energy", "2022-09", "2023-12", worsen=1.6, opening=1.0, sensitivity="energy"),
-    ))
+    initial: tuple[float, ...] = (0.80, 0.13, 0.05, 0.02)  # health at the simulation start
+    newborn: tuple[float, ...] = (0.85, 0.15, 0.0, 0.0)  # health at creation
+    shocks: tuple[Shock, ...] = field(
+        default_factory=lambda: (
+            Shock("financial_crisis", "2008-10", "2009-12", worsen=1.5, opening=1.15),
+            Shock("health_crisis_support", "2020-03", "2021-12", worsen=1.3, opening=0.35, sensitivity="covid"),
+            Shock("catch_up", "2022-01", "2024-12", worsen=1.15, opening=1.35, sensitivity="covid"),
+            Shock("energy", "2022-09", "2023-12", worsen=1.6, opening=1.0, sensitivity="energy"),
+        )
+    )
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -96,18 +119,21 @@ class Calendar:
     section and log shocks per section and region."""
 
     sim_start: int
-    national_worsen: np.ndarray   # (sections, months)
+    national_worsen: np.ndarray  # (sections, months)
     national_opening: np.ndarray  # (months,)
-    sector_shock: np.ndarray      # (sections, months)
-    region_shock: np.ndarray      # (regions, months)
+    sector_shock: np.ndarray  # (sections, months)
+    region_shock: np.ndarray  # (regions, months)
 
     def to_dict(self) -> dict:
-        return {"sim_start_month_index": self.sim_start,
-                "national_worsen": self.national_worsen.round(6).tolist(),
-                "national_opening": self.national_opening.round(6).tolist(),
-                "sector_shock": self.sector_shock.round(6).tolist(),
-                "region_shock": self.region_shock.round(6).tolist(),
-                "sections": ref.SECTION_NAMES, "regions": REGIONS}
+        return {
+            "sim_start_month_index": self.sim_start,
+            "national_worsen": self.national_worsen.round(6).tolist(),
+            "national_opening": self.national_opening.round(6).tolist(),
+            "sector_shock": self.sector_shock.round(6).tolist(),
+            "region_shock": self.region_shock.round(6).tolist(),
+            "sections": ref.SECTION_NAMES,
+            "regions": REGIONS,
+        }
 
 
 def build_calendar(params: ProcessParams, seed: int, sim_start: int, n_months: int) -> Calendar:
@@ -121,9 +147,13 @@ def build_calendar(params: ProcessParams, seed: int, sim_start: int, n_months: i
         worsen[:, on] *= (1.0 + (shock.worsen - 1.0) * sens)[:, None]
         opening[on] *= shock.opening
     rs = Streams(seed)
-    return Calendar(sim_start, worsen, opening,
-                    _ar1(rs["sector_shock"], len(ref.SECTION_NAMES), months, *params.sector_ar),
-                    _ar1(rs["region_shock"], len(REGIONS), months, *params.region_ar))
+    return Calendar(
+        sim_start,
+        worsen,
+        opening,
+        _ar1(rs["sector_shock"], len(ref.SECTION_NAMES), months, *params.sector_ar),
+        _ar1(rs["region_shock"], len(REGIONS), months, *params.region_ar),
+    )
 
 
 def _ar1(stream, rows: int, months: np.ndarray, rho: float, sigma: float) -> np.ndarray:
@@ -144,14 +174,14 @@ class Rates:
     """Monthly transition probabilities per firm (rows) and month (columns from sim_start); rates
     that depend on neither are plain floats."""
 
-    worsen: list[np.ndarray]       # 3 arrays: sound->strained, strained->distressed, distressed->critical
+    worsen: list[np.ndarray]  # 3 arrays: sound->strained, strained->distressed, distressed->critical
     sudden: np.ndarray
-    recover: list[float]           # strained->sound, distressed->strained, critical->distressed
-    opening: list[np.ndarray]      # failure event from each health state
+    recover: list[float]  # strained->sound, distressed->strained, critical->distressed
+    opening: list[np.ndarray]  # failure event from each health state
     closure: list[float]
-    sauvegarde: list               # -> plan, -> end (floats), -> liquidation (array)
+    sauvegarde: list  # -> plan, -> end (floats), -> liquidation (array)
     redressement: list
-    plan: list                     # -> end (float), -> liquidation (array)
+    plan: list  # -> end (float), -> liquidation (array)
 
 
 def rates(world: World, params: ProcessParams, cal: Calendar, n_months: int) -> Rates:
@@ -163,7 +193,9 @@ def rates(world: World, params: ProcessParams, cal: Calendar, n_months: int) -> 
     young = 1.0 + params.young_extra * np.exp(-age / params.young_months)
     shock = np.exp(cal.sector_shock[world.section] + cal.region_shock[world.region])
     w = (frailty * risk * size)[:, None] * young * shock * cal.national_worsen[world.section]
-    o = (frailty ** params.opening_frailty_power * np.where(world.public, 0.0, 1.0))[:, None] * cal.national_opening[None, :]
+    o = (frailty**params.opening_frailty_power * np.where(world.public, 0.0, 1.0))[:, None] * cal.national_opening[
+        None, :
+    ]
     o = np.minimum(o, 10.0)
     return Rates(
         worsen=[np.minimum(p * w, 0.3) for p in params.worsen],
@@ -195,9 +227,17 @@ def simulate(world: World, r: Rates, params: ProcessParams, seed: int, sim_start
     state = np.full((n, n_transitions + 1), NOT_CREATED, dtype=np.int8)
     event = np.zeros((n, n_transitions), dtype=np.int8)
     action = np.zeros((n, n_transitions + 1), dtype=np.int8)
-    event_day = rs["event_day"].integers(2, 29, f[:, None], sim_start + np.arange(n_transitions)[None, :]).reshape(n, n_transitions).astype(np.int8)
-    initial = np.where(world.created_month < sim_start,
-                       rs["initial"].choice(params.initial, f), rs["newborn"].choice(params.newborn, f))
+    event_day = (
+        rs["event_day"]
+        .integers(2, 29, f[:, None], sim_start + np.arange(n_transitions)[None, :])
+        .reshape(n, n_transitions)
+        .astype(np.int8)
+    )
+    initial = np.where(
+        world.created_month < sim_start,
+        rs["initial"].choice(params.initial, f),
+        rs["newborn"].choice(params.newborn, f),
+    )
     current = np.where(world.created_month <= sim_start, initial, NOT_CREATED).astype(np.int8)
     current_action = np.zeros(n, dtype=np.int8)
     state[:, 0] = current
@@ -228,7 +268,7 @@ def simulate(world: World, r: Rates, params: ProcessParams, seed: int, sim_start
             new[(ua >= c1) & (ua < c2)] = DISTRESSED
             new[(ua >= c2) & (ua < c3)] = h - 1
             opened = (ua >= c3) & (ua < c4)
-            kind = (uk[at][:, None] > np.cumsum(kinds[h])[None, :]).sum(axis=1)   # 0 liq, 1 redr, 2 sauv
+            kind = (uk[at][:, None] > np.cumsum(kinds[h])[None, :]).sum(axis=1)  # 0 liq, 1 redr, 2 sauv
             e = np.zeros(at.sum(), dtype=np.int8)
             new[opened] = np.array([LIQUIDATION, REDRESSEMENT, SAUVEGARDE], dtype=np.int8)[kind[opened]]
             e[opened] = np.array([OPEN_LIQUIDATION, OPEN_REDRESSEMENT, OPEN_SAUVEGARDE], dtype=np.int8)[kind[opened]]
@@ -266,11 +306,19 @@ def simulate(world: World, r: Rates, params: ProcessParams, seed: int, sim_start
         # Firms created during the next month start in their newborn health state.
         born = world.created_month == m + 1
         nxt[born] = initial[born]
-        current_action = np.where(ev == OPEN_SAUVEGARDE, ACTION_SAUVEGARDE,
-                                  np.where(ev == OPEN_REDRESSEMENT, ACTION_REDRESSEMENT,
-                                           np.where(np.isin(ev, (OPEN_LIQUIDATION, CONVERTED_TO_LIQUIDATION)),
-                                                    ACTION_LIQUIDATION,
-                                                    np.where(ev == PROCEEDING_ENDED, NO_ACTION, current_action)))).astype(np.int8)
+        current_action = np.where(
+            ev == OPEN_SAUVEGARDE,
+            ACTION_SAUVEGARDE,
+            np.where(
+                ev == OPEN_REDRESSEMENT,
+                ACTION_REDRESSEMENT,
+                np.where(
+                    np.isin(ev, (OPEN_LIQUIDATION, CONVERTED_TO_LIQUIDATION)),
+                    ACTION_LIQUIDATION,
+                    np.where(ev == PROCEEDING_ENDED, NO_ACTION, current_action),
+                ),
+            ),
+        ).astype(np.int8)
         event[:, t] = ev
         state[:, t + 1] = nxt
         action[:, t + 1] = current_action
@@ -286,6 +334,7 @@ def failure_probability(r: Rates, horizon: int = HORIZON) -> np.ndarray:
 
     def f32(x):
         return x.astype(np.float32) if isinstance(x, np.ndarray) else np.float32(x)
+
     o = [f32(x) for x in r.opening]
     w = [f32(x) for x in r.worsen]
     jump = f32(r.sudden)
@@ -293,15 +342,23 @@ def failure_probability(r: Rates, horizon: int = HORIZON) -> np.ndarray:
     sv, rd, pl = r.sauvegarde, r.redressement, r.plan
     sv_liq, rd_liq, pl_liq = f32(sv[2]), f32(rd[2]), f32(pl[1])
     # Probabilities of staying put (in float32, from the same rates).
-    stay = [1 - w[0] - jump - o[0] - cl[0], 1 - w[1] - rec[0] - o[1] - cl[1], 1 - w[2] - rec[1] - o[2] - cl[2],
-            1 - rec[2] - o[3] - cl[3], 1 - sv[0] - sv[1] - sv_liq, 1 - rd[0] - rd[1] - rd_liq, 1 - pl[0] - pl_liq]
+    stay = [
+        1 - w[0] - jump - o[0] - cl[0],
+        1 - w[1] - rec[0] - o[1] - cl[1],
+        1 - w[2] - rec[1] - o[2] - cl[2],
+        1 - rec[2] - o[3] - cl[3],
+        1 - sv[0] - sv[1] - sv_liq,
+        1 - rd[0] - rd[1] - rd_liq,
+        1 - pl[0] - pl_liq,
+    ]
     v = [np.zeros((n, months), dtype=np.float32)] * 7
     for k in range(1, horizon + 1):
-        c = months - k              # columns t whose value needs column t + 1 of the previous step
-        nx = [x[:, 1:c + 1] for x in v]
+        c = months - k  # columns t whose value needs column t + 1 of the previous step
+        nx = [x[:, 1 : c + 1] for x in v]
 
         def a(x):
             return x[:, :c]
+
         v = [
             a(o[0]) + a(w[0]) * nx[1] + a(jump) * nx[2] + a(stay[0]) * nx[0],
             a(o[1]) + a(w[1]) * nx[2] + rec[0] * nx[0] + a(stay[1]) * nx[1],
@@ -336,5 +393,5 @@ def realised_failure(path: Path, horizon: int = HORIZON) -> np.ndarray:
     out = np.full((n, transitions + 1), np.nan)
     last_start = transitions - horizon
     if last_start >= 0:
-        out[:, :last_start + 1] = (cum[:, horizon:transitions + 1] - cum[:, :last_start + 1] > 0).astype(float)
+        out[:, : last_start + 1] = (cum[:, horizon : transitions + 1] - cum[:, : last_start + 1] > 0).astype(float)
     return out

@@ -42,7 +42,7 @@ class Records:
 class Chunk:
     data: bytes
     lines: int
-    notes: list[tuple[int, str, str]]     # (0-based physical line in the chunk, fault, expected)
+    notes: list[tuple[int, str, str]]  # (0-based physical line in the chunk, fault, expected)
 
 
 def _note_arrays(rec: Records):
@@ -73,8 +73,14 @@ def render(rec: Records, plan: Plan, schedule: Schedule) -> dict[int, Chunk]:
         return {}
     nr = new_index[note_rows]
     kept_notes = nr >= 0
-    notes = list(zip(nr[kept_notes].tolist(), [0] * int(kept_notes.sum()), note_fault[kept_notes].tolist(),
-                     note_expected[kept_notes].tolist()))
+    notes = list(
+        zip(
+            nr[kept_notes].tolist(),
+            [0] * int(kept_notes.sum()),
+            note_fault[kept_notes].tolist(),
+            note_expected[kept_notes].tolist(),
+        )
+    )
     noted = np.zeros(n, dtype=bool)
     noted[nr[kept_notes]] = True
 
@@ -101,7 +107,7 @@ def render(rec: Records, plan: Plan, schedule: Schedule) -> dict[int, Chunk]:
     lines = join(rec.fields, spec.sep).take(pa.array(rows))
     physical = np.ones(n, dtype=np.int64)
     replaced_rows, replaced_text = [], []
-    copies = []                                  # (row, target batch, fault, expected)
+    copies = []  # (row, target batch, fault, expected)
     for i, lf in enumerate(faults):
         hit = np.nonzero(chosen == i)[0]
         if not len(hit):
@@ -126,7 +132,9 @@ def render(rec: Records, plan: Plan, schedule: Schedule) -> dict[int, Chunk]:
         mask = np.zeros(n, dtype=bool)
         mask[replaced_rows] = True
         by_row = dict(zip(replaced_rows, replaced_text))
-        lines = pc.replace_with_mask(lines, pa.array(mask), pa.array([by_row[r] for r in np.nonzero(mask)[0]], pa.string()))
+        lines = pc.replace_with_mask(
+            lines, pa.array(mask), pa.array([by_row[r] for r in np.nonzero(mask)[0]], pa.string())
+        )
 
     # Copies (duplicates later in the firm's block, redeliveries in the next batch) come after the
     # firm's own lines of their batch.
@@ -152,7 +160,7 @@ def render(rec: Records, plan: Plan, schedule: Schedule) -> dict[int, Chunk]:
     note_list += [(int(p), 0, copies[ci][2], copies[ci][3]) for p, ci in zip(copy_final, copy_index)]
 
     text = pc.cast(text, pa.large_string())
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(text) + 1]
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
     data = text.buffers()[2]
     line_start = np.concatenate([[0], np.cumsum(phys)])
     chunks: dict[int, Chunk] = {}
@@ -162,7 +170,9 @@ def render(rec: Records, plan: Plan, schedule: Schedule) -> dict[int, Chunk]:
         notes_by_batch.setdefault(int(fb[pos]), []).append((int(pos), off, f, e))
     for a, b in zip(bounds[:-1], bounds[1:]):
         bt = int(fb[a])
-        payload = memoryview(data)[offsets[a]:offsets[b]].tobytes()
-        chunk_notes = sorted((int(line_start[pos] - line_start[a] + off), f, e) for pos, off, f, e in notes_by_batch.get(bt, []))
+        payload = memoryview(data)[offsets[a] : offsets[b]].tobytes()
+        chunk_notes = sorted(
+            (int(line_start[pos] - line_start[a] + off), f, e) for pos, off, f, e in notes_by_batch.get(bt, [])
+        )
         chunks[bt] = Chunk(payload, int(line_start[b] - line_start[a]), chunk_notes)
     return chunks

@@ -24,23 +24,23 @@ class Sites:
     """Establishments (URSSAF accounts), flat and sorted by (firm, k). `firm` is the local firm row."""
 
     firm: np.ndarray
-    k: np.ndarray                 # 0 = the head office
-    weight: np.ndarray            # share of the firm's headcount
+    k: np.ndarray  # 0 = the head office
+    weight: np.ndarray  # share of the firm's headcount
     created_month: np.ndarray
-    created: np.ndarray           # datetime64[D]
-    move_month: np.ndarray        # month the site moves to a new SIRET (a large value: never)
+    created: np.ndarray  # datetime64[D]
+    move_month: np.ndarray  # month the site moves to a new SIRET (a large value: never)
     move_day: np.ndarray
-    nic: np.ndarray               # NIC before and after the move (ints)
+    nic: np.ndarray  # NIC before and after the move (ints)
     nic_after: np.ndarray
-    dept: np.ndarray              # index into reference.DEPARTMENTS
-    commune: np.ndarray           # object arrays
+    dept: np.ndarray  # index into reference.DEPARTMENTS
+    commune: np.ndarray  # object arrays
     commune_name: np.ndarray
     postal: np.ndarray
     street: np.ndarray
-    payer: np.ndarray             # 0 monthly, 1 quarterly, 2 yearly contributions
-    pseudo: np.ndarray            # URSSAF pseudo-SIRET account (temp work), not in SIRENE
-    foreign: np.ndarray           # head office abroad (no URSSAF account, no commune)
-    closure_draw: np.ndarray      # uniform used for the site's closure hazard
+    payer: np.ndarray  # 0 monthly, 1 quarterly, 2 yearly contributions
+    pseudo: np.ndarray  # URSSAF pseudo-SIRET account (temp work), not in SIRENE
+    foreign: np.ndarray  # head office abroad (no URSSAF account, no commune)
+    closure_draw: np.ndarray  # uniform used for the site's closure hazard
 
     def __len__(self) -> int:
         return len(self.firm)
@@ -48,27 +48,27 @@ class Sites:
 
 @dataclass
 class World:
-    firm: np.ndarray              # absolute firm index
-    siren: np.ndarray             # int
+    firm: np.ndarray  # absolute firm index
+    siren: np.ndarray  # int
     siren_text: np.ndarray
     created_month: np.ndarray
     created: np.ndarray
-    public: np.ndarray            # public or excluded legal category: never fails
-    category: np.ndarray          # index into reference.CATEGORY_CODES
-    naf: np.ndarray               # index into reference.NAF_CODES
+    public: np.ndarray  # public or excluded legal category: never fails
+    category: np.ndarray  # index into reference.CATEGORY_CODES
+    naf: np.ndarray  # index into reference.NAF_CODES
     section: np.ndarray
     dept: np.ndarray
-    region: np.ndarray            # index into REGIONS
-    log_size: np.ndarray          # long-run log headcount
-    frailty_z: np.ndarray         # standard normal; the process turns it into a rate multiplier
-    wage: np.ndarray              # monthly gross wage per employee in 2015 euros
+    region: np.ndarray  # index into REGIONS
+    log_size: np.ndarray  # long-run log headcount
+    frailty_z: np.ndarray  # standard normal; the process turns it into a rate multiplier
+    wage: np.ndarray  # monthly gross wage per employee in 2015 euros
     paydex_covered: np.ndarray
     fpi_covered: np.ndarray
-    payment_habit: np.ndarray     # 0 ordinary, 1 pays URSSAF first (delays suppliers), 2 habitually late
-    fiscal_end: np.ndarray        # month (1-12) ending the fiscal year
-    oddity: np.ndarray            # index into ODDITIES
+    payment_habit: np.ndarray  # 0 ordinary, 1 pays URSSAF first (delays suppliers), 2 habitually late
+    fiscal_end: np.ndarray  # month (1-12) ending the fiscal year
+    oddity: np.ndarray  # index into ODDITIES
     name: np.ndarray
-    surname: np.ndarray           # sole traders: nomUniteLegale / prenom1UniteLegale, else ""
+    surname: np.ndarray  # sole traders: nomUniteLegale / prenom1UniteLegale, else ""
     first_name: np.ndarray
     acronym: np.ndarray
     sites: Sites
@@ -118,15 +118,35 @@ def build_world(firms: np.ndarray, seed: int, sim_start: int, horizon: int, rate
     fpi_covered = paydex_covered & (rs["fpi"].uniform(f) < 0.67)
     payment_habit = np.searchsorted([0.55, 0.85], rs["payment_habit"].uniform(f), side="right")
     fiscal_end = np.where(rs["fiscal"].uniform(f) < 0.82, 12, np.array([3, 6, 9])[rs["fiscal_m"].integers(0, 3, f)])
-    oddity = np.where(rs["oddity"].uniform(f) < rates["sirene_oddities"], rs["oddity_kind"].integers(1, len(ODDITIES), f), 0)
+    oddity = np.where(
+        rs["oddity"].uniform(f) < rates["sirene_oddities"], rs["oddity_kind"].integers(1, len(ODDITIES), f), 0
+    )
 
     names = _names(f, rs, section, category, public, dept)
     sites = _sites(f, rs, siren, created_month, created, log_size, naf, dept, horizon, oddity, rates)
     return World(
-        firm=f, siren=siren, siren_text=as_text(siren, 9), created_month=created_month, created=created,
-        public=public, category=category, naf=naf, section=section, dept=dept, region=region,
-        log_size=log_size, frailty_z=frailty_z, wage=wage, paydex_covered=paydex_covered,
-        fpi_covered=fpi_covered, payment_habit=payment_habit, fiscal_end=fiscal_end, oddity=oddity, sites=sites, **names)
+        firm=f,
+        siren=siren,
+        siren_text=as_text(siren, 9),
+        created_month=created_month,
+        created=created,
+        public=public,
+        category=category,
+        naf=naf,
+        section=section,
+        dept=dept,
+        region=region,
+        log_size=log_size,
+        frailty_z=frailty_z,
+        wage=wage,
+        paydex_covered=paydex_covered,
+        fpi_covered=fpi_covered,
+        payment_habit=payment_habit,
+        fiscal_end=fiscal_end,
+        oddity=oddity,
+        sites=sites,
+        **names,
+    )
 
 
 def _names(f, rs, section, category, public, dept) -> dict[str, np.ndarray]:
@@ -149,7 +169,9 @@ def _names(f, rs, section, category, public, dept) -> dict[str, np.ndarray]:
         act = words[b[i] % len(words)]
         if public[i]:
             city = ref.DEPARTMENTS[dept[i]][3]
-            name[i] = f"{public_stems[cat_codes[i]]} {city}" + (", MAIRIE" if cat_codes[i] == "7210" and a[i] % 3 == 0 else "")
+            name[i] = f"{public_stems[cat_codes[i]]} {city}" + (
+                ", MAIRIE" if cat_codes[i] == "7210" and a[i] % 3 == 0 else ""
+            )
         elif cat_codes[i] == "1000":
             surname[i], first[i] = sur, ref.FIRST_NAMES[c[i] % len(ref.FIRST_NAMES)]
             name[i] = f"{sur} {first[i]}"
@@ -157,8 +179,14 @@ def _names(f, rs, section, category, public, dept) -> dict[str, np.ndarray]:
             name[i] = f"ASSOCIATION {act} {place}"
         else:
             p = pattern[i]
-            name[i] = [f"{act} {place}", f"{act} {sur}", f"{act} {sur} {ref.SUFFIXES[c[i] % len(ref.SUFFIXES)]}",
-                       f"{sur} {act}", f"{act} {sur}-{sur2}", f"{sur[0]}{sur2[0]}{act[0]} {act}"][p]
+            name[i] = [
+                f"{act} {place}",
+                f"{act} {sur}",
+                f"{act} {sur} {ref.SUFFIXES[c[i] % len(ref.SUFFIXES)]}",
+                f"{sur} {act}",
+                f"{act} {sur}-{sur2}",
+                f"{sur[0]}{sur2[0]}{act[0]} {act}",
+            ][p]
             if p in (2, 5):
                 acronym[i] = "".join(w[0] for w in name[i].replace("-", " ").split() if w[0].isalpha())[:4]
     return {"name": name, "surname": surname, "first_name": first, "acronym": acronym}
@@ -188,20 +216,36 @@ def _erfinv(y: np.ndarray) -> np.ndarray:
     small = w < 5.0
     ws = w - 2.5
     p1 = 2.81022636e-08
-    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-              -0.00417768164, 0.246640727, 1.50140941):
+    for c in (
+        3.43273939e-07,
+        -3.5233877e-06,
+        -4.39150654e-06,
+        0.00021858087,
+        -0.00125372503,
+        -0.00417768164,
+        0.246640727,
+        1.50140941,
+    ):
         p1 = c + p1 * ws
     wl = np.sqrt(np.maximum(w, 5.0)) - 3.0
     p2 = -0.000200214257
-    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-              0.00943887047, 1.00167406, 2.83297682):
+    for c in (
+        0.000100950558,
+        0.00134934322,
+        -0.00367342844,
+        0.00573950773,
+        -0.0076224613,
+        0.00943887047,
+        1.00167406,
+        2.83297682,
+    ):
         p2 = c + p2 * wl
     return np.where(small, p1, p2) * y
 
 
 def _sites(f, rs, siren, created_month, created, log_size, naf, dept, horizon, oddity, rates) -> Sites:
     size = np.exp(log_size)
-    lam = 0.45 + 0.06 * size ** 0.85
+    lam = 0.45 + 0.06 * size**0.85
     n_sites = np.minimum(1 + _poisson(lam, rs["n_sites"].uniform(f)), MAX_SITES)
     foreign = oddity == ODDITIES.index("foreign_head_office")
     n_sites = np.where(foreign, np.maximum(n_sites, 2), n_sites)
@@ -219,8 +263,11 @@ def _sites(f, rs, siren, created_month, created, log_size, naf, dept, horizon, o
     span = np.maximum(12, np.minimum(horizon, created_month + 360)[firm] - created_month[firm])
     # The first French establishment of a firm whose head office is abroad opens with the firm.
     first_french = head | pseudo | ((k == 1) & foreign[firm])
-    created_m = np.where(first_french, created_month[firm],
-                         created_month[firm] + np.floor(rs["site_birth"].uniform(fa, k) * span).astype(np.int64))
+    created_m = np.where(
+        first_french,
+        created_month[firm],
+        created_month[firm] + np.floor(rs["site_birth"].uniform(fa, k) * span).astype(np.int64),
+    )
     site_created = np.where(first_french, created[firm], day_of(created_m, rs["site_day"].integers(1, 29, fa, k)))
     weight = np.where(head, 2.0, np.exp(0.8 * rs["site_weight"].normal(fa, k)))
     weight = np.where(head & foreign[firm], 0.0, weight)
@@ -233,25 +280,45 @@ def _sites(f, rs, siren, created_month, created, log_size, naf, dept, horizon, o
     seq = k + 1
     nic = nic_numbers(siren[firm], seq)
     nic_after = nic_numbers(siren[firm], seq + n_sites[firm] + 1)
-    pseudo_nic = np.array([5, 6, 7, 9])[rs["pseudo_nic"].integers(0, 4, fa)] * 10000 + rs["pseudo_nic2"].integers(0, 10000, fa)
+    pseudo_nic = np.array([5, 6, 7, 9])[rs["pseudo_nic"].integers(0, 4, fa)] * 10000 + rs["pseudo_nic2"].integers(
+        0, 10000, fa
+    )
     nic = np.where(pseudo, pseudo_nic, nic)
     nic_after = np.where(pseudo, pseudo_nic, nic_after)
 
     same_dept = head | (rs["site_local"].uniform(fa, k) < 0.6)
     site_dept = np.where(same_dept, dept[firm], rs["site_dept"].choice(ref.DEPT_WEIGHT, fa, k))
-    commune, commune_name, postal = communes(site_dept, rs["commune"].uniform(fa, k), rs["commune_n"].integers(1, 600, fa, k))
+    commune, commune_name, postal = communes(
+        site_dept, rs["commune"].uniform(fa, k), rs["commune_n"].integers(1, 600, fa, k)
+    )
     commune = np.where(head & foreign[firm], "", commune)
     commune_name = np.where(head & foreign[firm], "", commune_name)
     postal = np.where(head & foreign[firm], "", postal)
     streets = np.asarray(ref.STREETS, dtype=object)[rs["street"].integers(0, len(ref.STREETS), fa, k)]
-    street = (rs["street_no"].integers(1, 120, fa, k).astype(str).astype(object) + " " + streets)
+    street = rs["street_no"].integers(1, 120, fa, k).astype(str).astype(object) + " " + streets
     u_payer = rs["payer"].uniform(fa, k)
     yearly, quarterly = rates["yearly_payers"], rates["quarterly_payers"]
     payer = np.where(pseudo, 0, np.where(u_payer < yearly, 2, np.where(u_payer < yearly + quarterly, 1, 0)))
-    return Sites(firm=firm, k=k, weight=weight, created_month=created_m, created=site_created,
-                 move_month=move_month, move_day=move_day, nic=nic, nic_after=nic_after, dept=site_dept,
-                 commune=commune, commune_name=commune_name, postal=postal, street=street, payer=payer,
-                 pseudo=pseudo, foreign=head & foreign[firm], closure_draw=rs["site_close"].uniform(fa, k))
+    return Sites(
+        firm=firm,
+        k=k,
+        weight=weight,
+        created_month=created_m,
+        created=site_created,
+        move_month=move_month,
+        move_day=move_day,
+        nic=nic,
+        nic_after=nic_after,
+        dept=site_dept,
+        commune=commune,
+        commune_name=commune_name,
+        postal=postal,
+        street=street,
+        payer=payer,
+        pseudo=pseudo,
+        foreign=head & foreign[firm],
+        closure_draw=rs["site_close"].uniform(fa, k),
+    )
 
 
 def communes(dept: np.ndarray, u: np.ndarray, number: np.ndarray):
@@ -287,5 +354,7 @@ def communes(dept: np.ndarray, u: np.ndarray, number: np.ndarray):
                 else:
                     postal[i] = f"{int(dcode) * 1000 + (k % 99 + 1) * 10:05d}"
             h = (int(k) * 2654435761) % 2**32
-            name[i] = ref.COMMUNE_STEMS[h % len(ref.COMMUNE_STEMS)] + ref.COMMUNE_TAILS[(h >> 8) % len(ref.COMMUNE_TAILS)]
+            name[i] = (
+                ref.COMMUNE_STEMS[h % len(ref.COMMUNE_STEMS)] + ref.COMMUNE_TAILS[(h >> 8) % len(ref.COMMUNE_TAILS)]
+            )
     return code, name, postal

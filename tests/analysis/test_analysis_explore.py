@@ -8,31 +8,58 @@ import math
 import pandas as pd
 import pytest
 
-from signaux_spark.analysis.explore import (batch_coverage, delivery_status, labelled_rows, missingness,
-                                            most_missing, outcome_profile, outcome_sample, rejects_by_reason,
-                                            separation)
+from signaux_spark.analysis.explore import (
+    batch_coverage,
+    delivery_status,
+    labelled_rows,
+    missingness,
+    most_missing,
+    outcome_profile,
+    outcome_sample,
+    rejects_by_reason,
+    separation,
+)
 
 JAN, FEB = dt.date(2024, 1, 1), dt.date(2024, 2, 1)
 
 
 def test_batch_coverage_counts_rows_and_distinct_firms(spark):
-    cotisation = spark.createDataFrame([("111", "2024-01"), ("111", "2024-01"), ("222", "2024-01"), ("111", "2024-02")],
-                                       "siren string, batch string")
+    cotisation = spark.createDataFrame(
+        [("111", "2024-01"), ("111", "2024-01"), ("222", "2024-01"), ("111", "2024-02")], "siren string, batch string"
+    )
     paydex = spark.createDataFrame([("333", "2024-02")], "siren string, batch string")
     got = [tuple(r) for r in batch_coverage({"urssaf_cotisation": cotisation, "altares_paydex": paydex}).collect()]
-    assert got == [("altares_paydex", "2024-02", 1, 1), ("urssaf_cotisation", "2024-01", 3, 2),
-                   ("urssaf_cotisation", "2024-02", 1, 1)]
+    assert got == [
+        ("altares_paydex", "2024-02", 1, 1),
+        ("urssaf_cotisation", "2024-01", 3, 2),
+        ("urssaf_cotisation", "2024-02", 1, 1),
+    ]
 
 
 def test_rejects_by_reason_and_delivery_status(spark):
-    rejects = spark.createDataFrame([("urssaf_debit", "2024-01", "invalid_siren"), ("urssaf_debit", "2024-02", "invalid_siren"),
-                                     ("urssaf_debit", "2024-02", "invalid_date"), ("ap_demande", "2024-01", "invalid_siren")],
-                                    "source string, batch string, reason string")
+    rejects = spark.createDataFrame(
+        [
+            ("urssaf_debit", "2024-01", "invalid_siren"),
+            ("urssaf_debit", "2024-02", "invalid_siren"),
+            ("urssaf_debit", "2024-02", "invalid_date"),
+            ("ap_demande", "2024-01", "invalid_siren"),
+        ],
+        "source string, batch string, reason string",
+    )
     assert [tuple(r) for r in rejects_by_reason(rejects).collect()] == [
-        ("urssaf_debit", "invalid_siren", 2, 2), ("ap_demande", "invalid_siren", 1, 1), ("urssaf_debit", "invalid_date", 1, 1)]
-    report = spark.createDataFrame([("dgfip_liasses", "loaded"), ("dgfip_liasses", "no_delivery"),
-                                    ("dgfip_liasses", "no_delivery"), ("urssaf_debit", "missing")],
-                                   "source string, status string")
+        ("urssaf_debit", "invalid_siren", 2, 2),
+        ("ap_demande", "invalid_siren", 1, 1),
+        ("urssaf_debit", "invalid_date", 1, 1),
+    ]
+    report = spark.createDataFrame(
+        [
+            ("dgfip_liasses", "loaded"),
+            ("dgfip_liasses", "no_delivery"),
+            ("dgfip_liasses", "no_delivery"),
+            ("urssaf_debit", "missing"),
+        ],
+        "source string, status string",
+    )
     status = delivery_status(report).toPandas().set_index("source")
     assert status.loc["dgfip_liasses"].to_dict() == {"loaded": 1, "missing": 0, "no_delivery": 2}
     assert status.loc["urssaf_debit"].to_dict() == {"loaded": 0, "missing": 1, "no_delivery": 0}
@@ -41,11 +68,19 @@ def test_rejects_by_reason_and_delivery_status(spark):
 @pytest.fixture
 def rows(spark):
     # outcome 0: x = 1, 3, missing; outcome 1: x = 10, missing (y always known)
-    return spark.createDataFrame([
-        ("a", JAN, 0, True, False, 1.0, 5), ("b", JAN, 0, True, None, 3.0, 5), ("c", FEB, 0, True, False, None, 6),
-        ("d", FEB, 1, True, False, 10.0, 8), ("e", FEB, 1, True, False, None, 8),
-        ("f", FEB, None, True, False, 7.0, 1), ("g", FEB, 1, False, False, 7.0, 1), ("h", FEB, 1, True, True, 7.0, 1),
-    ], "siren string, periode date, failure int, in_perimeter boolean, excluded boolean, x double, y int")
+    return spark.createDataFrame(
+        [
+            ("a", JAN, 0, True, False, 1.0, 5),
+            ("b", JAN, 0, True, None, 3.0, 5),
+            ("c", FEB, 0, True, False, None, 6),
+            ("d", FEB, 1, True, False, 10.0, 8),
+            ("e", FEB, 1, True, False, None, 8),
+            ("f", FEB, None, True, False, 7.0, 1),
+            ("g", FEB, 1, False, False, 7.0, 1),
+            ("h", FEB, 1, True, True, 7.0, 1),
+        ],
+        "siren string, periode date, failure int, in_perimeter boolean, excluded boolean, x double, y int",
+    )
 
 
 def test_labelled_rows_keeps_the_labelled_perimeter_without_the_excluded(rows):
@@ -60,7 +95,7 @@ def test_outcome_profile_and_separation(rows):
     assert profile.loc[("x", 0), "rows"] == 3 and profile.loc[("x", 1), "rows"] == 2
     assert profile.loc[("x", 0), "missing_share"] == pytest.approx(1 / 3)
     assert profile.loc[("x", 1), "missing_share"] == pytest.approx(1 / 2)
-    assert profile.loc[("x", 0), "mean"] == pytest.approx(2.0) and profile.loc[("x", 0), "std"] == pytest.approx(2 ** 0.5)
+    assert profile.loc[("x", 0), "mean"] == pytest.approx(2.0) and profile.loc[("x", 0), "std"] == pytest.approx(2**0.5)
     assert profile.loc[("x", 1), "mean"] == pytest.approx(10.0) and math.isnan(profile.loc[("x", 1), "std"])
     assert profile.loc[("y", 0), "median"] == 5 and profile.loc[("y", 1), "median"] == 8
     gaps = separation(profile.reset_index())

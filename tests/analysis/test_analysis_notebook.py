@@ -18,7 +18,7 @@ def test_root_from_the_environment_moves_every_path(tmp_path):
     settings = notebook_settings(environ={ROOT_ENV: str(tmp_path)})
     assert settings.path("lake") == str(tmp_path / "lake")
     assert settings.tracking_uri == "sqlite:///" + str(tmp_path / "mlflow" / "mlflow.db")
-    assert settings.model.gap_months == load_settings().model.gap_months   # not small unless asked
+    assert settings.model.gap_months == load_settings().model.gap_months  # not small unless asked
 
 
 def test_small_budget_and_explicit_overrides_win(tmp_path):

@@ -8,46 +8,92 @@ import math
 
 import pytest
 
-from signaux_spark.analysis.review import (alert_outcomes, busiest_region, list_outcomes, list_table,
-                                           months_with_outcomes, read_region_list, region_folders, scored_months,
-                                           scored_outcomes, top_explanations)
+from signaux_spark.analysis.review import (
+    alert_outcomes,
+    busiest_region,
+    list_outcomes,
+    list_table,
+    months_with_outcomes,
+    read_region_list,
+    region_folders,
+    scored_months,
+    scored_outcomes,
+    top_explanations,
+)
 
 OCT, NOV = dt.date(2024, 10, 1), dt.date(2024, 11, 1)
 FORT, MODERE, NONE, PROC = "risque fort", "risque modéré", "pas d'alerte", "procédure en cours"
-SCORES = ("siren string, periode date, region string, probability double, alert_level string, region_rank int, "
-          "base_log_odds double, log_odds double, contributions map<string,double>, "
-          "top_factors array<struct<feature:string,topic:string,contribution:double,value:double,level:string>>")
+SCORES = (
+    "siren string, periode date, region string, probability double, alert_level string, region_rank int, "
+    "base_log_odds double, log_odds double, contributions map<string,double>, "
+    "top_factors array<struct<feature:string,topic:string,contribution:double,value:double,level:string>>"
+)
 
 
 @pytest.fixture
 def scores(spark):
     factor = lambda f, c, v=None, level=None: (f, "t", c, v, level)  # noqa: E731
-    return spark.createDataFrame([
-        ("a", NOV, "84", 0.60, FORT, 1, -3.0, 1.0, {"dettes": 3.0, "effectif": 1.0}, [factor("dette_sociale", 3.0, 1200.0)]),
-        ("b", NOV, "84", 0.20, MODERE, 2, -3.0, -1.0, {"dettes": 2.5, "effectif": -0.5}, [factor("region", 0.2, level="84")]),
-        ("c", NOV, "84", 0.01, NONE, 3, -3.0, -4.0, None, None),
-        ("d", NOV, "11", 0.50, FORT, 1, -3.0, 0.5, {"dettes": 3.5}, []),
-        ("e", NOV, "11", None, PROC, None, None, None, None, None),
-        ("a", OCT, "84", 0.50, FORT, 1, -3.0, 0.5, None, None),
-        ("b", OCT, "84", 0.05, NONE, 3, -3.0, -3.0, None, None),
-        ("c", OCT, "84", 0.30, MODERE, 2, -3.0, -1.5, None, None),
-        ("d", OCT, "11", 0.02, NONE, 1, -3.0, -4.0, None, None),
-        ("f", OCT, "11", 0.40, MODERE, 2, -3.0, -0.8, None, None),
-    ], SCORES)
+    return spark.createDataFrame(
+        [
+            (
+                "a",
+                NOV,
+                "84",
+                0.60,
+                FORT,
+                1,
+                -3.0,
+                1.0,
+                {"dettes": 3.0, "effectif": 1.0},
+                [factor("dette_sociale", 3.0, 1200.0)],
+            ),
+            (
+                "b",
+                NOV,
+                "84",
+                0.20,
+                MODERE,
+                2,
+                -3.0,
+                -1.0,
+                {"dettes": 2.5, "effectif": -0.5},
+                [factor("region", 0.2, level="84")],
+            ),
+            ("c", NOV, "84", 0.01, NONE, 3, -3.0, -4.0, None, None),
+            ("d", NOV, "11", 0.50, FORT, 1, -3.0, 0.5, {"dettes": 3.5}, []),
+            ("e", NOV, "11", None, PROC, None, None, None, None, None),
+            ("a", OCT, "84", 0.50, FORT, 1, -3.0, 0.5, None, None),
+            ("b", OCT, "84", 0.05, NONE, 3, -3.0, -3.0, None, None),
+            ("c", OCT, "84", 0.30, MODERE, 2, -3.0, -1.5, None, None),
+            ("d", OCT, "11", 0.02, NONE, 1, -3.0, -4.0, None, None),
+            ("f", OCT, "11", 0.40, MODERE, 2, -3.0, -0.8, None, None),
+        ],
+        SCORES,
+    )
 
 
 @pytest.fixture
 def labels(spark):
     # October's outcomes are known (a and d failed); November's are not yet (null labels)
-    return spark.createDataFrame([("a", OCT, 1), ("b", OCT, 0), ("c", OCT, 0), ("d", OCT, 1), ("f", OCT, 0),
-                                  ("a", NOV, None), ("b", NOV, None), ("e", OCT, 1)],
-                                 "siren string, periode date, failure int")
+    return spark.createDataFrame(
+        [
+            ("a", OCT, 1),
+            ("b", OCT, 0),
+            ("c", OCT, 0),
+            ("d", OCT, 1),
+            ("f", OCT, 0),
+            ("a", NOV, None),
+            ("b", NOV, None),
+            ("e", OCT, 1),
+        ],
+        "siren string, periode date, failure int",
+    )
 
 
 def test_months_and_the_region_with_most_alerts(scores):
     assert scored_months(scores) == [OCT, NOV]
-    assert busiest_region(scores, NOV) == "84"             # two alerts against one
-    assert busiest_region(scores, OCT) == "84"             # a and c against f
+    assert busiest_region(scores, NOV) == "84"  # two alerts against one
+    assert busiest_region(scores, OCT) == "84"  # a and c against f
     assert busiest_region(scores, dt.date(2024, 12, 1)) is None
 
 
@@ -59,8 +105,17 @@ def test_busiest_region_breaks_ties_by_code(scores):
 def test_top_explanations_in_rank_order_with_topics_and_factors(scores):
     table = top_explanations(scores, period=NOV, region="84", top=2)
     assert list(table["siren"]) == ["a", "b"]
-    assert list(table.columns) == ["region_rank", "siren", "alert_level", "probability", "base_log_odds", "log_odds",
-                                   "dettes", "effectif", "top_factors"]
+    assert list(table.columns) == [
+        "region_rank",
+        "siren",
+        "alert_level",
+        "probability",
+        "base_log_odds",
+        "log_odds",
+        "dettes",
+        "effectif",
+        "top_factors",
+    ]
     assert table.loc[0, "dettes"] == 3.0 and table.loc[1, "effectif"] == -0.5
     assert table.loc[0, "top_factors"] == "dette_sociale = 1200.0 (+3.00)"
     assert table.loc[1, "top_factors"] == "region = 84 (+0.20)"
@@ -72,10 +127,21 @@ def test_region_list_files(tmp_path):
     (tmp_path / "2024-11" / "national").mkdir()
     (tmp_path / "2024-11" / "11").mkdir()
     (folder / "manifest.json").write_text("{}")
-    document = {"liste": "2024-11", "entreprises": [
-        {"siren": "a", "niveau_alerte": FORT, "contributions": {"dettes": 3.0},
-         "facteurs": [{"variable": "dette_sociale", "contribution": 3.0}, {"variable": "effectif", "contribution": 0.5}]},
-        {"siren": "e", "niveau_alerte": PROC, "contributions": None, "facteurs": []}]}
+    document = {
+        "liste": "2024-11",
+        "entreprises": [
+            {
+                "siren": "a",
+                "niveau_alerte": FORT,
+                "contributions": {"dettes": 3.0},
+                "facteurs": [
+                    {"variable": "dette_sociale", "contribution": 3.0},
+                    {"variable": "effectif", "contribution": 0.5},
+                ],
+            },
+            {"siren": "e", "niveau_alerte": PROC, "contributions": None, "facteurs": []},
+        ],
+    }
     (folder / "signaux_faibles_84_2024-11.json").write_text(json.dumps(document), encoding="utf-8")
     assert list(region_folders(tmp_path, "2024-11")) == ["11", "84"]
     assert region_folders(tmp_path, "2024-12") == {}

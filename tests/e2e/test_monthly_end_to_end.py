@@ -12,7 +12,6 @@ import datetime as dt
 import html
 import io
 import json
-import os
 from pathlib import Path
 
 import deltalake
@@ -20,6 +19,7 @@ import duckdb
 import nbformat
 import openpyxl
 import pytest
+from conftest import test_settings as base_settings
 from nbclient import NotebookClient
 from pyspark.sql import functions as F
 
@@ -33,7 +33,6 @@ from signaux_spark.ops.monthly import run_monthly
 from signaux_spark.ops.runs import TABLE as RUNS
 from signaux_spark.ops.steps import STEP_FUNCTIONS
 from signaux_spark.synthetic import generate
-from conftest import test_settings as base_settings
 
 pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
@@ -43,10 +42,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # A short history for a quick test: 6-month gaps and 3-month evaluation blocks (the conf defaults are
 # 18 and 12; the split rules are tested in tests/model).
-MODEL_OVERRIDES = ["model.gap_months=6", "model.test_months=3", "model.validation_months=3",
-                   "model.tuning.max_evals=2", "model.tuning.early_stop_trials=2",
-                   "model.tuning.space.max_iter=[5,10]", "model.tuning.space.max_depth=[2,3]",
-                   "model.tuning.space.min_instances_per_node=[5,20]"]
+MODEL_OVERRIDES = [
+    "model.gap_months=6",
+    "model.test_months=3",
+    "model.validation_months=3",
+    "model.tuning.max_evals=2",
+    "model.tuning.early_stop_trials=2",
+    "model.tuning.space.max_iter=[5,10]",
+    "model.tuning.space.max_depth=[2,3]",
+    "model.tuning.space.min_instances_per_node=[5,20]",
+]
 
 
 def settings_for(root: Path):
@@ -55,7 +60,7 @@ def settings_for(root: Path):
     base = base_settings(root)
     extra = load_settings(overrides=[f"paths.root={root}", *MODEL_OVERRIDES])
     base.model = extra.model
-    base.ingest.missing_delivery = "warn"   # the history has late deliveries, caught up the next month
+    base.ingest.missing_delivery = "warn"  # the history has late deliveries, caught up the next month
     return base
 
 
@@ -78,8 +83,7 @@ def pipeline(spark, tmp_path_factory):
 
 # Names an attacker could register in SIRENE: formulas or a leading sign, each with a control
 # character (so any listed firm carries both; the tiny economy lists only a few).
-HOSTILE = ['=HYPERLINK("http://x","cliquez\x0bici")', "=1+1\x01", "@SOMME(A1)\x01", "+33\x0bCONSEIL",
-           "-MOINS\x01SARL"]
+HOSTILE = ['=HYPERLINK("http://x","cliquez\x0bici")', "=1+1\x01", "@SOMME(A1)\x01", "+33\x0bCONSEIL", "-MOINS\x01SARL"]
 
 
 def give_hostile_names(root: Path) -> None:
@@ -89,12 +93,12 @@ def give_hostile_names(root: Path) -> None:
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            continue   # a file whose encoding the generator broke on purpose
+            continue  # a file whose encoding the generator broke on purpose
         newline = "\r\n" if "\r\n" in text else "\n"
         lines = text.split(newline)
         header = [h.lstrip("\ufeff").strip().lower() for h in next(csv.reader([lines[0]]))]
         if "denominationunitelegale" not in header or "siren" not in header:
-            continue   # a file whose header the generator broke on purpose
+            continue  # a file whose header the generator broke on purpose
         name, siren = header.index("denominationunitelegale"), header.index("siren")
         for i, line in enumerate(lines[1:], start=1):
             fields = next(csv.reader([line]), [])
@@ -116,18 +120,29 @@ def outputs(spark, settings, batch: str) -> dict:
     through the files themselves)."""
     lake = Lake(settings)
     period = month(batch)
-    rows = lambda table: sorted(tuple(r) for r in lake.read(spark, table).where(F.col("periode") == period)
-                                .drop("contributions", "top_factors").collect())  # noqa: E731
+    rows = lambda table: sorted(
+        tuple(r)
+        for r in lake.read(spark, table)
+        .where(F.col("periode") == period)
+        .drop("contributions", "top_factors")
+        .collect()
+    )  # noqa: E731
     folder = month_folder(settings.path("exports"), batch)
-    files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-             if p.is_file() and p.name != "manifest.json" and p.suffix != ".xlsx"}
+    files = {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "manifest.json" and p.suffix != ".xlsx"
+    }
     return {"scores": rows("gold/scores"), "features": rows("gold/features"), "files": files}
 
 
 def region_documents(settings, batch: str) -> dict[str, dict]:
     folder = month_folder(settings.path("exports"), batch)
-    return {p.parent.name: json.loads(p.read_text(encoding="utf-8"))
-            for p in folder.glob("*/*.json") if p.parent.name != "national" and p.name != "manifest.json"}
+    return {
+        p.parent.name: json.loads(p.read_text(encoding="utf-8"))
+        for p in folder.glob("*/*.json")
+        if p.parent.name != "national" and p.name != "manifest.json"
+    }
 
 
 def test_two_consecutive_months_give_lists_per_region(spark, pipeline):
@@ -141,7 +156,7 @@ def test_two_consecutive_months_give_lists_per_region(spark, pipeline):
 
     folder = month_folder(settings.path("exports"), MONTH_2)
     regions = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != "national")
-    assert len(regions) >= 13   # every metropolitan region, listed or not
+    assert len(regions) >= 13  # every metropolitan region, listed or not
     for region in regions:
         names = {p.suffix for p in (folder / region).iterdir()}
         assert {".xlsx", ".csv", ".json", ".html"} <= names and (folder / region / "manifest.json").exists()
@@ -153,8 +168,10 @@ def test_two_consecutive_months_give_lists_per_region(spark, pipeline):
 def test_second_month_remembers_the_first(spark, pipeline):
     settings, _, _ = pipeline
     scores = Lake(settings).read(spark, "gold/scores")
-    before = {r["siren"]: (r["alert_level"], r["probability"])
-              for r in scores.where(F.col("periode") == month(MONTH_1)).collect()}
+    before = {
+        r["siren"]: (r["alert_level"], r["probability"])
+        for r in scores.where(F.col("periode") == month(MONTH_1)).collect()
+    }
     checked = 0
     for doc in region_documents(settings, MONTH_2).values():
         for firm in doc["entreprises"]:
@@ -163,8 +180,15 @@ def test_second_month_remembers_the_first(spark, pipeline):
             level, probability = before.get(firm["siren"], (None, None))
             was_alerted = level in ALERTS
             assert firm["premiere_alerte"] == ("non" if was_alerted else "oui"), firm["siren"]
-            expected = (NEW if not was_alerted else STABLE if level == firm["niveau_alerte"]
-                        else WORSE if firm["niveau_alerte"] == "risque fort" else BETTER)
+            expected = (
+                NEW
+                if not was_alerted
+                else STABLE
+                if level == firm["niveau_alerte"]
+                else WORSE
+                if firm["niveau_alerte"] == "risque fort"
+                else BETTER
+            )
             assert firm["evolution"] == expected, firm["siren"]
             if probability is not None:
                 assert firm["variation_probabilite"] == pytest.approx(firm["probabilite"] - probability * 100, abs=1e-6)
@@ -234,8 +258,9 @@ def test_notebook_runs_top_to_bottom(pipeline, notebook, monkeypatch):
     monkeypatch.setenv("SIGNAUX_SPARK_ROOT", settings.path("root"))
     monkeypatch.setenv("SIGNAUX_SPARK_SMALL", "1")
     document = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
-    NotebookClient(document, timeout=900, kernel_name="python3",
-                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    NotebookClient(
+        document, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}
+    ).execute()
     assert any(cell.get("outputs") for cell in document.cells if cell.cell_type == "code")
 
 

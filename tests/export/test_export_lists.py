@@ -18,8 +18,15 @@ from signaux_spark.export import lists  # noqa: E402
 from signaux_spark.scoring.score import FORT, MODERE, NO_ALERT, PROCEEDING  # noqa: E402
 
 P, P1, P2 = dt.date(2020, 3, 1), dt.date(2020, 2, 1), dt.date(2020, 1, 1)
-RED = {"in_proceeding": True, "proceeding_state": "Redressement judiciaire", "alert_level": PROCEEDING,
-       "probability": None, "region_rank": None, "contributions": None, "top_factors": None}
+RED = {
+    "in_proceeding": True,
+    "proceeding_state": "Redressement judiciaire",
+    "alert_level": PROCEEDING,
+    "probability": None,
+    "region_rank": None,
+    "contributions": None,
+    "top_factors": None,
+}
 BEFORE = [  # P2: H was alerted two months ago
     {"siren": "H", "alert_level": FORT, "probability": 0.5},
 ]
@@ -53,8 +60,16 @@ def build(spark, previous=PREVIOUS, previous_scored=True, **options):
     current = scores_frame(spark, CURRENT, P)
     firms = firms_frame(spark, {r["siren"]: ("69", "84") for r in CURRENT})
     features = features_frame(spark, [{"siren": "A", "effectif": 42, "dette_sociale": 12500.0, "ebe_sur_ca": -0.12}], P)
-    rows = lists.list_rows(current, scores.where(f"periode = '{P1}'"), scores.where("alert_level IN ('risque fort', 'risque modéré')"),
-                           firms, features, period=P, previous_scored=previous_scored, **options)
+    rows = lists.list_rows(
+        current,
+        scores.where(f"periode = '{P1}'"),
+        scores.where("alert_level IN ('risque fort', 'risque modéré')"),
+        firms,
+        features,
+        period=P,
+        previous_scored=previous_scored,
+        **options,
+    )
     return rows.toPandas()
 
 
@@ -76,11 +91,24 @@ def test_alerts_exits_and_proceedings_are_listed_in_risk_order(listed):
 def test_evolution_since_the_previous_month(listed):
     rows = by_siren(listed)
     evolution = {s: r["evolution"] for s, r in rows.items()}
-    assert evolution == {"A": lists.STABLE, "B": lists.NEW, "C": lists.WORSE, "D": lists.BETTER, "E": lists.EXIT,
-                         "F": lists.OLD_PROCEEDING, "G": lists.NEW_PROCEEDING, "H": lists.NEW, "J": lists.NEW}
+    assert evolution == {
+        "A": lists.STABLE,
+        "B": lists.NEW,
+        "C": lists.WORSE,
+        "D": lists.BETTER,
+        "E": lists.EXIT,
+        "F": lists.OLD_PROCEEDING,
+        "G": lists.NEW_PROCEEDING,
+        "H": lists.NEW,
+        "J": lists.NEW,
+    }
     previous = {s: r["niveau_mois_precedent"] for s, r in rows.items()}
-    assert (previous["A"], previous["E"], previous["G"], previous["J"]) == (FORT, MODERE, lists.NOT_FOLLOWED,
-                                                                          lists.NOT_FOLLOWED)
+    assert (previous["A"], previous["E"], previous["G"], previous["J"]) == (
+        FORT,
+        MODERE,
+        lists.NOT_FOLLOWED,
+        lists.NOT_FOLLOWED,
+    )
     assert rows["A"]["variation_probabilite"] == pytest.approx(5.0)
     assert pd.isna(rows["G"]["variation_probabilite"]) and pd.isna(rows["J"]["variation_probabilite"])
 
@@ -88,14 +116,28 @@ def test_evolution_since_the_previous_month(listed):
 def test_first_alert_looks_at_every_earlier_month(listed):
     first = {s: r["premiere_alerte"] for s, r in by_siren(listed).items()}
     # H was alerted two months ago (not last month): not a first alert; exits and proceedings: empty
-    assert first == {"A": "non", "B": "oui", "C": "non", "D": "non", "E": None, "F": None, "G": None, "H": "non",
-                     "J": "oui"}
+    assert first == {
+        "A": "non",
+        "B": "oui",
+        "C": "non",
+        "D": "non",
+        "E": None,
+        "F": None,
+        "G": None,
+        "H": "non",
+        "J": "oui",
+    }
 
 
 def test_values_come_from_the_firm_registry_and_the_features(listed):
     a = by_siren(listed)["A"]
     assert (a["siret_siege"], a["raison_sociale"], a["code_naf"], a["categorie_juridique"], a["commune"]) == (
-        "A00017", "ENTREPRISE A", "43.21A", "5710", "COMMUNE 69")
+        "A00017",
+        "ENTREPRISE A",
+        "43.21A",
+        "5710",
+        "COMMUNE 69",
+    )
     assert (a["dernier_effectif"], a["dette_sociale"], a["ebe_sur_ca"], a["liste"]) == (42, 12500.0, -0.12, "2020-03")
     assert a["probabilite"] == pytest.approx(30.0) and a["rang_region"] == 2
     g = by_siren(listed)["G"]
@@ -118,22 +160,42 @@ def test_flat_table_in_french_with_confidential_values_hidden(listed):
     hidden = lists.Disclosure(False, frozenset({"sante_financiere"}), ("ebe_sur_ca",))
     rows = listed[listed["region"] == "84"].copy()
     rows.loc[rows["siren"] == "A", "facteurs"] = pd.Series(
-        [[FACTOR, {**FACTOR, "feature": "ebe_sur_ca", "topic": "sante_financiere", "value": -0.12, "contribution": 0.5}]],
-        index=rows.index[rows["siren"] == "A"])
+        [
+            [
+                FACTOR,
+                {**FACTOR, "feature": "ebe_sur_ca", "topic": "sante_financiere", "value": -0.12, "contribution": 0.5},
+            ]
+        ],
+        index=rows.index[rows["siren"] == "A"],
+    )
     table = lists.region_table(rows, ["dettes_sociales", "sante_financiere"], {"69": "Rhône"}, hidden)
     assert list(table.columns) == [c.key for c in lists.table_columns(["dettes_sociales", "sante_financiere"], hidden)]
     assert "ebe_sur_ca" not in table.columns
     a = table[table["siren"] == "A"].iloc[0]
     assert (a["libelle_departement"], a["secteur"], a["forme_juridique"]) == (
-        "Rhône", "C - Construction", "5710 - société par actions simplifiée (SAS)")
+        "Rhône",
+        "C - Construction",
+        "5710 - société par actions simplifiée (SAS)",
+    )
     assert a["contribution_dettes_sociales"] == pytest.approx(-0.9)
-    assert a["principaux_facteurs"] == ("dette sociale : 12\u202f500 € (+1,25) ; EBE / chiffre d'affaires : "
-                                        "valeur confidentielle (+0,50)")
+    assert a["principaux_facteurs"] == (
+        "dette sociale : 12\u202f500 € (+1,25) ; EBE / chiffre d'affaires : valeur confidentielle (+0,50)"
+    )
     records = lists.region_records(rows, table, ["dettes_sociales", "sante_financiere"], hidden)
     factors = records[list(table["siren"]).index("A")]["facteurs"]
-    assert factors[1] == {"variable": "ebe_sur_ca", "libelle": "EBE / chiffre d'affaires", "theme": "sante_financiere",
-                          "valeur": None, "unite": "", "contribution": 0.5, "confidentiel": True}
+    assert factors[1] == {
+        "variable": "ebe_sur_ca",
+        "libelle": "EBE / chiffre d'affaires",
+        "theme": "sante_financiere",
+        "valeur": None,
+        "unite": "",
+        "contribution": 0.5,
+        "confidentiel": True,
+    }
     shown = lists.Disclosure(True, frozenset({"sante_financiere"}), ("ebe_sur_ca",))
     table = lists.region_table(rows, ["dettes_sociales"], {"69": "Rhône"}, shown)
     a = table[table["siren"] == "A"].iloc[0]
-    assert a["ebe_sur_ca"] == pytest.approx(-0.12) and "EBE / chiffre d'affaires : -0,12 (+0,50)" in a["principaux_facteurs"]
+    assert (
+        a["ebe_sur_ca"] == pytest.approx(-0.12)
+        and "EBE / chiffre d'affaires : -0,12 (+0,50)" in a["principaux_facteurs"]
+    )

@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scoring"))
+from conftest import job_main as job  # noqa: E402
 from scoring_kit import RISKY, SAFE, features_frame, firms_frame, probabilities, settings_for, tiny_model  # noqa: E402
 
-from conftest import job_main as job  # noqa: E402
 from signaux_spark import cli  # noqa: E402
 from signaux_spark.cli import JobError  # noqa: E402
 from signaux_spark.export import files  # noqa: E402
@@ -28,8 +28,16 @@ from signaux_spark.scoring.score import score_period  # noqa: E402
 
 P1, P2 = dt.date(2020, 2, 1), dt.date(2020, 3, 1)
 MID = {"dette_sociale": 3000.0, "dette_ratio": 1.0, "marge": 0.0, "paydex": 40.0}
-PLACES = {"000000101": ("69", "84"), "000000102": ("01", "84"), "000000103": ("69", "84"), "000000104": ("75", "11"),
-          "000000105": ("75", "11"), "000000106": ("2A", "94"), "000000107": ("75", "11"), "000000108": ("01", "84")}
+PLACES = {
+    "000000101": ("69", "84"),
+    "000000102": ("01", "84"),
+    "000000103": ("69", "84"),
+    "000000104": ("75", "11"),
+    "000000105": ("75", "11"),
+    "000000106": ("2A", "94"),
+    "000000107": ("75", "11"),
+    "000000108": ("01", "84"),
+}
 MONTHS = {  # siren: (month 1, month 2)
     "000000101": (RISKY, RISKY),
     "000000102": (SAFE, RISKY),
@@ -54,9 +62,18 @@ def exported(spark, tmp_path_factory):
     root = tmp_path_factory.mktemp("export")
     settings = settings_for(root, mlflow_dir)
     lake = Lake(settings)
-    months = [features_frame(spark, [{"siren": s, "departement": PLACES[s][0], "region": PLACES[s][1], **values[i]}
-                                     for s, values in MONTHS.items() if values[i] is not None], period)
-              for i, period in enumerate((P1, P2))]
+    months = [
+        features_frame(
+            spark,
+            [
+                {"siren": s, "departement": PLACES[s][0], "region": PLACES[s][1], **values[i]}
+                for s, values in MONTHS.items()
+                if values[i] is not None
+            ],
+            period,
+        )
+        for i, period in enumerate((P1, P2))
+    ]
     lake.write(months[0].unionByName(months[1]), "gold/features", partition_by=["periode"])
     lake.write(firms_frame(spark, PLACES), "silver/firms")
     for period in (P1, P2):
@@ -68,19 +85,35 @@ def exported(spark, tmp_path_factory):
     (month_folder(exports, "2020-03") / "84" / "stale.txt").write_text("from an earlier run")
     code = cli.run(job("export"), ["--period", "2020-03", f"paths.root={root}", "spark.master=local[2]"])
     second = snapshot(month_folder(exports, "2020-03"))
-    shown = settings_for(root, mlflow_dir, ["export.include_confidential=true", "export.financial_columns=[ebe_sur_ca]",
-                                            "paths.exports=exports_confidential"])
+    shown = settings_for(
+        root,
+        mlflow_dir,
+        [
+            "export.include_confidential=true",
+            "export.financial_columns=[ebe_sur_ca]",
+            "paths.exports=exports_confidential",
+        ],
+    )
     export_period(spark, shown, P2)
-    return {"root": root, "settings": settings, "manifest": manifest, "month": month_folder(exports, "2020-03"),
-            "first": first, "second": second, "code": code,
-            "confidential": month_folder(root / "exports_confidential", "2020-03")}
+    return {
+        "root": root,
+        "settings": settings,
+        "manifest": manifest,
+        "month": month_folder(exports, "2020-03"),
+        "first": first,
+        "second": second,
+        "code": code,
+        "confidential": month_folder(root / "exports_confidential", "2020-03"),
+    }
 
 
 def left_in(exports: pathlib.Path) -> list[str]:
     """What an exports folder holds: its entries and the publications kept of each month."""
     store = exports / PUBLICATIONS
-    return sorted([p.name for p in exports.iterdir()] + [f"{m.name}/{len(list(m.iterdir()))}" for m in store.iterdir()
-                                                         if m.is_dir()])
+    return sorted(
+        [p.name for p in exports.iterdir()]
+        + [f"{m.name}/{len(list(m.iterdir()))}" for m in store.iterdir() if m.is_dir()]
+    )
 
 
 def region_files(folder: pathlib.Path, region: str) -> dict[str, object]:
@@ -90,10 +123,13 @@ def region_files(folder: pathlib.Path, region: str) -> dict[str, object]:
         rows = list(csv.DictReader(handle, delimiter=";"))
     book = openpyxl.load_workbook(base / f"signaux_faibles_{region}_2020-03.xlsx")
     sheet = list(book["Liste"].values)
-    return {"csv": rows, "xlsx": [dict(zip(sheet[0], r)) for r in sheet[1:]],
-            "json": json.loads((base / f"signaux_faibles_{region}_2020-03.json").read_text(encoding="utf-8")),
-            "html": (base / f"synthese_{region}_2020-03.html").read_text(encoding="utf-8"),
-            "manifest": json.loads((base / "manifest.json").read_text(encoding="utf-8"))}
+    return {
+        "csv": rows,
+        "xlsx": [dict(zip(sheet[0], r)) for r in sheet[1:]],
+        "json": json.loads((base / f"signaux_faibles_{region}_2020-03.json").read_text(encoding="utf-8")),
+        "html": (base / f"synthese_{region}_2020-03.html").read_text(encoding="utf-8"),
+        "manifest": json.loads((base / "manifest.json").read_text(encoding="utf-8")),
+    }
 
 
 def test_every_region_gets_its_files_and_the_job_succeeds(exported):
@@ -101,9 +137,15 @@ def test_every_region_gets_its_files_and_the_job_succeeds(exported):
     assert exported["code"] == 0
     assert sorted(p.name for p in exported["month"].iterdir()) == sorted(regions) + ["national"]
     for region in regions:
-        assert sorted(p.name for p in (exported["month"] / region).iterdir()) == sorted([
-            "manifest.json", f"signaux_faibles_{region}_2020-03.csv", f"signaux_faibles_{region}_2020-03.json",
-            f"signaux_faibles_{region}_2020-03.xlsx", f"synthese_{region}_2020-03.html"])
+        assert sorted(p.name for p in (exported["month"] / region).iterdir()) == sorted(
+            [
+                "manifest.json",
+                f"signaux_faibles_{region}_2020-03.csv",
+                f"signaux_faibles_{region}_2020-03.json",
+                f"signaux_faibles_{region}_2020-03.xlsx",
+                f"synthese_{region}_2020-03.html",
+            ]
+        )
 
 
 def test_a_region_folder_holds_only_firms_whose_head_office_is_in_that_region(exported):
@@ -137,16 +179,33 @@ def test_csv_and_workbook_as_regional_users_open_them(exported):
     assert notice["Seuil « risque modéré »"][0] == pytest.approx(manifest["thresholds"]["risque modéré"], rel=1e-12)
     headers = [c.value for c in book["Liste"][1]]
     assert all(h in notice for h in headers)  # every column of the list is explained
-    for wanted in ("liste", "siren", "siret du siège", "raison sociale", "département", "commune", "secteur",
-                   "forme juridique", "création", "dernier effectif", "dette sociale", "niveau d'alerte",
-                   "première alerte", "évolution depuis le mois précédent", "principaux facteurs"):
+    for wanted in (
+        "liste",
+        "siren",
+        "siret du siège",
+        "raison sociale",
+        "département",
+        "commune",
+        "secteur",
+        "forme juridique",
+        "création",
+        "dernier effectif",
+        "dette sociale",
+        "niveau d'alerte",
+        "première alerte",
+        "évolution depuis le mois précédent",
+        "principaux facteurs",
+    ):
         assert wanted in headers
     assert any(h.startswith("contribution ") for h in headers)
 
 
 def test_the_second_month_reflects_the_first(exported):
     rows = {r["siren"]: r for region in ("84", "11", "94") for r in region_files(exported["month"], region)["csv"]}
-    said = {s: (r["niveau d'alerte"], r["première alerte"], r["évolution depuis le mois précédent"]) for s, r in rows.items()}
+    said = {
+        s: (r["niveau d'alerte"], r["première alerte"], r["évolution depuis le mois précédent"])
+        for s, r in rows.items()
+    }
     assert said == {
         "000000101": ("risque fort", "non", "stable"),
         "000000102": ("risque fort", "oui", "nouvelle alerte"),
@@ -163,14 +222,24 @@ def test_the_second_month_reflects_the_first(exported):
 def test_manifests_record_checksums_counts_model_and_thresholds(exported):
     f = region_files(exported["month"], "84")
     manifest = f["manifest"]
-    assert [e["name"] for e in manifest["files"]] == sorted(p.name for p in (exported["month"] / "84").iterdir()
-                                                             if p.name != "manifest.json")
+    assert [e["name"] for e in manifest["files"]] == sorted(
+        p.name for p in (exported["month"] / "84").iterdir() if p.name != "manifest.json"
+    )
     for entry in manifest["files"]:
         assert entry["sha256"] == files.sha256(exported["month"] / "84" / entry["name"])
     assert manifest["period"] == "2020-03" and manifest["model"]["name"] == "signaux_faibles"
     assert set(manifest["thresholds"]) == {"risque fort", "risque modéré"}
-    assert manifest["counts"] == {"risque fort": 2, "risque modéré": 0, "pas d'alerte": 1, "procédure en cours": 0,
-                                  "scored": 3, "listed": 3, "new_alerts": 1, "exits": 1, "first_alerts": 1}
+    assert manifest["counts"] == {
+        "risque fort": 2,
+        "risque modéré": 0,
+        "pas d'alerte": 1,
+        "procédure en cours": 0,
+        "scored": 3,
+        "listed": 3,
+        "new_alerts": 1,
+        "exits": 1,
+        "first_alerts": 1,
+    }
     assert f["json"]["seuils"] == manifest["thresholds"]
 
 
@@ -212,13 +281,17 @@ def test_json_has_one_documented_object_per_firm(exported):
     assert document["liste"] == "2020-03" and len(document["entreprises"]) == 3
     for firm in document["entreprises"]:
         assert set(firm) <= set(document["documentation"])
-        assert all(set(f) <= {"variable", "libelle", "theme", "valeur", "unite", "contribution", "confidentiel"}
-                   for f in firm["facteurs"])
+        assert all(
+            set(f) <= {"variable", "libelle", "theme", "valeur", "unite", "contribution", "confidentiel"}
+            for f in firm["facteurs"]
+        )
 
 
 def test_html_summaries_are_self_contained(exported):
-    for page in (exported["month"] / "84" / "synthese_84_2020-03.html",
-                 exported["month"] / "national" / "synthese_nationale_2020-03.html"):
+    for page in (
+        exported["month"] / "84" / "synthese_84_2020-03.html",
+        exported["month"] / "national" / "synthese_nationale_2020-03.html",
+    ):
         text = page.read_text(encoding="utf-8")
         assert "<svg" in text and not re.search(r"(src|href)=\"(https?:|//)", text) and "<script" not in text
     region = (exported["month"] / "84" / "synthese_84_2020-03.html").read_text(encoding="utf-8")

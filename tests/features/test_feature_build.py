@@ -69,23 +69,42 @@ def test_contracts_of_the_tables(spark, lakes):
     one, _, _, _ = lakes
     features = one.read(spark, "gold/features")
     types = dict(features.dtypes)
-    assert list(features.columns[:11]) == ["siren", "periode", "region", "departement", "naf_section", "in_perimeter",
-                                           "perimeter_exclusion", "in_proceeding", "proceeding_state", "effectif",
-                                           "dette_sociale"]
+    assert list(features.columns[:11]) == [
+        "siren",
+        "periode",
+        "region",
+        "departement",
+        "naf_section",
+        "in_perimeter",
+        "perimeter_exclusion",
+        "in_proceeding",
+        "proceeding_state",
+        "effectif",
+        "dette_sociale",
+    ]
     assert types["periode"] == "date" and types["in_perimeter"] == "boolean" and types["in_proceeding"] == "boolean"
     numeric = {"double", "int", "bigint"}
     assert all(types[c] in numeric for c in features.columns[11:] if c not in ("naf_section", "region"))
     assert one.table(spark, "gold/features").detail().first()["partitionColumns"] == ["periode"]
     rows = {(r["siren"], r["periode"]): r for r in features.collect()}
     a, b, c = rows[("812345676", d("2024-07"))], rows[("523109874", d("2024-07"))], rows[("042112359", d("2024-08"))]
-    assert (a["region"], a["naf_section"], a["in_perimeter"], a["dette_sociale"], a["effectif"]) == \
-        ("84", "C", True, 0.0, 14)
+    assert (a["region"], a["naf_section"], a["in_perimeter"], a["dette_sociale"], a["effectif"]) == (
+        "84",
+        "C",
+        True,
+        0.0,
+        14,
+    )
     assert a["dette_sociale_lag3m"] == 4021.0 and a["dette_sociale_lag2m"] == 2010.5
     assert a["cotisation"] == 15230.4 and a["paydex"] == 21.0 and a["liasse_age"] == 7
     assert a["delai_en_cours"] == 1 and a["delai_montant"] == 4021.0
     # B: under 10 employees known since mid-2023 but 12 earlier within 36 months; in proceeding.
-    assert (b["region"], b["in_perimeter"], b["in_proceeding"], b["proceeding_state"]) == \
-        ("94", True, True, "Redressement judiciaire")
+    assert (b["region"], b["in_perimeter"], b["in_proceeding"], b["proceeding_state"]) == (
+        "94",
+        True,
+        True,
+        "Redressement judiciaire",
+    )
     assert c["ap_heures_autorisees"] == 0.0 and c["effectif"] == 1204
     labels = {(r["siren"], r["periode"]): r for r in one.read(spark, "gold/labels").collect()}
     assert labels[("523109874", d("2024-07"))]["next_opening"] == d("2024-08-09")
@@ -115,8 +134,18 @@ def test_quiet_proceedings_deliveries_count_as_observed(spark, settings):
     assert observed_until(procol_deliveries(spark, lake), 20) == dt.date(2024, 1, 20)
 
     def report_row(batch, status):
-        values = {f.name: ([] if f.dataType.typeName() == "array" else {} if f.dataType.typeName() == "map"
-                           else 0.0 if f.dataType.typeName() == "double" else 0) for f in REPORT_SCHEMA.fields}
+        values = {
+            f.name: (
+                []
+                if f.dataType.typeName() == "array"
+                else {}
+                if f.dataType.typeName() == "map"
+                else 0.0
+                if f.dataType.typeName() == "double"
+                else 0
+            )
+            for f in REPORT_SCHEMA.fields
+        }
         return {**values, "run_id": "r", "batch": batch, "source": "urssaf_procol", "status": status, "message": None}
 
     report = spark.createDataFrame([report_row("2024-03", "loaded"), report_row("2024-04", "missing")], REPORT_SCHEMA)

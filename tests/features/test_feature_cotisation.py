@@ -10,8 +10,16 @@ A, B = "812345676", "042112359"
 
 
 def line(siren, start, end, n, due, batch):
-    return dict(siret=siren + "00017", siren=siren, compte="827000000004512361", periode_debut=start,
-                periode_fin=end, n_mois=n, cotisation_due=due, batch=batch)
+    return dict(
+        siret=siren + "00017",
+        siren=siren,
+        compte="827000000004512361",
+        periode_debut=start,
+        periode_fin=end,
+        n_mois=n,
+        cotisation_due=due,
+        batch=batch,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,27 +44,34 @@ def test_spread_pro_rata_and_known_from_the_batch(spark, result):
     # 2024-08: the regularisation adds -100 to each month of 2024 up to July: Jul = -100;
     #          mean3m (May 0, Jun 0, Jul -100) = -33.33; mean12m (Jan..Jul, 7 months known) = -400 / 7.
     # 2024-09: Aug = -100; mean3m (Jun 0, Jul -100, Aug -100) = -66.67; mean12m = -500 / 8.
-    expected = spark.createDataFrame([
-        (B, d("2024-07"), 100.0, 100.0, 100.0, 100.0, 0),
-        (B, d("2024-08"), -100.0, -100 / 3, -50.0, -400 / 7, 1),
-        (B, d("2024-09"), -100.0, -200 / 3, -50.0, -62.5, 1),
-    ], "siren string, periode date, cotisation double, cotisation_mean3m double, cotisation_mean6m double, "
-       "cotisation_mean12m double, cotisation_negative int")
-    assert_df_equality(result.where(f"siren = '{B}'"), expected, ignore_row_order=True, ignore_nullable=True,
-                       allow_nan_equality=True)
+    expected = spark.createDataFrame(
+        [
+            (B, d("2024-07"), 100.0, 100.0, 100.0, 100.0, 0),
+            (B, d("2024-08"), -100.0, -100 / 3, -50.0, -400 / 7, 1),
+            (B, d("2024-09"), -100.0, -200 / 3, -50.0, -62.5, 1),
+        ],
+        "siren string, periode date, cotisation double, cotisation_mean3m double, cotisation_mean6m double, "
+        "cotisation_mean12m double, cotisation_negative int",
+    )
+    assert_df_equality(
+        result.where(f"siren = '{B}'"), expected, ignore_row_order=True, ignore_nullable=True, allow_nan_equality=True
+    )
 
 
 def test_unknown_month_stays_missing_and_redelivery_counts_once(spark, result):
     # A: January known from February; February (delivered twice) once; March never delivered.
-    expected = spark.createDataFrame([
-        (A, d("2024-02"), 15230.40, 15230.40, 15230.40, 15230.40, 0),
-        (A, d("2024-03"), 15230.40, 15230.40, 15230.40, 15230.40, 0),
-        (A, d("2024-04"), None, 15230.40, 15230.40, 15230.40, 0),
-        (A, d("2024-05"), None, 15230.40, 15230.40, 15230.40, 0),
-        (A, d("2024-06"), None, None, 15230.40, 15230.40, 0),
-        (A, d("2024-07"), None, None, 15230.40, 15230.40, 0),
-        (A, d("2024-08"), None, None, 15230.40, 15230.40, 0),
-        (A, d("2024-09"), None, None, None, 15230.40, 0),
-    ], "siren string, periode date, cotisation double, cotisation_mean3m double, cotisation_mean6m double, "
-       "cotisation_mean12m double, cotisation_negative int")
+    expected = spark.createDataFrame(
+        [
+            (A, d("2024-02"), 15230.40, 15230.40, 15230.40, 15230.40, 0),
+            (A, d("2024-03"), 15230.40, 15230.40, 15230.40, 15230.40, 0),
+            (A, d("2024-04"), None, 15230.40, 15230.40, 15230.40, 0),
+            (A, d("2024-05"), None, 15230.40, 15230.40, 15230.40, 0),
+            (A, d("2024-06"), None, None, 15230.40, 15230.40, 0),
+            (A, d("2024-07"), None, None, 15230.40, 15230.40, 0),
+            (A, d("2024-08"), None, None, 15230.40, 15230.40, 0),
+            (A, d("2024-09"), None, None, None, 15230.40, 0),
+        ],
+        "siren string, periode date, cotisation double, cotisation_mean3m double, cotisation_mean6m double, "
+        "cotisation_mean12m double, cotisation_negative int",
+    )
     assert_df_equality(result.where(f"siren = '{A}'"), expected, ignore_row_order=True, ignore_nullable=True)

@@ -13,28 +13,53 @@ def cell(month, value, batch, siren=A):
 
 
 def test_last_known_value_carried_forward_with_its_age(spark):
-    rows = [cell("2024-01", 14, "2024-04"), cell("2024-02", 14, "2024-04"), cell("2024-03", 9, "2024-04"),
-            # July delivery: March revised to 15 (applies from July), April and May new, June blank.
-            cell("2024-01", 14, "2024-07"), cell("2024-02", 14, "2024-07"), cell("2024-03", 15, "2024-07"),
-            cell("2024-04", 15, "2024-07"), cell("2024-05", 16, "2024-07")]
+    rows = [
+        cell("2024-01", 14, "2024-04"),
+        cell("2024-02", 14, "2024-04"),
+        cell("2024-03", 9, "2024-04"),
+        # July delivery: March revised to 15 (applies from July), April and May new, June blank.
+        cell("2024-01", 14, "2024-07"),
+        cell("2024-02", 14, "2024-07"),
+        cell("2024-03", 15, "2024-07"),
+        cell("2024-04", 15, "2024-07"),
+        cell("2024-05", 16, "2024-07"),
+    ]
     out = last_known_headcount(bronze(spark, "urssaf_effectif_ent", rows), start=d("2024-03"), end=d("2024-08"))
-    expected = spark.createDataFrame([
-        (A, d("2024-04"), 9, 1), (A, d("2024-05"), 9, 2), (A, d("2024-06"), 9, 3),
-        (A, d("2024-07"), 16, 2), (A, d("2024-08"), 16, 3),
-    ], "siren string, periode date, effectif int, effectif_age int")
+    expected = spark.createDataFrame(
+        [
+            (A, d("2024-04"), 9, 1),
+            (A, d("2024-05"), 9, 2),
+            (A, d("2024-06"), 9, 3),
+            (A, d("2024-07"), 16, 2),
+            (A, d("2024-08"), 16, 3),
+        ],
+        "siren string, periode date, effectif int, effectif_age int",
+    )
     assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_size_rule_uses_the_values_known_at_t_over_36_months(spark):
-    rows = [cell("2021-01", 12, "2021-04"),                         # >= 10, leaves the window in 2024-01
-            cell("2023-06", 9, "2023-07"), cell("2023-06", 10, "2023-10"),  # revised up: counts from 2023-10
-            cell("2023-07", 11, "2023-10"), cell("2023-07", 8, "2024-01")]  # revised down: stops in 2024-01
-    out = months_at_threshold(bronze(spark, "urssaf_effectif_ent", rows), start=d("2023-09"), end=d("2024-02"),
-                              threshold=10, window_months=36)
+    rows = [
+        cell("2021-01", 12, "2021-04"),  # >= 10, leaves the window in 2024-01
+        cell("2023-06", 9, "2023-07"),
+        cell("2023-06", 10, "2023-10"),  # revised up: counts from 2023-10
+        cell("2023-07", 11, "2023-10"),
+        cell("2023-07", 8, "2024-01"),
+    ]  # revised down: stops in 2024-01
+    out = months_at_threshold(
+        bronze(spark, "urssaf_effectif_ent", rows), start=d("2023-09"), end=d("2024-02"), threshold=10, window_months=36
+    )
     # 2023-09: Jan 2021 only; 2023-10..12: Jan 2021, Jun 2023, Jul 2023; 2024-01: Jan 2021 has left
     # the window (t-35 = 2021-02) and July was revised to 8: June only.
-    expected = spark.createDataFrame([
-        (A, d("2023-09"), 1), (A, d("2023-10"), 3), (A, d("2023-11"), 3), (A, d("2023-12"), 3),
-        (A, d("2024-01"), 1), (A, d("2024-02"), 1),
-    ], "siren string, periode date, mois_effectif_seuil int")
+    expected = spark.createDataFrame(
+        [
+            (A, d("2023-09"), 1),
+            (A, d("2023-10"), 3),
+            (A, d("2023-11"), 3),
+            (A, d("2023-12"), 3),
+            (A, d("2024-01"), 1),
+            (A, d("2024-02"), 1),
+        ],
+        "siren string, periode date, mois_effectif_seuil int",
+    )
     assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)

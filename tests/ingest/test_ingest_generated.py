@@ -27,25 +27,60 @@ FIRST, LAST = "2023-10", "2024-06"
 FAULTS = {"extends": "stress", "pseudo_siret": 1.0, "altares_trailer": 0.6, "effectif_late_delivery": 1.0}
 # Every (fault, expected outcome) of docs/synthetic.md "Faults" the run injects: line, file and realism ones.
 INJECTED = {
-    ("duplicate_line", "duplicate_dropped"), ("redelivered_row", "redelivered"), ("lost_leading_zeros", "flag:id_zero_padded"),
-    ("float_identifier", "none"), ("float_identifier", "invalid_siret"), ("bad_checksum", "invalid_siren_checksum"),
-    ("bad_checksum", "invalid_siren"), ("pseudo_siret", "flag:pseudo_siret"), ("provisional_siret", "provisional_siret"),
-    ("malformed_line", "wrong_field_count"), ("malformed_line", "malformed_quotes"), ("malformed_line", "invalid_number"),
-    ("bad_date", "invalid_date"), ("bad_period", "invalid_period_code"), ("thousands_separator", "none"),
-    ("thousands_separator", "flag:thousands_separator_removed"), ("bad_headcount", "invalid_headcount"),
-    ("debit_in_euros", "invalid_number"), ("fpi_out_of_range", "flag:fpi_out_of_range"), ("mois_not_first", "flag:day_truncated"),
-    ("orphan_conso", "flag:orphan_request"), ("sirene_oddities", "flag:naf_not_rev2"), ("sirene_oddities", "none"),
-    ("blank_lines", "skipped_blank"), ("wrong_encoding", "file_flag:encoding_fallback_cp1252"),
-    ("wrong_encoding", "file_flag:encoding_bom_override"), ("wrong_encoding", "file_flag:encoding_utf8_instead_of_latin9"),
-    ("header_variation", "none"), ("altares_trailer", "file_flag:missing_trailer"),
-    ("altares_trailer", "file_flag:trailer_count_mismatch"), ("gzip_file", "none"), ("late_delivery", "missing_delivery"),
-    ("negative_regularisation", "none"), ("late_debit_step", "none"), ("revision", "none"), ("procol_late", "none"),
-    ("procol_token_variation", "none"), ("ap_overlap", "none"), ("ap_unknown_motif", "none"), ("dgfip_amended", "none"),
-    ("dgfip_null_field", "none"), ("dgfip_zero_denominator", "none"), ("altares_multi", "none"),
+    ("duplicate_line", "duplicate_dropped"),
+    ("redelivered_row", "redelivered"),
+    ("lost_leading_zeros", "flag:id_zero_padded"),
+    ("float_identifier", "none"),
+    ("float_identifier", "invalid_siret"),
+    ("bad_checksum", "invalid_siren_checksum"),
+    ("bad_checksum", "invalid_siren"),
+    ("pseudo_siret", "flag:pseudo_siret"),
+    ("provisional_siret", "provisional_siret"),
+    ("malformed_line", "wrong_field_count"),
+    ("malformed_line", "malformed_quotes"),
+    ("malformed_line", "invalid_number"),
+    ("bad_date", "invalid_date"),
+    ("bad_period", "invalid_period_code"),
+    ("thousands_separator", "none"),
+    ("thousands_separator", "flag:thousands_separator_removed"),
+    ("bad_headcount", "invalid_headcount"),
+    ("debit_in_euros", "invalid_number"),
+    ("fpi_out_of_range", "flag:fpi_out_of_range"),
+    ("mois_not_first", "flag:day_truncated"),
+    ("orphan_conso", "flag:orphan_request"),
+    ("sirene_oddities", "flag:naf_not_rev2"),
+    ("sirene_oddities", "none"),
+    ("blank_lines", "skipped_blank"),
+    ("wrong_encoding", "file_flag:encoding_fallback_cp1252"),
+    ("wrong_encoding", "file_flag:encoding_bom_override"),
+    ("wrong_encoding", "file_flag:encoding_utf8_instead_of_latin9"),
+    ("header_variation", "none"),
+    ("altares_trailer", "file_flag:missing_trailer"),
+    ("altares_trailer", "file_flag:trailer_count_mismatch"),
+    ("gzip_file", "none"),
+    ("late_delivery", "missing_delivery"),
+    ("negative_regularisation", "none"),
+    ("late_debit_step", "none"),
+    ("revision", "none"),
+    ("procol_late", "none"),
+    ("procol_token_variation", "none"),
+    ("ap_overlap", "none"),
+    ("ap_unknown_motif", "none"),
+    ("dgfip_amended", "none"),
+    ("dgfip_null_field", "none"),
+    ("dgfip_zero_denominator", "none"),
+    ("altares_multi", "none"),
 }
 # The line-level flags the generator records in its manifest (SOURCES.md 14).
-TRACKED_FLAGS = {"id_zero_padded", "pseudo_siret", "thousands_separator_removed", "fpi_out_of_range",
-                 "day_truncated", "orphan_request", "naf_not_rev2"}
+TRACKED_FLAGS = {
+    "id_zero_padded",
+    "pseudo_siret",
+    "thousands_separator_removed",
+    "fpi_out_of_range",
+    "day_truncated",
+    "orphan_request",
+    "naf_not_rev2",
+}
 # Warnings of ours that are not flags of SOURCES.md (a header variation is expected "none").
 WARNING_FLAGS = {"extra_columns", "undecoded_month_columns"}
 
@@ -55,7 +90,7 @@ def generated(spark, tmp_path_factory):
     out = tmp_path_factory.mktemp("generated")
     summary = generate(spark, out, size="tiny", first_batch=FIRST, last_batch=LAST, seed=11, faults=FAULTS)
     settings = make_settings(out)
-    settings.ingest.missing_delivery = "warn"      # late deliveries are part of the stress profile
+    settings.ingest.missing_delivery = "warn"  # late deliveries are part of the stress profile
     settings.ingest.reject_threshold = 1.0
     report = ingest(spark, settings, batch_range(FIRST, LAST), run_id="generated")
     rows = []
@@ -114,40 +149,65 @@ def requests_known_only_from_rejected_lines(landing: Path, manifest: list[dict])
 
 def test_rejects_reconcile_exactly_with_the_manifest(spark, generated):
     repeated = repeated_lines(generated.landing, generated.manifest)
-    expected = Counter((*line_key(r), r["expected"]) for r in generated.manifest
-                       if r["expected"] in REJECT_REASONS and line_key(r) not in repeated)
-    got = Counter((f"{r.source}/{r.batch}/{r.source_file}", r.line_number, r.reason)
-                  for r in generated.lake.read(spark, REJECTS_TABLE).collect())
+    expected = Counter(
+        (*line_key(r), r["expected"])
+        for r in generated.manifest
+        if r["expected"] in REJECT_REASONS and line_key(r) not in repeated
+    )
+    got = Counter(
+        (f"{r.source}/{r.batch}/{r.source_file}", r.line_number, r.reason)
+        for r in generated.lake.read(spark, REJECTS_TABLE).collect()
+    )
     assert got == expected, ((got - expected).most_common(10), (expected - got).most_common(10))
 
 
 def test_tracked_flags_reconcile_exactly_with_the_manifest(spark, generated):
     expected = {(*line_key(r), r["expected"][5:]) for r in generated.manifest if r["expected"].startswith("flag:")}
-    expected |= {(*key, "orphan_request")
-                 for key in requests_known_only_from_rejected_lines(generated.landing, generated.manifest)}
+    expected |= {
+        (*key, "orphan_request")
+        for key in requests_known_only_from_rejected_lines(generated.landing, generated.manifest)
+    }
     got = set()
     for source in SOURCES:
-        flagged = (generated.lake.read(spark, f"bronze/{source}").select("batch", "source_file", "line_number", "quality_flags")
-                   .filter(F.arrays_overlap("quality_flags", F.array(*[F.lit(f) for f in TRACKED_FLAGS]))).collect())
-        got |= {(f"{source}/{r.batch}/{r.source_file}", r.line_number, flag)
-                for r in flagged for flag in set(r.quality_flags) & TRACKED_FLAGS}
+        flagged = (
+            generated.lake.read(spark, f"bronze/{source}")
+            .select("batch", "source_file", "line_number", "quality_flags")
+            .filter(F.arrays_overlap("quality_flags", F.array(*[F.lit(f) for f in TRACKED_FLAGS])))
+            .collect()
+        )
+        got |= {
+            (f"{source}/{r.batch}/{r.source_file}", r.line_number, flag)
+            for r in flagged
+            for flag in set(r.quality_flags) & TRACKED_FLAGS
+        }
     assert got == expected, (sorted(got - expected)[:10], sorted(expected - got)[:10])
 
 
 def test_lines_with_an_accepted_outcome_are_in_bronze(spark, generated):
     """`none`, `redelivered` and flagged lines are loaded (a headcount line by any of its cells)."""
-    expected = {line_key(r) for r in generated.manifest
-                if r["line_number"] and (r["expected"] in ("none", "redelivered") or r["expected"].startswith("flag:"))}
+    expected = {
+        line_key(r)
+        for r in generated.manifest
+        if r["line_number"] and (r["expected"] in ("none", "redelivered") or r["expected"].startswith("flag:"))
+    }
     got = set()
     for source in SOURCES:
-        got |= {(f"{source}/{r.batch}/{r.source_file}", r.line_number) for r in generated.lake.read(spark, f"bronze/{source}")
-                .select("batch", "source_file", "line_number").distinct().collect()}
+        got |= {
+            (f"{source}/{r.batch}/{r.source_file}", r.line_number)
+            for r in generated.lake.read(spark, f"bronze/{source}")
+            .select("batch", "source_file", "line_number")
+            .distinct()
+            .collect()
+        }
     assert expected and expected <= got, sorted(expected - got)[:10]
 
 
 def test_late_headcount_lands_outside_its_cadence(generated):
-    late = [u for u in generated.report.units if u.source == "urssaf_effectif_ent" and u.status == "loaded"
-            and int(u.batch[5:7]) not in (1, 4, 7, 10)]
+    late = [
+        u
+        for u in generated.report.units
+        if u.source == "urssaf_effectif_ent" and u.status == "loaded" and int(u.batch[5:7]) not in (1, 4, 7, 10)
+    ]
     assert late and all(u.accepted_lines > 0 for u in late)
 
 
@@ -169,7 +229,10 @@ def test_skipped_lines_file_flags_and_missing_deliveries(generated):
             missing.add(unit)
     for u in report.units:
         unit = (u.source, u.batch)
-        assert (u.duplicates_dropped, u.blank_lines) == (per_unit[unit]["duplicate_dropped"], per_unit[unit]["skipped_blank"]), unit
+        assert (u.duplicates_dropped, u.blank_lines) == (
+            per_unit[unit]["duplicate_dropped"],
+            per_unit[unit]["skipped_blank"],
+        ), unit
         assert {f for f in u.file_flags if f.split(": ")[1] not in WARNING_FLAGS} == file_flags[unit], unit
         assert (u.status == "missing") == (unit in missing), unit
         assert u.status in ("loaded", "missing", "no_delivery"), (unit, u.message)
@@ -185,5 +248,11 @@ def test_every_fault_kind_was_injected_and_lines_balance(generated):
     loaded = [u for u in report.units if u.status == "loaded"]
     assert sum(len(u.files) for u in loaded) == summary["files"]
     for u in loaded:
-        assert u.lines_read == (u.header_lines + u.trailer_lines + u.blank_lines + u.duplicates_dropped
-                                + u.accepted_lines + u.rejected_lines)
+        assert u.lines_read == (
+            u.header_lines
+            + u.trailer_lines
+            + u.blank_lines
+            + u.duplicates_dropped
+            + u.accepted_lines
+            + u.rejected_lines
+        )

@@ -10,7 +10,6 @@ import pytest
 from chispa import assert_df_equality
 from conftest import test_settings as make_settings
 from ingest_samples import AP_CONSO, AP_DEMANDE, COTISATION, DEBIT, DELAI, Landing, altares
-from pyspark.sql import functions as F
 
 import signaux_spark.ingest.run as ingestion
 from signaux_spark.ingest import REJECTS_TABLE, REPORT_TABLE, batch_range, ingest
@@ -35,32 +34,75 @@ def structural_landing() -> Landing:
     out.add("urssaf_cotisation", "2024-07", "sigfaible_cotisdues.csv", COTISATION, [])
     out.files[("urssaf_debit", "2024-06", "sigfaible_debits.csv")] = (DEBIT + "\n").encode("utf-16-le")
     out.add("urssaf_debit", "2024-07", "sigfaible_debits.csv", DEBIT, [(f"{D};101;1;1240618;1;1;1;2;0", "ok")])
-    out.add("urssaf_effectif_ent", "2024-07", "sigfaible_effectif_siren.csv",
-            "siren;eff202411;eff202412;EFF202412;rais_soc", [("812345676;1;2;3;X", "ok")])
+    out.add(
+        "urssaf_effectif_ent",
+        "2024-07",
+        "sigfaible_effectif_siren.csv",
+        "siren;eff202411;eff202412;EFF202412;rais_soc",
+        [("812345676;1;2;3;X", "ok")],
+    )
     out.add("urssaf_delai", "2024-06", "sigfaible_delais.csv", DELAI.replace(";Numero_structure", ""), [])
     # June is missing; July has a 10 kB line and is cut inside its last line (no line ending).
-    out.add("urssaf_procol", "2024-07", "sigfaible_pcoll.csv", PROCOL, GOOD_PROCOL + [
-        ("x" * 10_000, "reject:wrong_field_count"), (GOOD_PROCOL[0][0][:-5], "reject:truncated_line")])
-    out.files[("urssaf_procol", "2024-07", "sigfaible_pcoll.csv")] = out.files[("urssaf_procol", "2024-07", "sigfaible_pcoll.csv")][:-1]
+    out.add(
+        "urssaf_procol",
+        "2024-07",
+        "sigfaible_pcoll.csv",
+        PROCOL,
+        GOOD_PROCOL + [("x" * 10_000, "reject:wrong_field_count"), (GOOD_PROCOL[0][0][:-5], "reject:truncated_line")],
+    )
+    out.files[("urssaf_procol", "2024-07", "sigfaible_pcoll.csv")] = out.files[
+        ("urssaf_procol", "2024-07", "sigfaible_pcoll.csv")
+    ][:-1]
     out.files[("urssaf_procol", "2024-07", ".sigfaible_pcoll.csv.swp")] = b"editor leftovers"
     out.files[("urssaf_procol", "2024-07", "old/sigfaible_pcoll.csv")] = (PROCOL + "\n").encode()
-    bad = [(f'"0742{i:07d}","81234567600017",1,1,"2020-03-25","2020-03-16","2020-02-30",1.0,"1",1,"5","3",0,0,"0","1"', "x")
-           for i in range(12)]
-    good = [(f'"0743{i:07d}","81234567600017",1,1,"2020-03-25","2020-03-16","2020-06-30",1.0,"1",1,"5","3",0,0,"0","1"', "ok")
-            for i in range(3)]
+    bad = [
+        (
+            f'"0742{i:07d}","81234567600017",1,1,"2020-03-25","2020-03-16","2020-02-30",1.0,"1",1,"5","3",0,0,"0","1"',
+            "x",
+        )
+        for i in range(12)
+    ]
+    good = [
+        (
+            f'"0743{i:07d}","81234567600017",1,1,"2020-03-25","2020-03-16","2020-06-30",1.0,"1",1,"5","3",0,0,"0","1"',
+            "ok",
+        )
+        for i in range(3)
+    ]
     out.add("ap_demande", "2024-06", "demande_ap.csv", AP_DEMANDE, bad + good)
     increment = ";".join(altares_paydex.INCREMENT_COLUMNS)
-    out.add("altares_paydex", "2024-06", "E_202406100300_Paydex-Mensuel_20240610.csv", increment,
-            [(altares(), "ok"), ("Fin du fichier : total 1 ligne(s)", "trailer"), (altares(), "ok")], encoding="iso-8859-15")
-    out.add("altares_paydex", "2024-07", "E_202407100300_Paydex-Mensuel_20240710.csv", increment,
-            [(altares(date="2024-06-28"), "ok")], encoding="iso-8859-15")
+    out.add(
+        "altares_paydex",
+        "2024-06",
+        "E_202406100300_Paydex-Mensuel_20240610.csv",
+        increment,
+        [(altares(), "ok"), ("Fin du fichier : total 1 ligne(s)", "trailer"), (altares(), "ok")],
+        encoding="iso-8859-15",
+    )
+    out.add(
+        "altares_paydex",
+        "2024-07",
+        "E_202407100300_Paydex-Mensuel_20240710.csv",
+        increment,
+        [(altares(date="2024-06-28"), "ok")],
+        encoding="iso-8859-15",
+    )
     out.add("sirene_unite_legale", "2024-06", "StockUniteLegale_utf8.csv", "siren", [])
     out.add("sirene_unite_legale", "2024-06", "StockUniteLegale_utf8.csv.gz", "siren", [])
     return out
 
 
-STRUCTURAL_SOURCES = ["urssaf_cotisation", "urssaf_debit", "urssaf_effectif_ent", "urssaf_delai", "urssaf_procol",
-                      "ap_demande", "dgfip_liasses", "altares_paydex", "sirene_unite_legale"]
+STRUCTURAL_SOURCES = [
+    "urssaf_cotisation",
+    "urssaf_debit",
+    "urssaf_effectif_ent",
+    "urssaf_delai",
+    "urssaf_procol",
+    "ap_demande",
+    "dgfip_liasses",
+    "altares_paydex",
+    "sirene_unite_legale",
+]
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +138,14 @@ def test_structural_problems_fail_their_batch_with_the_file_and_the_problem(stru
         "altares_paydex 2024-07: E_202407100300_Paydex-Mensuel_20240710.csv: no trailer line (Fin du fichier : total N ligne(s))",
         "sirene_unite_legale 2024-06: StockUniteLegale_utf8.csv delivered twice (plain and .gz)",
         "ap_demande 2024-06: 12 of 15 data lines rejected (80.0%), above the threshold of 5.0%: invalid_date=12",
-    ] + [f"{source} 2024-07: missing delivery: no {name} in {root}/landing/{source}/2024-07/"
-         for source, name in [("urssaf_delai", "sigfaible_delais.csv"), ("ap_demande", "demande_ap.csv"),
-                              ("sirene_unite_legale", "StockUniteLegale_utf8.csv")]]
+    ] + [
+        f"{source} 2024-07: missing delivery: no {name} in {root}/landing/{source}/2024-07/"
+        for source, name in [
+            ("urssaf_delai", "sigfaible_delais.csv"),
+            ("ap_demande", "demande_ap.csv"),
+            ("sirene_unite_legale", "StockUniteLegale_utf8.csv"),
+        ]
+    ]
     assert sorted(failures) == sorted(expected)
 
 
@@ -126,7 +173,10 @@ def test_a_long_rejected_line_is_stored_cut_and_says_so(spark, structural):
     _, lake, _, _ = structural
     long = lake.read(spark, REJECTS_TABLE).filter("source = 'urssaf_procol' AND reason = 'wrong_field_count'").first()
     assert long.raw_line == "x" * ingestion.RAW_LINE_CAP
-    assert long.detail == f"1 fields, the header has 5; raw line cut to its first {ingestion.RAW_LINE_CAP} of 10000 characters"
+    assert (
+        long.detail
+        == f"1 fields, the header has 5; raw line cut to its first {ingestion.RAW_LINE_CAP} of 10000 characters"
+    )
 
 
 def test_subfolders_and_hidden_files_in_a_delivery_folder_are_warned(structural):
@@ -140,10 +190,14 @@ def test_strict_mode_stops_at_the_first_failed_source(spark, structural, tmp_pat
     _, _, settings, root = structural
     strict_settings = settings_for(tmp_path)
     strict_settings.paths.landing = str(root / "landing")
-    report = ingest(spark, strict_settings, ["2024-06", "2024-07"], sources=["urssaf_debit", "urssaf_procol"], strict=True)
+    report = ingest(
+        spark, strict_settings, ["2024-06", "2024-07"], sources=["urssaf_debit", "urssaf_procol"], strict=True
+    )
     assert [(u.source, u.batch, u.status) for u in report.units] == [
-        ("urssaf_debit", "2024-06", "failed"), ("urssaf_debit", "2024-07", "skipped")]
-    assert not Lake(strict_settings).exists(spark, "bronze/urssaf_debit")   # July was fine, but not written
+        ("urssaf_debit", "2024-06", "failed"),
+        ("urssaf_debit", "2024-07", "skipped"),
+    ]
+    assert not Lake(strict_settings).exists(spark, "bronze/urssaf_debit")  # July was fine, but not written
 
 
 def test_job_exits_non_zero_with_one_line_per_failure(structural, capsys, monkeypatch):
@@ -152,16 +206,31 @@ def test_job_exits_non_zero_with_one_line_per_failure(structural, capsys, monkey
     from signaux_spark.progress import log
 
     _, _, _, root = structural
-    monkeypatch.setattr(log, "handlers", [])      # the job's log handler goes to the captured stderr, then away
-    code = cli.run(main, ["--from", "2024-06", "--to", "2024-07", "--source", "urssaf_procol", "--run-id", "job",
-                          f"paths.root={root}", "spark.master=local[2]", "spark.shuffle_partitions=2"])
+    monkeypatch.setattr(log, "handlers", [])  # the job's log handler goes to the captured stderr, then away
+    code = cli.run(
+        main,
+        [
+            "--from",
+            "2024-06",
+            "--to",
+            "2024-07",
+            "--source",
+            "urssaf_procol",
+            "--run-id",
+            "job",
+            f"paths.root={root}",
+            "spark.master=local[2]",
+            "spark.shuffle_partitions=2",
+        ],
+    )
     out = capsys.readouterr()
     assert code == 1
     failures = [line for line in out.err.splitlines() if line.startswith("urssaf_")]
     assert failures == [
-        f"urssaf_procol 2024-06: missing delivery: no sigfaible_pcoll.csv in {root}/landing/urssaf_procol/2024-06/"]
+        f"urssaf_procol 2024-06: missing delivery: no sigfaible_pcoll.csv in {root}/landing/urssaf_procol/2024-06/"
+    ]
     assert "error: ingestion of 2 batch(es): 1 source x batch failed (run job)" in out.err
-    assert "urssaf_procol         2024-07  loaded" in out.out          # the printed report
+    assert "urssaf_procol         2024-07  loaded" in out.out  # the printed report
 
 
 def test_job_strict_flag_stops_at_the_first_failed_source(spark, structural, tmp_path, capsys, monkeypatch):
@@ -171,13 +240,29 @@ def test_job_strict_flag_stops_at_the_first_failed_source(spark, structural, tmp
 
     _, _, _, root = structural
     monkeypatch.setattr(log, "handlers", [])
-    code = cli.run(main, ["--from", "2024-06", "--to", "2024-07", "--source", "urssaf_debit", "--source", "urssaf_procol",
-                          "--strict", f"paths.root={tmp_path}", f"paths.landing={root}/landing", "spark.master=local[2]",
-                          "spark.shuffle_partitions=2"])
+    code = cli.run(
+        main,
+        [
+            "--from",
+            "2024-06",
+            "--to",
+            "2024-07",
+            "--source",
+            "urssaf_debit",
+            "--source",
+            "urssaf_procol",
+            "--strict",
+            f"paths.root={tmp_path}",
+            f"paths.landing={root}/landing",
+            "spark.master=local[2]",
+            "spark.shuffle_partitions=2",
+        ],
+    )
     out = capsys.readouterr()
     assert code == 1
     assert [line for line in out.err.splitlines() if line.startswith("urssaf_")] == [
-        "urssaf_debit 2024-06: sigfaible_debits.csv: undecodable: NUL bytes without a UTF-16 byte-order mark"]
+        "urssaf_debit 2024-06: sigfaible_debits.csv: undecodable: NUL bytes without a UTF-16 byte-order mark"
+    ]
     assert "urssaf_debit          2024-07  skipped" in out.out and "urssaf_procol" not in out.out
     lake = Lake(settings_for(tmp_path))
     assert not lake.exists(spark, "bronze/urssaf_debit") and not lake.exists(spark, "bronze/urssaf_procol")
@@ -187,42 +272,93 @@ def test_reject_threshold_is_per_source_and_ignores_a_handful(settings):
     settings.ingest.reject_thresholds = {"ap_demande": 0.9}
 
     def status(source: str, rejected: int, accepted: int) -> str:
-        unit = ingestion.UnitReport(source, "2024-06", status="loaded", accepted_lines=accepted,
-                                    rejected_lines=rejected, rejects_by_reason={"invalid_date": rejected})
+        unit = ingestion.UnitReport(
+            source,
+            "2024-06",
+            status="loaded",
+            accepted_lines=accepted,
+            rejected_lines=rejected,
+            rejects_by_reason={"invalid_date": rejected},
+        )
         ingestion.check_threshold(settings, unit)
         return unit.status
 
-    assert status("ap_demande", 12, 3) == "loaded"          # 80 %, under its own 90 %
-    assert status("ap_demande", 14, 1) == "failed"          # 93 %
-    assert status("ap_consommation", 12, 3) == "failed"     # 80 %, over the default 5 %
-    assert status("ap_consommation", 12, 300) == "loaded"   # 3.8 %
-    assert status("ap_consommation", 9, 0) == "loaded"      # fewer than reject_threshold_min_lines
+    assert status("ap_demande", 12, 3) == "loaded"  # 80 %, under its own 90 %
+    assert status("ap_demande", 14, 1) == "failed"  # 93 %
+    assert status("ap_consommation", 12, 3) == "failed"  # 80 %, over the default 5 %
+    assert status("ap_consommation", 12, 300) == "loaded"  # 3.8 %
+    assert status("ap_consommation", 9, 0) == "loaded"  # fewer than reject_threshold_min_lines
 
 
 # --- idempotence -------------------------------------------------------------------------------------
+
 
 def ap_landing() -> Landing:
     """Requests and consumption over three batches; June's consumption uses a request first delivered
     in July, so whether it is an orphan depends on what is loaded."""
     out = Landing()
-    request = '"{id}","81234567600017",14.0,12.0,"{statut}","2020-03-16","2020-06-30",{hta},"1,00",12.0,"5","3",0,0,"0","1"'
+    request = (
+        '"{id}","81234567600017",14.0,12.0,"{statut}","2020-03-16","2020-06-30",{hta},"1,00",12.0,"5","3",0,0,"0","1"'
+    )
     conso = '"{id}","81234567600017",{h},1.0,1.0,"{mois}"'
-    out.add("ap_demande", "2024-05", "demande_ap.csv", AP_DEMANDE, [
-        (request.format(id="R1", statut="2020-03-25", hta=100.0), "ok"),
-        (request.format(id="R9", statut="2020-03-25", hta=-1.0), "reject:negative_not_allowed")], end="\r\n")
-    out.add("ap_demande", "2024-06", "demande_ap.csv", AP_DEMANDE, [
-        (request.format(id="R2", statut="2020-04-25", hta=200.0), "ok")], end="\r\n")
-    out.add("ap_demande", "2024-07", "demande_ap.csv", AP_DEMANDE, [
-        (request.format(id="R1", statut="2020-05-25", hta=150.0), "ok"),
-        (request.format(id="R3", statut="2020-05-25", hta=300.0), "ok")], end="\r\n")
-    out.add("ap_consommation", "2024-05", "consommation_ap.csv", AP_CONSO, [
-        (conso.format(id="R1", h=10.0, mois="2020-04-01"), "ok")], end="\r\n")
-    out.add("ap_consommation", "2024-06", "consommation_ap.csv", AP_CONSO, [
-        (conso.format(id="R3", h=30.0, mois="2020-05-01"), "ok"),
-        (conso.format(id="RX", h=5.0, mois="2020-05-01"), "flags:orphan_request"),
-        (conso.format(id="R2", h=-1.0, mois="2020-05-01"), "reject:negative_not_allowed")], end="\r\n")
-    out.add("ap_consommation", "2024-07", "consommation_ap.csv", AP_CONSO, [
-        (conso.format(id="R2", h=20.0, mois="2020-06-01"), "ok")], end="\r\n")
+    out.add(
+        "ap_demande",
+        "2024-05",
+        "demande_ap.csv",
+        AP_DEMANDE,
+        [
+            (request.format(id="R1", statut="2020-03-25", hta=100.0), "ok"),
+            (request.format(id="R9", statut="2020-03-25", hta=-1.0), "reject:negative_not_allowed"),
+        ],
+        end="\r\n",
+    )
+    out.add(
+        "ap_demande",
+        "2024-06",
+        "demande_ap.csv",
+        AP_DEMANDE,
+        [(request.format(id="R2", statut="2020-04-25", hta=200.0), "ok")],
+        end="\r\n",
+    )
+    out.add(
+        "ap_demande",
+        "2024-07",
+        "demande_ap.csv",
+        AP_DEMANDE,
+        [
+            (request.format(id="R1", statut="2020-05-25", hta=150.0), "ok"),
+            (request.format(id="R3", statut="2020-05-25", hta=300.0), "ok"),
+        ],
+        end="\r\n",
+    )
+    out.add(
+        "ap_consommation",
+        "2024-05",
+        "consommation_ap.csv",
+        AP_CONSO,
+        [(conso.format(id="R1", h=10.0, mois="2020-04-01"), "ok")],
+        end="\r\n",
+    )
+    out.add(
+        "ap_consommation",
+        "2024-06",
+        "consommation_ap.csv",
+        AP_CONSO,
+        [
+            (conso.format(id="R3", h=30.0, mois="2020-05-01"), "ok"),
+            (conso.format(id="RX", h=5.0, mois="2020-05-01"), "flags:orphan_request"),
+            (conso.format(id="R2", h=-1.0, mois="2020-05-01"), "reject:negative_not_allowed"),
+        ],
+        end="\r\n",
+    )
+    out.add(
+        "ap_consommation",
+        "2024-07",
+        "consommation_ap.csv",
+        AP_CONSO,
+        [(conso.format(id="R2", h=20.0, mois="2020-06-01"), "ok")],
+        end="\r\n",
+    )
     return out
 
 
@@ -260,7 +396,9 @@ def test_clean_run_resolves_orphans_with_every_batch(spark, clean_run):
     assert report.failures == []
     conso = {(r.batch, r.line_number): r.quality_flags for r in lake.read(spark, "bronze/ap_consommation").collect()}
     assert conso == {("2024-05", 2): [], ("2024-06", 2): [], ("2024-06", 3): ["orphan_request"], ("2024-07", 2): []}
-    rejects = {(r.source, r.batch, r.source_file, r.line_number, r.reason) for r in lake.read(spark, REJECTS_TABLE).collect()}
+    rejects = {
+        (r.source, r.batch, r.source_file, r.line_number, r.reason) for r in lake.read(spark, REJECTS_TABLE).collect()
+    }
     assert rejects == landing.rejects
 
 
@@ -271,8 +409,11 @@ def test_out_of_order_and_repeated_loads_give_the_same_tables(spark, clean_run, 
     lake = Lake(settings)
     ingest(spark, settings, ["2024-06"], sources=AP)
     conso = lake.read(spark, "bronze/ap_consommation")
-    assert sorted(r.quality_flags for r in conso.collect()) == [["orphan_request"], ["orphan_request"]]  # R3 unknown yet
-    ingest(spark, settings, ["2024-05", "2024-07"], sources=AP)      # delivers R3: June's flag is refreshed
+    assert sorted(r.quality_flags for r in conso.collect()) == [
+        ["orphan_request"],
+        ["orphan_request"],
+    ]  # R3 unknown yet
+    ingest(spark, settings, ["2024-05", "2024-07"], sources=AP)  # delivers R3: June's flag is refreshed
     # Reloading replaces exactly that batch: as many rows as one load, every one from the last run.
     report = ingest(spark, settings, ["2024-06"], sources=AP, run_id="again")
     assert conso.filter("batch = '2024-06'").select("ingest_run_id").distinct().collect()[0][0] == "again"
@@ -291,17 +432,17 @@ def test_a_run_killed_between_two_sources_then_rerun_gives_the_clean_tables(spar
             raise KeyboardInterrupt("killed")
         return real(context, spec, *args)
 
-    settings.ingest.parallel_sources = 1         # requests written first, then killed before the consumption
+    settings.ingest.parallel_sources = 1  # requests written first, then killed before the consumption
     monkeypatch.setattr(ingestion, "write_bronze", killed_before_consumption)
     caches = spark._jsparkSession.sharedState().cacheManager()
     no_cache_before = caches.isEmpty()
     with pytest.raises(KeyboardInterrupt):
         ingest(spark, settings, BATCHES, sources=AP, run_id="killed")
     lake = Lake(settings)
-    assert lake.read(spark, "bronze/ap_demande").count() == 4          # the first source was committed
+    assert lake.read(spark, "bronze/ap_demande").count() == 4  # the first source was committed
     assert not lake.exists(spark, "bronze/ap_consommation")
     monkeypatch.setattr(ingestion, "write_bronze", real)
     settings.ingest.parallel_sources = 4
     ingest(spark, settings, BATCHES, sources=AP, run_id="resumed")
     assert_same_tables(spark, lake, clean_lake)
-    assert caches.isEmpty() or not no_cache_before      # no cached frame left behind
+    assert caches.isEmpty() or not no_cache_before  # no cached frame left behind

@@ -22,15 +22,24 @@ def model_settings(**overrides):
 def test_split_with_the_default_18_month_gaps():
     split = dataset.time_split(D(2024, 12, 1), model_settings())
     assert split.params() == {
-        "split_as_of": "2024-12", "split_train_start": "all", "split_train_end": "2018-08",
-        "split_valid_start": "2020-02", "split_valid_end": "2021-01",
-        "split_test_start": "2022-07", "split_test_end": "2023-06"}
+        "split_as_of": "2024-12",
+        "split_train_start": "all",
+        "split_train_end": "2018-08",
+        "split_valid_start": "2020-02",
+        "split_valid_end": "2021-01",
+        "split_test_start": "2022-07",
+        "split_test_end": "2023-06",
+    }
 
 
 @pytest.mark.parametrize("horizon,gap,test,valid,train", [(18, 18, 12, 12, 0), (6, 6, 3, 4, 24), (0, 1, 1, 1, 1)])
 def test_no_training_label_window_reaches_the_next_block(horizon, gap, test, valid, train):
-    s = dataset.time_split(D(2024, 5, 1), model_settings(horizon_months=horizon, gap_months=gap, test_months=test,
-                                                         validation_months=valid, train_months=train))
+    s = dataset.time_split(
+        D(2024, 5, 1),
+        model_settings(
+            horizon_months=horizon, gap_months=gap, test_months=test, validation_months=valid, train_months=train
+        ),
+    )
     # a label at month m looks at (m, m + horizon]: with gap >= horizon it ends before the next block
     assert dataset.add_months(s.train_end, gap) == s.valid_start
     assert dataset.add_months(s.valid_end, gap) == s.test_start
@@ -46,24 +55,29 @@ def test_bad_month_settings_are_refused():
         model_settings(negative_sample_rate=0)
 
 
-SCHEMA = ("siren string, periode date, in_perimeter boolean, in_proceeding_known boolean, failure int, "
-          "region string, dette_sociale double, x double")
+SCHEMA = (
+    "siren string, periode date, in_perimeter boolean, in_proceeding_known boolean, failure int, "
+    "region string, dette_sociale double, x double"
+)
 
 
 def rows_frame(spark):
-    return spark.createDataFrame([
-        ("A", D(2021, 1, 1), True, False, 0, "84", 0.0, 1.0),     # train
-        ("B", D(2021, 1, 1), False, False, 1, "84", 0.0, 1.0),    # out of the perimeter
-        ("C", D(2021, 1, 1), True, True, 1, "84", 0.0, 1.0),      # already in a proceeding
-        ("D", D(2021, 1, 1), True, False, None, "84", 0.0, 1.0),  # unlabelled
-        ("E", D(2021, 2, 1), True, False, 1, "84", 0.0, 1.0),     # gap between train and validation
-        ("F", D(2021, 3, 1), True, False, 1, "11", 500.0, 2.0),   # validation
-        ("G", D(2021, 4, 1), True, False, 0, "11", 0.0, 1.0),     # gap between validation and test
-        ("H", D(2021, 5, 1), True, False, 1, "11", None, None),   # test
-        ("I", D(2021, 6, 1), True, False, 0, "11", 0.0, 1.0),     # after the test months
-        ("J", D(2020, 6, 1), True, None, 1, "84", 0.0, 3.0),      # exclusion unknown: kept, train
-        ("K", D(2021, 1, 1), None, False, 0, "84", 0.0, 1.0),     # perimeter unknown: out
-    ], SCHEMA)
+    return spark.createDataFrame(
+        [
+            ("A", D(2021, 1, 1), True, False, 0, "84", 0.0, 1.0),  # train
+            ("B", D(2021, 1, 1), False, False, 1, "84", 0.0, 1.0),  # out of the perimeter
+            ("C", D(2021, 1, 1), True, True, 1, "84", 0.0, 1.0),  # already in a proceeding
+            ("D", D(2021, 1, 1), True, False, None, "84", 0.0, 1.0),  # unlabelled
+            ("E", D(2021, 2, 1), True, False, 1, "84", 0.0, 1.0),  # gap between train and validation
+            ("F", D(2021, 3, 1), True, False, 1, "11", 500.0, 2.0),  # validation
+            ("G", D(2021, 4, 1), True, False, 0, "11", 0.0, 1.0),  # gap between validation and test
+            ("H", D(2021, 5, 1), True, False, 1, "11", None, None),  # test
+            ("I", D(2021, 6, 1), True, False, 0, "11", 0.0, 1.0),  # after the test months
+            ("J", D(2020, 6, 1), True, None, 1, "84", 0.0, 3.0),  # exclusion unknown: kept, train
+            ("K", D(2021, 1, 1), None, False, 0, "84", 0.0, 1.0),  # perimeter unknown: out
+        ],
+        SCHEMA,
+    )
 
 
 SMALL = dict(horizon_months=1, gap_months=2, test_months=1, validation_months=1)
@@ -74,8 +88,12 @@ def test_modelling_rows_keep_labelled_perimeter_rows_of_each_block(spark):
     split = dataset.time_split(D(2021, 6, 1), model_settings(**SMALL))
     rows = dataset.modelling_rows(rows_frame(spark), model=model_settings(**SMALL), spec=SPEC, split=split)
     got = {r["siren"]: (r[BLOCK], r[STRONG], r["failure"]) for r in rows.collect()}
-    assert got == {"A": ("train", False, 0.0), "J": ("train", False, 1.0), "F": ("valid", True, 1.0),
-                   "H": ("test", False, 1.0)}
+    assert got == {
+        "A": ("train", False, 0.0),
+        "J": ("train", False, 1.0),
+        "F": ("valid", True, 1.0),
+        "H": ("test", False, 1.0),
+    }
     assert rows.columns == ["siren", "periode", "failure", "region", STRONG, BLOCK, "x", "dette_sociale"]
     counts = dataset.block_counts(rows, "failure")
     assert counts["train"] == {"rows": 2, "positives": 1, "bad_labels": 0}
@@ -93,8 +111,11 @@ def test_a_label_other_than_0_or_1_fails_clearly(spark):
 
 def test_a_block_with_one_class_only_fails_clearly():
     split = dataset.time_split(D(2021, 6, 1), model_settings(**SMALL))
-    counts = {"train": {"rows": 5, "positives": 2}, "valid": {"rows": 3, "positives": 0},
-              "test": {"rows": 4, "positives": 1}}
+    counts = {
+        "train": {"rows": 5, "positives": 2},
+        "valid": {"rows": 3, "positives": 0},
+        "test": {"rows": 4, "positives": 1},
+    }
     with pytest.raises(JobError, match=r"the valid block \(2021-03 to 2021-03\) has 3 labelled rows and 0 positives"):
         dataset.check_blocks(counts, split)
 
@@ -112,7 +133,9 @@ def test_missing_columns_and_a_non_date_period_fail_clearly(spark):
 def test_a_strong_signal_rule_on_an_unknown_column_fails_clearly(spark):
     model = model_settings(**SMALL, strong_signal="dette_urssaf > 0")
     with pytest.raises(JobError, match="model.strong_signal 'dette_urssaf > 0' cannot be evaluated"):
-        dataset.modelling_rows(rows_frame(spark), model=model, spec=SPEC, split=dataset.time_split(D(2021, 6, 1), model))
+        dataset.modelling_rows(
+            rows_frame(spark), model=model, spec=SPEC, split=dataset.time_split(D(2021, 6, 1), model)
+        )
 
 
 def test_an_outcome_column_cannot_be_a_feature():
@@ -127,8 +150,12 @@ def test_feature_list_from_the_features_stage_or_from_the_model_settings():
     settings.features.categorical = ["region", "naf_section"]
     spec = dataset.feature_spec(settings)
     assert spec.numeric == ["dette_sociale", "dette_ratio"] and spec.categorical == ["region", "naf_section"]
-    assert spec.topics == {"dette_sociale": "dettes_sociales", "dette_ratio": "dettes_sociales",
-                           "region": "contexte", "naf_section": "autre"}
+    assert spec.topics == {
+        "dette_sociale": "dettes_sociales",
+        "dette_ratio": "dettes_sociales",
+        "region": "contexte",
+        "naf_section": "autre",
+    }
     settings.model.features, settings.model.categorical = ["ratio_a", "dette_sociale"], []
     spec = dataset.feature_spec(settings)
     assert spec.columns == ["ratio_a", "dette_sociale"] and spec.categorical == []
@@ -139,14 +166,25 @@ def test_feature_list_from_the_features_stage_or_from_the_model_settings():
 
 
 def test_negative_sampling_keeps_positives_and_reweights_negatives(spark):
-    df = spark.range(4000).select(F.col("id").cast("string").alias("siren"), F.lit(D(2020, 1, 1)).alias("periode"),
-                                  (F.col("id") % 10 == 0).cast("double").alias("failure"))
+    df = spark.range(4000).select(
+        F.col("id").cast("string").alias("siren"),
+        F.lit(D(2020, 1, 1)).alias("periode"),
+        (F.col("id") % 10 == 0).cast("double").alias("failure"),
+    )
     sampled = dataset.sample_negatives(df, label="failure", key="siren", period="periode", rate=0.25, seed=7)
-    stats = sampled.groupBy("failure").agg(F.count("*").alias("n"), F.sum(WEIGHT).alias("w")).orderBy("failure").collect()
+    stats = (
+        sampled.groupBy("failure").agg(F.count("*").alias("n"), F.sum(WEIGHT).alias("w")).orderBy("failure").collect()
+    )
     negatives, positives = stats
     assert positives["n"] == 400 and positives["w"] == 400
     assert 3600 * 0.25 * 0.85 < negatives["n"] < 3600 * 0.25 * 1.15
     assert negatives["w"] == pytest.approx(negatives["n"] * 4)
-    again = dataset.sample_negatives(df.repartition(7), label="failure", key="siren", period="periode", rate=0.25, seed=7)
-    assert sorted(r[0] for r in again.select("siren").collect()) == sorted(r[0] for r in sampled.select("siren").collect())
-    assert dataset.sample_negatives(df, label="failure", key="siren", period="periode", rate=1.0, seed=7).count() == 4000
+    again = dataset.sample_negatives(
+        df.repartition(7), label="failure", key="siren", period="periode", rate=0.25, seed=7
+    )
+    assert sorted(r[0] for r in again.select("siren").collect()) == sorted(
+        r[0] for r in sampled.select("siren").collect()
+    )
+    assert (
+        dataset.sample_negatives(df, label="failure", key="siren", period="periode", rate=1.0, seed=7).count() == 4000
+    )

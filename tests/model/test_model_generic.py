@@ -13,9 +13,8 @@ import datetime as dt
 import re
 
 import pandas as pd
-from mlflow import MlflowClient
-
 from conftest import job_main
+from mlflow import MlflowClient
 
 from signaux_spark import cli
 from signaux_spark.io import Lake
@@ -33,8 +32,9 @@ def taiwan_table() -> pd.DataFrame:
     df = pd.read_csv(TAIWAN)
     df.columns = [slug(c) for c in df.columns]
     df.insert(0, "firm_id", [f"TW{i:05d}" for i in range(len(df))])
-    df.insert(1, "period", [(pd.Timestamp("2015-01-01") + pd.DateOffset(months=i * 7919 % 48)).date()
-                            for i in range(len(df))])
+    df.insert(
+        1, "period", [(pd.Timestamp("2015-01-01") + pd.DateOffset(months=i * 7919 % 48)).date() for i in range(len(df))]
+    )
     return df
 
 
@@ -42,15 +42,35 @@ def test_train_on_a_real_table_declared_in_conf(spark, settings, capsys):
     table = taiwan_table()
     features = [c for c in table.columns if c not in ("firm_id", "period", "bankrupt", "liability_assets_flag")]
     Lake(settings).write(spark.createDataFrame(table), "other/taiwan")
-    args = ["--as-of", "2018-12", "--promote", f"paths.root={settings.paths.root}", "spark.master=local[2]",
-            "spark.shuffle_partitions=2", "model.feature_table=other/taiwan", "model.label_table=",
-            "model.key_column=firm_id", "model.period_column=period", "model.label_column=bankrupt",
-            "model.perimeter_column=", "model.exclude_column=", "model.region_column=", "model.strong_signal=",
-            f"model.features=[{', '.join(features)}]", "model.categorical=[liability_assets_flag]",
-            "model.horizon_months=0", "model.gap_months=1", "model.test_months=12", "model.validation_months=12",
-            "model.tuning.max_evals=1", "model.tuning.space.max_iter=[6, 8]", "model.tuning.space.max_depth=[3, 4]",
-            "model.tuning.space.positive_weight=[5, 20]", "model.tuning.space.min_instances_per_node=[5, 50]",
-            "model.calibration=isotonic"]
+    args = [
+        "--as-of",
+        "2018-12",
+        "--promote",
+        f"paths.root={settings.paths.root}",
+        "spark.master=local[2]",
+        "spark.shuffle_partitions=2",
+        "model.feature_table=other/taiwan",
+        "model.label_table=",
+        "model.key_column=firm_id",
+        "model.period_column=period",
+        "model.label_column=bankrupt",
+        "model.perimeter_column=",
+        "model.exclude_column=",
+        "model.region_column=",
+        "model.strong_signal=",
+        f"model.features=[{', '.join(features)}]",
+        "model.categorical=[liability_assets_flag]",
+        "model.horizon_months=0",
+        "model.gap_months=1",
+        "model.test_months=12",
+        "model.validation_months=12",
+        "model.tuning.max_evals=1",
+        "model.tuning.space.max_iter=[6, 8]",
+        "model.tuning.space.max_depth=[3, 4]",
+        "model.tuning.space.positive_weight=[5, 20]",
+        "model.tuning.space.min_instances_per_node=[5, 50]",
+        "model.calibration=isotonic",
+    ]
     assert cli.run(job_main("train"), args) == 0
     out = capsys.readouterr().out
     assert "version 1" in out and "(champion)" in out
@@ -58,10 +78,16 @@ def test_train_on_a_real_table_declared_in_conf(spark, settings, capsys):
     configure_mlflow(settings)
     run = MlflowClient().get_run(load_model(settings, alias="champion").run_id)
     params, metrics = run.data.params, run.data.metrics
-    assert (params["split_train_end"], params["split_valid_start"], params["split_test_start"],
-            params["split_test_end"]) == ("2016-12", "2017-01", "2018-01", "2018-12")
-    expected = {b: int(((table["period"] >= dt.date(*start)) & (table["period"] <= dt.date(*end))).sum())
-                for b, start, end in (("valid", (2017, 1, 1), (2017, 12, 1)), ("test", (2018, 1, 1), (2018, 12, 1)))}
+    assert (
+        params["split_train_end"],
+        params["split_valid_start"],
+        params["split_test_start"],
+        params["split_test_end"],
+    ) == ("2016-12", "2017-01", "2018-01", "2018-12")
+    expected = {
+        b: int(((table["period"] >= dt.date(*start)) & (table["period"] <= dt.date(*end))).sum())
+        for b, start, end in (("valid", (2017, 1, 1), (2017, 12, 1)), ("test", (2018, 1, 1), (2018, 12, 1)))
+    }
     assert metrics["valid_rows"] == expected["valid"] and metrics["test_rows"] == expected["test"]
     assert metrics["test_roc_auc"] > 0.85  # published tree ensembles: 0.93-0.95 with far larger models
     assert "test_list_precision" not in metrics and "test_nosignal_ap" not in metrics

@@ -14,8 +14,14 @@ from signaux_spark.config import load_settings
 from signaux_spark.model import dataset, metrics, pipeline
 from signaux_spark.model.toy_tables import firm_months
 
-PARAMS = {"max_depth": 3, "max_iter": 5, "step_size": 0.3, "subsampling_rate": 1.0, "min_instances_per_node": 1,
-          "feature_subset": "all"}
+PARAMS = {
+    "max_depth": 3,
+    "max_iter": 5,
+    "step_size": 0.3,
+    "subsampling_rate": 1.0,
+    "min_instances_per_node": 1,
+    "feature_subset": "all",
+}
 AS_OF = dt.date(2021, 6, 1)
 
 
@@ -29,8 +35,14 @@ def table(spark):
 
 
 def validation_ap(table, *, gap: int, features: list[str]) -> float:
-    model = load_settings(overrides=["model.horizon_months=6", f"model.gap_months={gap}", "model.test_months=6",
-                                     "model.validation_months=6"]).model
+    model = load_settings(
+        overrides=[
+            "model.horizon_months=6",
+            f"model.gap_months={gap}",
+            "model.test_months=6",
+            "model.validation_months=6",
+        ]
+    ).model
     split = dataset.time_split(AS_OF, model)
     spec = dataset.FeatureSpec(numeric=features, categorical=[], topics={})
     rows = dataset.modelling_rows(table, model=model, spec=spec, split=split).withColumn(dataset.WEIGHT, F.lit(1.0))
@@ -44,11 +56,21 @@ def validation_ap(table, *, gap: int, features: list[str]) -> float:
 
 
 def test_a_feature_copying_labels_not_yet_known_at_the_cut_does_not_help(table):
-    honest = dataset.time_split(AS_OF, load_settings(overrides=["model.horizon_months=6", "model.gap_months=6",
-                                                                "model.test_months=6", "model.validation_months=6"]).model)
+    honest = dataset.time_split(
+        AS_OF,
+        load_settings(
+            overrides=[
+                "model.horizon_months=6",
+                "model.gap_months=6",
+                "model.test_months=6",
+                "model.validation_months=6",
+            ]
+        ).model,
+    )
     # label of month m covers (m, m + 6]: beyond the training cut for every m after train_end
-    planted = table.withColumn("leak", F.when(F.col("periode") > F.lit(honest.train_end), F.col("failure"))
-                               .otherwise(F.lit(0)).cast("double"))
+    planted = table.withColumn(
+        "leak", F.when(F.col("periode") > F.lit(honest.train_end), F.col("failure")).otherwise(F.lit(0)).cast("double")
+    )
     base = ["dette_ratio", "marge", "paydex", "effectif"]
     without = validation_ap(planted, gap=6, features=base)
     with_leak = validation_ap(planted, gap=6, features=base + ["leak"])

@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from pyspark.ml.evaluation import BinaryClassificationEvaluator
 from pyspark.sql import functions as F
 from sklearn.metrics import average_precision_score
@@ -38,7 +40,8 @@ def test_average_precision_is_step_wise_with_ties_together(groups):
     # precision at each positive's score: 1/1, 2/3 (the tie at 0.8 counts both rows), 3/5
     assert metrics.average_precision(groups) == pytest.approx((1 + 2 / 3 + 3 / 5) / 3)
     assert metrics.average_precision(groups) == pytest.approx(
-        average_precision_score([y for _, y in ROWS], [s for s, _ in ROWS]))
+        average_precision_score([y for _, y in ROWS], [s for s, _ in ROWS])
+    )
 
 
 def test_roc_auc_counts_ties_as_half(groups):
@@ -69,15 +72,17 @@ def test_ranking_metrics_agree_with_spark_and_sklearn_on_random_rows(spark):
     scores = np.round(rng.random(400) * 0.5 + labels * 0.3, 2)  # rounded: many ties
     df = spark.createDataFrame(pd.DataFrame({"score": scores, "label": labels}))
     g = metrics.score_groups(df, score="score", label="label")
-    spark_auc = BinaryClassificationEvaluator(rawPredictionCol="score", labelCol="label", metricName="areaUnderROC",
-                                              numBins=0).evaluate(df)
+    spark_auc = BinaryClassificationEvaluator(
+        rawPredictionCol="score", labelCol="label", metricName="areaUnderROC", numBins=0
+    ).evaluate(df)
     assert metrics.roc_auc(g) == pytest.approx(spark_auc, abs=1e-12)
     assert metrics.average_precision(g) == pytest.approx(average_precision_score(labels, scores), abs=1e-12)
 
 
 def test_reliability_bins_have_equal_counts():
-    g = pd.DataFrame({"score": [0.9, 0.7, 0.5, 0.3], "pos": [2, 1, 0, 0], "n": [2, 2, 2, 2],
-                      "cal": [0.8, 0.6, 0.2, 0.1]})
+    g = pd.DataFrame(
+        {"score": [0.9, 0.7, 0.5, 0.3], "pos": [2, 1, 0, 0], "n": [2, 2, 2, 2], "cal": [0.8, 0.6, 0.2, 0.1]}
+    )
     table = metrics.reliability(g, bins=2)
     assert table["rows"].tolist() == [4, 4]
     assert table["predicted"].tolist() == pytest.approx([0.15, 0.7])
@@ -86,14 +91,21 @@ def test_reliability_bins_have_equal_counts():
 
 def test_region_lists_take_the_top_of_each_region_and_month(spark):
     rows = [  # region, month, key, score, label
-        ("A", "2021-01-01", "a1", 0.9, 1), ("A", "2021-01-01", "a2", 0.8, 0), ("A", "2021-01-01", "a3", 0.7, 1),
-        ("A", "2021-01-01", "a4", 0.2, 0), ("A", "2021-01-01", "a5", 0.1, 1),
-        ("A", "2021-02-01", "a1", 0.5, 1), ("A", "2021-02-01", "a2", 0.6, 0),
-        ("B", "2021-01-01", "b1", 0.3, 0), ("B", "2021-01-01", "b2", 0.3, 1), ("B", "2021-01-01", "b3", 0.05, 1),
+        ("A", "2021-01-01", "a1", 0.9, 1),
+        ("A", "2021-01-01", "a2", 0.8, 0),
+        ("A", "2021-01-01", "a3", 0.7, 1),
+        ("A", "2021-01-01", "a4", 0.2, 0),
+        ("A", "2021-01-01", "a5", 0.1, 1),
+        ("A", "2021-02-01", "a1", 0.5, 1),
+        ("A", "2021-02-01", "a2", 0.6, 0),
+        ("B", "2021-01-01", "b1", 0.3, 0),
+        ("B", "2021-01-01", "b2", 0.3, 1),
+        ("B", "2021-01-01", "b3", 0.05, 1),
     ]
     df = spark.createDataFrame(rows, "region string, periode string, siren string, score double, label int")
-    table = metrics.region_lists(df, score="score", label="label", key="siren", period="periode", region="region",
-                                 share=0.4, sizes={"B": 1})
+    table = metrics.region_lists(
+        df, score="score", label="label", key="siren", period="periode", region="region", share=0.4, sizes={"B": 1}
+    )
     a, b = table.iloc[0], table.iloc[1]
     # A: Jan keeps ceil(0.4 * 5) = 2 (a1 caught, a2), Feb ceil(0.8) = 1 (a2, missed)
     assert (a["region"], a["listed"], a["caught"], a["positives"]) == ("A", 3, 1, 4)
@@ -105,8 +117,16 @@ def test_region_lists_take_the_top_of_each_region_and_month(spark):
 def test_evaluate_reports_rows_without_strong_signal_separately(spark):
     rows = [(0.9, 1, True), (0.8, 0, True), (0.6, 1, False), (0.4, 0, False), (0.2, 0, False), (0.1, 1, False)]
     df = spark.createDataFrame(rows, "score double, label int, strong boolean").withColumn("cal", F.col("score") / 2)
-    ev = metrics.evaluate(df, score="score", calibrated="cal", label="label", thresholds={"fort": 0.35},
-                          key="score", period="score", strong="strong")
+    ev = metrics.evaluate(
+        df,
+        score="score",
+        calibrated="cal",
+        label="label",
+        thresholds={"fort": 0.35},
+        key="score",
+        period="score",
+        strong="strong",
+    )
     assert ev.metrics["rows"] == 6 and ev.metrics["nosignal_rows"] == 4
     # without the strong rows: 0.6 (1), 0.4, 0.2, 0.1 (1) -> precisions 1 and 2/4
     assert ev.metrics["nosignal_ap"] == pytest.approx((1 + 0.5) / 2)
@@ -143,7 +163,8 @@ def test_isotonic_pools_violators_and_interpolates(spark):
     assert list(fitted.apply(np.array(points))) == pytest.approx([0.1, 0.175, 0.25, 0.375, 0.5])
     df = spark.createDataFrame(pd.DataFrame({"raw": points}))
     assert [r[0] for r in df.select(fitted.column(F.col("raw"))).collect()] == pytest.approx(
-        [0.1, 0.175, 0.25, 0.375, 0.5])
+        [0.1, 0.175, 0.25, 0.375, 0.5]
+    )
     assert calibration.Calibration.from_dict(fitted.to_dict()) == fitted
 
 

@@ -14,14 +14,17 @@ NUMERIC = ["x", "y", "z", "z_missing", "w", "ratio (%)"]
 
 @pytest.fixture
 def train(spark):
-    return spark.createDataFrame([
-        (1.0, 5, 0.5, 0, None, 0.1, "a"),
-        (None, 6, None, 1, None, 0.2, "a"),
-        (2.0, 7, 1.5, 0, None, 0.3, "b"),
-        (10.0, 8, 2.5, 0, None, 0.4, "a"),
-        (float("nan"), 9, 3.5, 0, None, 0.5, "b"),
-        (4.0, 10, 4.5, 0, None, 0.6, "it's"),
-    ], SCHEMA)
+    return spark.createDataFrame(
+        [
+            (1.0, 5, 0.5, 0, None, 0.1, "a"),
+            (None, 6, None, 1, None, 0.2, "a"),
+            (2.0, 7, 1.5, 0, None, 0.3, "b"),
+            (10.0, 8, 2.5, 0, None, 0.4, "a"),
+            (float("nan"), 9, 3.5, 0, None, 0.5, "b"),
+            (4.0, 10, 4.5, 0, None, 0.6, "it's"),
+        ],
+        SCHEMA,
+    )
 
 
 def test_slots_flag_missing_values_drop_empty_features_and_one_hot_levels(train):
@@ -32,9 +35,15 @@ def test_slots_flag_missing_values_drop_empty_features_and_one_hot_levels(train)
     assert prep.dropped == ["w"]
     # x has nulls -> a flag; z has nulls but the table already has z_missing -> no second flag
     assert [(s.name, s.feature, s.kind) for s in prep.slots] == [
-        ("x", "x", "value"), ("x:missing", "x", "missing"), ("y", "y", "value"), ("z", "z", "value"),
-        ("z_missing", "z_missing", "value"), ("ratio (%)", "ratio (%)", "value"),
-        ("c=a", "c", "level"), ("c=b", "c", "level")]
+        ("x", "x", "value"),
+        ("x:missing", "x", "missing"),
+        ("y", "y", "value"),
+        ("z", "z", "value"),
+        ("z_missing", "z_missing", "value"),
+        ("ratio (%)", "ratio (%)", "value"),
+        ("c=a", "c", "level"),
+        ("c=b", "c", "level"),
+    ]
 
 
 def test_assembled_vectors_impute_the_training_median(spark, train):
@@ -51,11 +60,19 @@ def test_assembled_vectors_impute_the_training_median(spark, train):
 def test_fitted_classifier_gives_a_probability_per_row(train):
     rows = train.withColumn("label", (F.col("y") % 2).cast("double")).withColumn("_w", F.lit(1.0))
     prof = pipeline.profile(rows, numeric=NUMERIC, categorical=["c"], max_categories=5)
-    vectors = pipeline.preprocessing(prof, numeric=NUMERIC, categorical=["c"], imputation="mean").fit(rows).transform(rows)
+    vectors = (
+        pipeline.preprocessing(prof, numeric=NUMERIC, categorical=["c"], imputation="mean").fit(rows).transform(rows)
+    )
     weighted = pipeline.with_fit_weight(vectors, label="label", weight="_w", positive_weight=3.0)
     assert sorted({r[0] for r in weighted.select(pipeline.FIT_WEIGHT).collect()}) == [1.0, 3.0]
-    params = {"max_depth": 2, "max_iter": 2, "step_size": 0.1, "subsampling_rate": 1.0, "min_instances_per_node": 1,
-              "feature_subset": "all"}
+    params = {
+        "max_depth": 2,
+        "max_iter": 2,
+        "step_size": 0.1,
+        "subsampling_rate": 1.0,
+        "min_instances_per_node": 1,
+        "feature_subset": "all",
+    }
     gbt = pipeline.classifier(params, label="label", seed=1, max_bins=8, checkpoint_interval=5).fit(weighted)
     scored = pipeline.score(gbt, vectors)
     assert scored.columns == vectors.columns + [pipeline.RAW]

@@ -8,6 +8,8 @@ import datetime as dt
 import mlflow
 import numpy as np
 import pytest
+from conftest import job_main as job
+from conftest import test_settings as settings_under
 from mlflow import MlflowClient
 from pyspark.ml.classification import GBTClassificationModel
 from pyspark.sql import functions as F
@@ -19,14 +21,21 @@ from signaux_spark.model.registry import load_model
 from signaux_spark.model.toy_tables import CATEGORICAL, FEATURE_GROUPS, firm_months
 from signaux_spark.tracking import configure_mlflow
 
-from conftest import job_main as job
-from conftest import test_settings as settings_under
-
 FEATURES = [c for cols in FEATURE_GROUPS.values() for c in cols if c not in CATEGORICAL]
-SMALL = ["model.horizon_months=6", "model.gap_months=6", "model.test_months=6", "model.validation_months=6",
-         f"model.features={FEATURES}", f"model.categorical={CATEGORICAL}", "model.list_share=0.05",
-         "model.tuning.max_evals=2", "model.tuning.space.max_iter=[3, 5]", "model.tuning.space.max_depth=[2, 3]",
-         "model.tuning.space.min_instances_per_node=[1, 20]", "model.negative_sample_rate=0.7"]
+SMALL = [
+    "model.horizon_months=6",
+    "model.gap_months=6",
+    "model.test_months=6",
+    "model.validation_months=6",
+    f"model.features={FEATURES}",
+    f"model.categorical={CATEGORICAL}",
+    "model.list_share=0.05",
+    "model.tuning.max_evals=2",
+    "model.tuning.space.max_iter=[3, 5]",
+    "model.tuning.space.max_depth=[2, 3]",
+    "model.tuning.space.min_instances_per_node=[1, 20]",
+    "model.negative_sample_rate=0.7",
+]
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +54,9 @@ def trained(spark, tmp_path_factory):
     assert cli.run(job("train"), ["--as-of", "2021-06"] + base) == 0
     assert cli.run(job("train"), ["--as-of", "2021-06"] + base) == 0
     configure_mlflow(settings)
-    runs = mlflow.search_runs(filter_string="tags.mlflow.runName = 'train-2021-06'", order_by=["start_time ASC"],
-                              output_format="list")
+    runs = mlflow.search_runs(
+        filter_string="tags.mlflow.runName = 'train-2021-06'", order_by=["start_time ASC"], output_format="list"
+    )
     return {"root": root, "settings": settings, "args": base, "runs": runs}
 
 
@@ -54,23 +64,49 @@ def test_each_training_is_one_parent_run_with_a_nested_run_per_trial(trained):
     first = trained["runs"][0]
     assert len(trained["runs"]) == 2
     params = first.data.params
-    assert (params["split_train_end"], params["split_valid_start"], params["split_valid_end"],
-            params["split_test_start"], params["split_test_end"]) == ("2019-02", "2019-08", "2020-01", "2020-07", "2020-12")
+    assert (
+        params["split_train_end"],
+        params["split_valid_start"],
+        params["split_valid_end"],
+        params["split_test_start"],
+        params["split_test_end"],
+    ) == ("2019-02", "2019-08", "2020-01", "2020-07", "2020-12")
     assert params["version.gold/features"] == "0" and params["version.gold/labels"] == "0"
     metrics = first.data.metrics
-    for name in ("ap", "area_under_pr", "roc_auc", "brier", "log_loss", "precision_fort", "recall_modere",
-                 "list_precision", "list_recall", "nosignal_ap", "nosignal_roc_auc"):
+    for name in (
+        "ap",
+        "area_under_pr",
+        "roc_auc",
+        "brier",
+        "log_loss",
+        "precision_fort",
+        "recall_modere",
+        "list_precision",
+        "list_recall",
+        "nosignal_ap",
+        "nosignal_roc_auc",
+    ):
         assert 0 <= metrics[f"test_{name}"] <= 1 and f"valid_{name}" in metrics
     # negatives down-sampled at 0.7 for fitting; the final model is fitted on train + validation
     assert metrics["train_rows_fitted"] < metrics["train_rows"]
     assert metrics["train_rows_fitted"] < metrics["final_rows_fitted"] < metrics["train_rows"] + metrics["valid_rows"]
-    trials = MlflowClient().search_runs([first.info.experiment_id],
-                                        filter_string=f"tags.mlflow.parentRunId = '{first.info.run_id}'")
+    trials = MlflowClient().search_runs(
+        [first.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{first.info.run_id}'"
+    )
     assert len(trials) == 2 and all("valid_ap" in t.data.metrics and "max_depth" in t.data.params for t in trials)
-    artifacts = {a.path for folder in ("plots", "tables") for a in
-                 mlflow.artifacts.list_artifacts(run_id=first.info.run_id, artifact_path=folder)}
-    assert {"plots/pr_curve.png", "plots/calibration.png", "plots/importances.png", "plots/region_precision.png",
-            "tables/test_reliability.json", "tables/test_region_lists.json"} <= artifacts
+    artifacts = {
+        a.path
+        for folder in ("plots", "tables")
+        for a in mlflow.artifacts.list_artifacts(run_id=first.info.run_id, artifact_path=folder)
+    }
+    assert {
+        "plots/pr_curve.png",
+        "plots/calibration.png",
+        "plots/importances.png",
+        "plots/region_precision.png",
+        "tables/test_reliability.json",
+        "tables/test_region_lists.json",
+    } <= artifacts
 
 
 def test_same_data_conf_and_seed_give_the_same_parameters_and_metrics(trained):
@@ -131,12 +167,16 @@ def test_evaluate_logs_what_knowing_the_hidden_state_alone_would_give(trained, s
     labels = Lake(trained["settings"]).read(spark, "gold/labels").select("siren", "periode", "failure")
     truth = spark.read.parquet(str(trained["root"] / "truth" / "firm_months"))
     truth.join(labels, ["siren", "periode"], "left").select(
-        "siren", "periode", "p_failure_18m",
+        "siren",
+        "periode",
+        "p_failure_18m",
         F.when(F.col("failure") == 1, "critical").otherwise("sound").alias("state"),
     ).write.parquet(str(folder / "firm_months"))
     assert cli.run(job("evaluate"), ["--truth", str(folder)] + trained["args"]) == 0
     metrics = MlflowClient().get_run(trained["runs"][1].info.run_id).data.metrics
-    assert metrics["state_only_test_ap"] == pytest.approx(1.0) and metrics["state_only_test_roc_auc"] == pytest.approx(1.0)
+    assert metrics["state_only_test_ap"] == pytest.approx(1.0) and metrics["state_only_test_roc_auc"] == pytest.approx(
+        1.0
+    )
     assert metrics["state_only_ap_ratio"] == pytest.approx(1.0 / metrics["oracle_test_ap"])
     assert "knowing only the hidden state: AP 1.0000" in capsys.readouterr().out
 
@@ -144,7 +184,8 @@ def test_evaluate_logs_what_knowing_the_hidden_state_alone_would_give(trained, s
 def test_evaluate_refuses_a_truth_table_without_the_oracle_column(trained, spark, capsys):
     bad = trained["root"] / "bad_truth"
     spark.createDataFrame([("000000001", dt.date(2020, 7, 1))], "siren string, periode date").write.parquet(
-        str(bad / "firm_months"))
+        str(bad / "firm_months")
+    )
     assert cli.run(job("evaluate"), ["--truth", str(bad)] + trained["args"]) == 1
     assert "has no column(s) p_failure_18m" in capsys.readouterr().err
 

@@ -52,8 +52,9 @@ def test_same_seed_same_trials_and_an_interrupted_tuning_resumes_identically(tmp
     with pytest.raises(Interrupted):
         tune(crashing, SearchSpace(), max_evals=6, seed=5, early_stop=10, trials_file=trials_file)
     rerun = []
-    resumed = tune(lambda p: rerun.append(p) or loss(p), SearchSpace(), max_evals=6, seed=5, early_stop=10,
-                   trials_file=trials_file)
+    resumed = tune(
+        lambda p: rerun.append(p) or loss(p), SearchSpace(), max_evals=6, seed=5, early_stop=10, trials_file=trials_file
+    )
     assert resumed.resumed == 3 and len(rerun) == 3  # only the trials not finished run again
     assert resumed.history == straight.history
 

@@ -37,11 +37,29 @@ def report_rows(lines: dict[str, int]):
     for batch in BATCHES:
         for source in SOURCES:
             n = lines.get((source, batch), 100 + int(batch[-2:]))
-            rows.append({f.name: None for f in REPORT_SCHEMA.fields} | {
-                "run_id": "r", "batch": batch, "source": source, "status": "loaded", "files": [], "file_flags": [],
-                "warnings": [], "lines_read": n, "header_lines": 0, "trailer_lines": 0, "blank_lines": 0,
-                "duplicates_dropped": 0, "accepted_lines": n - n // 100, "rejected_lines": n // 100,
-                "rows_written": n, "rejects_by_reason": {}, "file_lines": [], "elapsed_seconds": 1.0})
+            rows.append(
+                {f.name: None for f in REPORT_SCHEMA.fields}
+                | {
+                    "run_id": "r",
+                    "batch": batch,
+                    "source": source,
+                    "status": "loaded",
+                    "files": [],
+                    "file_flags": [],
+                    "warnings": [],
+                    "lines_read": n,
+                    "header_lines": 0,
+                    "trailer_lines": 0,
+                    "blank_lines": 0,
+                    "duplicates_dropped": 0,
+                    "accepted_lines": n - n // 100,
+                    "rejected_lines": n // 100,
+                    "rows_written": n,
+                    "rejects_by_reason": {},
+                    "file_lines": [],
+                    "elapsed_seconds": 1.0,
+                }
+            )
     return rows
 
 
@@ -52,8 +70,10 @@ def lake(spark, tmp_path_factory):
     settings = settings_for(root, mlflow_dir)
     lake = Lake(settings)
     profiles = [RISKY, SAFE, SAFE, SAFE, RISKY, SAFE, SAFE, SAFE]
-    firms = [{"siren": s, "departement": d, "region": r, **p}
-             for (s, (d, r)), p in zip(PLACES.items(), profiles, strict=True)]
+    firms = [
+        {"siren": s, "departement": d, "region": r, **p}
+        for (s, (d, r)), p in zip(PLACES.items(), profiles, strict=True)
+    ]
     months = [features_frame(spark, firms, period) for period in (P1, P2)]
     lake.write(months[0].unionByName(months[1]), "gold/features", partition_by=["periode"])
     lake.write(firms_frame(spark, PLACES), "silver/firms")
@@ -75,7 +95,7 @@ def test_a_normal_month_writes_every_family_and_a_rerun_replaces_it(spark, lake)
     assert any(f.check == "psi" and f.subject == "France" for f in first.findings)
     outcome = next(f for f in first.findings if f.family == "outcomes")
     assert outcome.status == OK and "no scored month has observed outcomes" in outcome.message
-    verdict(first, accept_critical=False)                      # no critical: does not raise
+    verdict(first, accept_critical=False)  # no critical: does not raise
 
     again = monitor_period(spark, lake, P2, run_id="run-2")
     table = Lake(lake).read(spark, lake.monitoring.table)

@@ -22,15 +22,44 @@ def figures(overrides: dict | None = None, drop=()) -> pd.DataFrame:
     for i, batch in enumerate(BATCHES):
         wobble = (-1) ** i * (i % 4) * 10
         for source, lines in (("urssaf_debit", 1000), ("altares_paydex", 400)):
-            rows.append({"source": source, "batch": batch, "status": "loaded", "message": None,
-                         "lines": lines + wobble, "accepted": lines + wobble - 5, "rejected": 5,
-                         "firms": lines // 2 + wobble})
+            rows.append(
+                {
+                    "source": source,
+                    "batch": batch,
+                    "status": "loaded",
+                    "message": None,
+                    "lines": lines + wobble,
+                    "accepted": lines + wobble - 5,
+                    "rejected": 5,
+                    "firms": lines // 2 + wobble,
+                }
+            )
         if batch[5:] in ("01", "04", "07", "10"):
-            rows.append({"source": "urssaf_effectif_ent", "batch": batch, "status": "loaded", "message": None,
-                         "lines": 300 + wobble, "accepted": 300 + wobble, "rejected": 0, "firms": 300 + wobble})
+            rows.append(
+                {
+                    "source": "urssaf_effectif_ent",
+                    "batch": batch,
+                    "status": "loaded",
+                    "message": None,
+                    "lines": 300 + wobble,
+                    "accepted": 300 + wobble,
+                    "rejected": 0,
+                    "firms": 300 + wobble,
+                }
+            )
         else:
-            rows.append({"source": "urssaf_effectif_ent", "batch": batch, "status": "no_delivery", "message": None,
-                         "lines": 0, "accepted": 0, "rejected": 0, "firms": None})
+            rows.append(
+                {
+                    "source": "urssaf_effectif_ent",
+                    "batch": batch,
+                    "status": "no_delivery",
+                    "message": None,
+                    "lines": 0,
+                    "accepted": 0,
+                    "rejected": 0,
+                    "firms": None,
+                }
+            )
     table = pd.DataFrame(rows)
     for (source, batch), values in (overrides or {}).items():
         where = (table["source"] == source) & (table["batch"] == batch)
@@ -45,8 +74,10 @@ SOURCES = ["urssaf_debit", "altares_paydex", "urssaf_effectif_ent"]
 
 
 def run(table: pd.DataFrame, batch=NOW, expected=frozenset(SOURCES)):
-    return {(f.subject, f.check): f for f in delivery_findings(table, batch=batch, sources=SOURCES,
-                                                               expected=set(expected), conf=CONF)}
+    return {
+        (f.subject, f.check): f
+        for f in delivery_findings(table, batch=batch, sources=SOURCES, expected=set(expected), conf=CONF)
+    }
 
 
 def test_a_normal_batch_is_all_ok():
@@ -54,7 +85,8 @@ def test_a_normal_batch_is_all_ok():
     assert {f.status for f in found.values()} == {OK}
     assert set(found) == {(s, c) for s in SOURCES for c in ("lines", "accepted", "firms", "reject_rate")}
     assert found["urssaf_debit", "lines"].reference == pytest.approx(
-        pd.Series([1000 + (-1) ** i * (i % 4) * 10 for i in range(12)]).median())
+        pd.Series([1000 + (-1) ** i * (i % 4) * 10 for i in range(12)]).median()
+    )
 
 
 def test_a_quarterly_source_off_its_months_is_ok_and_a_short_history_is_not_flagged():
@@ -100,35 +132,91 @@ def test_a_reject_rate_far_above_its_history_is_critical():
 def test_figures_come_from_the_ingest_report_and_the_bronze_sirens(spark):
     def unit(source, batch, status, read, accepted, rejected):
         return {f.name: None for f in REPORT_SCHEMA.fields} | {
-            "run_id": "r", "batch": batch, "source": source, "status": status, "files": [], "file_flags": [],
-            "warnings": [], "lines_read": read, "header_lines": 1, "trailer_lines": 0, "blank_lines": 0,
-            "duplicates_dropped": 0, "accepted_lines": accepted, "rejected_lines": rejected, "rows_written": accepted,
-            "rejects_by_reason": {}, "file_lines": [], "elapsed_seconds": 1.0}
-    report = spark.createDataFrame([unit("urssaf_debit", "2024-11", "loaded", 11, 8, 2),
-                                    unit("urssaf_debit", "2024-12", "loaded", 5, 4, 0),
-                                    unit("urssaf_debit", "2023-01", "loaded", 99, 90, 8),
-                                    unit("urssaf_procol", "2024-12", "loaded", 1, 0, 0)], REPORT_SCHEMA)
-    bronze = spark.createDataFrame([("2024-11", "000000101"), ("2024-11", "000000101"), ("2024-11", "000000102"),
-                                    ("2024-12", "000000103"), ("2023-01", "000000104")], "batch string, siren string")
-    tables = {"urssaf_debit": bronze, "urssaf_procol": bronze.limit(0)}   # a month without any proceeding
-    table = delivery_figures(report, firms_by_batch(tables, ["2024-11", "2024-12"]),
-                             ["2024-11", "2024-12"]).sort_values(["source", "batch"])
+            "run_id": "r",
+            "batch": batch,
+            "source": source,
+            "status": status,
+            "files": [],
+            "file_flags": [],
+            "warnings": [],
+            "lines_read": read,
+            "header_lines": 1,
+            "trailer_lines": 0,
+            "blank_lines": 0,
+            "duplicates_dropped": 0,
+            "accepted_lines": accepted,
+            "rejected_lines": rejected,
+            "rows_written": accepted,
+            "rejects_by_reason": {},
+            "file_lines": [],
+            "elapsed_seconds": 1.0,
+        }
+
+    report = spark.createDataFrame(
+        [
+            unit("urssaf_debit", "2024-11", "loaded", 11, 8, 2),
+            unit("urssaf_debit", "2024-12", "loaded", 5, 4, 0),
+            unit("urssaf_debit", "2023-01", "loaded", 99, 90, 8),
+            unit("urssaf_procol", "2024-12", "loaded", 1, 0, 0),
+        ],
+        REPORT_SCHEMA,
+    )
+    bronze = spark.createDataFrame(
+        [
+            ("2024-11", "000000101"),
+            ("2024-11", "000000101"),
+            ("2024-11", "000000102"),
+            ("2024-12", "000000103"),
+            ("2023-01", "000000104"),
+        ],
+        "batch string, siren string",
+    )
+    tables = {"urssaf_debit": bronze, "urssaf_procol": bronze.limit(0)}  # a month without any proceeding
+    table = delivery_figures(
+        report, firms_by_batch(tables, ["2024-11", "2024-12"]), ["2024-11", "2024-12"]
+    ).sort_values(["source", "batch"])
     assert table[["source", "batch", "lines", "accepted", "rejected", "firms"]].values.tolist() == [
-        ["urssaf_debit", "2024-11", 11, 8, 2, 2], ["urssaf_debit", "2024-12", 5, 4, 0, 1],
-        ["urssaf_procol", "2024-12", 1, 0, 0, 0]]
+        ["urssaf_debit", "2024-11", 11, 8, 2, 2],
+        ["urssaf_debit", "2024-12", 5, 4, 0, 1],
+        ["urssaf_procol", "2024-12", 1, 0, 0, 0],
+    ]
     assert table["reject_rate"].tolist()[:2] == pytest.approx([0.2, 0.0])
 
 
 def test_small_sources_moving_within_counting_noise_are_not_flagged():
-    small = pd.DataFrame([{"source": "urssaf_procol", "batch": b, "status": "loaded", "message": None,
-                           "lines": 20 + (i % 3) * 2, "accepted": 20 + (i % 3) * 2, "rejected": 0, "firms": 20}
-                          for i, b in enumerate(BATCHES[:-1])]
-                         + [{"source": "urssaf_procol", "batch": NOW, "status": "loaded", "message": None,
-                             "lines": 11, "accepted": 9, "rejected": 2, "firms": 11}])
+    small = pd.DataFrame(
+        [
+            {
+                "source": "urssaf_procol",
+                "batch": b,
+                "status": "loaded",
+                "message": None,
+                "lines": 20 + (i % 3) * 2,
+                "accepted": 20 + (i % 3) * 2,
+                "rejected": 0,
+                "firms": 20,
+            }
+            for i, b in enumerate(BATCHES[:-1])
+        ]
+        + [
+            {
+                "source": "urssaf_procol",
+                "batch": NOW,
+                "status": "loaded",
+                "message": None,
+                "lines": 11,
+                "accepted": 9,
+                "rejected": 2,
+                "firms": 11,
+            }
+        ]
+    )
     small["reject_rate"] = small["rejected"] / (small["accepted"] + small["rejected"])
-    found = {f.check: f for f in delivery_findings(small, batch=NOW, sources=["urssaf_procol"],
-                                                   expected={"urssaf_procol"}, conf=CONF)}
-    assert found["lines"].value == 11 and found["lines"].status == OK           # 11 against 22: 2.3 sd of Poisson noise
+    found = {
+        f.check: f
+        for f in delivery_findings(small, batch=NOW, sources=["urssaf_procol"], expected={"urssaf_procol"}, conf=CONF)
+    }
+    assert found["lines"].value == 11 and found["lines"].status == OK  # 11 against 22: 2.3 sd of Poisson noise
     assert found["reject_rate"].value == pytest.approx(2 / 11) and found["reject_rate"].status == OK  # 2 rejects
     gone = small.assign(lines=small["lines"].where(small["batch"] != NOW, 0))
     found = delivery_findings(gone, batch=NOW, sources=["urssaf_procol"], expected={"urssaf_procol"}, conf=CONF)

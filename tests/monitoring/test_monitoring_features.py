@@ -23,8 +23,9 @@ def frame(spark, n: int, *, x=lambda i: float(i), z=lambda i: None if i % 10 == 
 
 @pytest.fixture(scope="module")
 def reference(spark):
-    return feature_profile(frame(spark, 400, x=lambda i: float(i % 400)), numeric=["x", "z"], categorical=["y"],
-                           bins=10)
+    return feature_profile(
+        frame(spark, 400, x=lambda i: float(i % 400)), numeric=["x", "z"], categorical=["y"], bins=10
+    )
 
 
 def by_key(found):
@@ -36,7 +37,7 @@ def test_the_profile_holds_quantile_bins_and_shares(reference):
     assert reference["rows"] == 400
     assert x["kind"] == "numeric" and len(x["edges"]) == 9 and x["edges"][0] == pytest.approx(39, abs=1)
     assert sum(x["shares"].values()) == pytest.approx(1) and max(x["shares"].values()) == pytest.approx(0.1, abs=0.01)
-    assert z["shares"][NULL] == pytest.approx(0.1) and len(z["edges"]) <= 7    # 7 distinct values: ties merge bins
+    assert z["shares"][NULL] == pytest.approx(0.1) and len(z["edges"]) <= 7  # 7 distinct values: ties merge bins
     assert y == {"kind": "categorical", "edges": [], "shares": {"A": 0.5, "B": 0.5}}
 
 
@@ -59,9 +60,10 @@ def test_a_feature_all_null_is_critical_and_a_shifted_one_drifts(spark, referenc
     for i in range(200):
         b = str(sum(300 + i // 2 > e for e in edges))
         counts[b] = counts.get(b, 0) + 1
-    expected = sum((max(counts.get(k, 0) / 200, 1e-4) - max(s, 1e-4)) * math.log(max(counts.get(k, 0) / 200, 1e-4)
-                                                                                   / max(s, 1e-4))
-                   for k, s in {**{k: 0 for k in counts}, **reference["features"]["x"]["shares"]}.items())
+    expected = sum(
+        (max(counts.get(k, 0) / 200, 1e-4) - max(s, 1e-4)) * math.log(max(counts.get(k, 0) / 200, 1e-4) / max(s, 1e-4))
+        for k, s in {**{k: 0 for k in counts}, **reference["features"]["x"]["shares"]}.items()
+    )
     assert found["psi", "x"].value == pytest.approx(expected)
     top = found["top_drift", "features"]
     assert top.message.startswith("largest PSI: ") and "x (" in top.message

@@ -55,10 +55,21 @@ def by_key(found):
 
 def test_precision_and_recall_per_level_and_month_match_the_truth(lake):
     scores, labels = lake
-    promised = {"1": {"precision_fort": 0.5, "recall_fort": 0.2, "precision_modere": 0.4, "recall_modere": 0.5,
-                      "list_precision": 0.5, "list_recall": 0.2}}
-    found = by_key(outcome_findings(scores, labels, months=MONTHS, promised=promised, label="failure", share=SHARE,
-                                    sizes={}, conf=CONF))
+    promised = {
+        "1": {
+            "precision_fort": 0.5,
+            "recall_fort": 0.2,
+            "precision_modere": 0.4,
+            "recall_modere": 0.5,
+            "list_precision": 0.5,
+            "list_recall": 0.2,
+        }
+    }
+    found = by_key(
+        outcome_findings(
+            scores, labels, months=MONTHS, promised=promised, label="failure", share=SHARE, sizes={}, conf=CONF
+        )
+    )
     for month, rows in TRUTH.items():
         failures = sum(r[4] for r in rows)
         for group, levels, suffix in ((FORT, {FORT}, "fort"), (ALERTS_GROUP, {FORT, MODERE}, "modere")):
@@ -75,7 +86,7 @@ def test_precision_and_recall_per_level_and_month_match_the_truth(lake):
         listed = caught = positives = 0
         for rows in TRUTH.values():
             mine = sorted((r for r in rows if r[1] == region), key=lambda r: (-r[2], r[0]))
-            top = mine[:math.ceil(SHARE * len(mine))]
+            top = mine[: math.ceil(SHARE * len(mine))]
             listed, caught = listed + len(top), caught + sum(r[4] for r in top)
             positives += sum(r[4] for r in mine)
         assert found["list_precision", f"region {region}"].value == pytest.approx(caught / listed)
@@ -88,22 +99,33 @@ def test_precision_and_recall_per_level_and_month_match_the_truth(lake):
 def test_lists_far_below_the_promise_are_a_warning(lake):
     scores, labels = lake
     promised = {"1": {"precision_fort": 0.99, "recall_fort": 0.99, "precision_modere": 0.99, "recall_modere": 0.99}}
-    found = outcome_findings(scores, labels, months=MONTHS, promised=promised, label="failure", share=SHARE, sizes={},
-                             conf=CONF)
+    found = outcome_findings(
+        scores, labels, months=MONTHS, promised=promised, label="failure", share=SHARE, sizes={}, conf=CONF
+    )
     warned = [f for f in found if f.status == WARNING]
     assert {f.check for f in warned} == {"precision", "recall"}
     assert all(f.value < 0.5 * 0.99 for f in warned)
-    assert all(f.value >= 0.5 * 0.99 for f in found if f.status == OK and f.check in ("precision", "recall")
-               and f.value is not None and "risque fort" not in f.subject)
-    assert all(f.status == OK for f in found if f.check.startswith("list_"))   # no list promise: never flagged
+    assert all(
+        f.value >= 0.5 * 0.99
+        for f in found
+        if f.status == OK
+        and f.check in ("precision", "recall")
+        and f.value is not None
+        and "risque fort" not in f.subject
+    )
+    assert all(f.status == OK for f in found if f.check.startswith("list_"))  # no list promise: never flagged
 
 
 def test_no_matured_list_and_no_promise_are_said_plainly(lake):
     scores, labels = lake
-    (only,) = outcome_findings(scores, labels, months=[], promised={}, label="failure", share=SHARE, sizes={},
-                               conf=CONF)
+    (only,) = outcome_findings(
+        scores, labels, months=[], promised={}, label="failure", share=SHARE, sizes={}, conf=CONF
+    )
     assert only.status == OK and "no scored month has observed outcomes" in only.message
-    found = by_key(outcome_findings(scores, labels, months=MONTHS[:1], promised={}, label="failure", share=SHARE,
-                                    sizes={}, conf=CONF))
+    found = by_key(
+        outcome_findings(
+            scores, labels, months=MONTHS[:1], promised={}, label="failure", share=SHARE, sizes={}, conf=CONF
+        )
+    )
     assert found["precision", f"{MONTHS[0]:%Y-%m} {FORT}"].reference is None
     assert "no test figure" in found["precision", f"{MONTHS[0]:%Y-%m} {FORT}"].message

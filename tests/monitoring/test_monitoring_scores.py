@@ -54,7 +54,7 @@ def test_a_month_like_the_previous_ones_is_all_ok(scores):
     assert {f.status for f in found.values()} == {OK}
     shares = {(c, s) for c in ("fort_share", "alert_share") for s in ("France", "84", "11")}
     assert set(found) == {("psi", "France")} | shares
-    assert found["fort_share", "France"].value == pytest.approx(200 / 600)     # p >= 0.2: i % 300 in 200..299
+    assert found["fort_share", "France"].value == pytest.approx(200 / 600)  # p >= 0.2: i % 300 in 200..299
     assert found["psi", "France"].value == pytest.approx(0, abs=1e-9)
     assert "v1 against v1" in found["psi", "France"].message
 
@@ -65,7 +65,7 @@ def test_a_shifted_distribution_is_a_warning(scores):
     # fort: p >= 0.2 once shifted by 0.15: i % 300 >= 50, i.e. 500 of 600 against 200 of 600
     assert found["fort_share", "France"].value == pytest.approx(500 / 600)
     assert found["fort_share", "France"].status == WARNING and found["fort_share", "84"].status == WARNING
-    assert found["alert_share", "France"].status == OK       # 600 against 400: a factor 1.5, below 2
+    assert found["alert_share", "France"].status == OK  # 600 against 400: a factor 1.5, below 2
 
 
 def test_no_earlier_month_is_ok_with_a_reason(scores):

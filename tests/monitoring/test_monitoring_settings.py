@@ -13,11 +13,16 @@ def test_conf_and_code_defaults_agree():
     assert set(load_settings().monitoring.__dict__) == {f.name for f in dataclasses.fields(MonitoringSettings)}
 
 
-@pytest.mark.parametrize("override, named", [("monitoring.halved_ratio=1.5", "halved_ratio"),
-                                             ("monitoring.null_critical=0", "null_critical"),
-                                             ("monitoring.feature_bins=1", "feature_bins"),
-                                             ("monitoring.psi_limit=0.2", "monitoring.psi_limit"),
-                                             ("monitoring.noise_z=high", "monitoring.noise_z")])
+@pytest.mark.parametrize(
+    "override, named",
+    [
+        ("monitoring.halved_ratio=1.5", "halved_ratio"),
+        ("monitoring.null_critical=0", "null_critical"),
+        ("monitoring.feature_bins=1", "feature_bins"),
+        ("monitoring.psi_limit=0.2", "monitoring.psi_limit"),
+        ("monitoring.noise_z=high", "monitoring.noise_z"),
+    ],
+)
 def test_bad_monitoring_settings_are_refused(override, named):
     with pytest.raises(ConfigError, match=named):
         load_settings(overrides=[override])

@@ -129,7 +129,13 @@ def test_two_processes_one_run_at_a_time(spark, settings, tmp_path):
     out, err = other.communicate(timeout=300)
     assert other.returncode == 0, err
     assert "['ingest', 'features', 'score', 'monitor', 'export']" in out
-    assert run_monthly(spark, settings, "2024-02", quick_steps(calls)).ran == ["ingest", "features", "score", "monitor", "export"]
+    assert run_monthly(spark, settings, "2024-02", quick_steps(calls)).ran == [
+        "ingest",
+        "features",
+        "score",
+        "monitor",
+        "export",
+    ]
     assert Lake(settings).read(spark, TABLE).count() == 0  # both gave the lease back
 
 

@@ -29,6 +29,7 @@ class FakeSteps(dict):
                 self.fail_once.discard(name)
                 raise RuntimeError(f"{name} broke\nsecond line")
             return StepOutput(rows={f"{name}_rows": len(self.calls)}, versions={f"t/{name}": 3})
+
         return run
 
 
@@ -71,8 +72,10 @@ def test_failed_run_resumes_with_same_id_then_is_a_no_op(spark, settings):
 def test_killed_run_resumes_at_the_running_step(spark, settings):
     steps = FakeSteps()
     # a kill during "features": its "running" row is the last thing written
-    from signaux_spark.ops.runs import RunLog
     import datetime as dt
+
+    from signaux_spark.ops.runs import RunLog
+
     runs = RunLog(spark, Lake(settings))
     t = dt.datetime(2024, 5, 1)
     planned = ["ingest", "features", "score", "monitor", "export"]
@@ -92,11 +95,15 @@ def test_only_reruns_one_step_of_a_finished_batch(spark, settings):
 
 def monitor_finding(status):
     """A monitor stand-in: the real verdict on one finding of `status`."""
+
     def run(spark, settings, batch, run_id):
-        result = MonitorResult(dt.date(2024, 7, 1), [
-            Finding("deliveries", "lines", "urssaf_debit", 40.0, 100.0, status, "urssaf_debit lines 40 against 100")])
+        result = MonitorResult(
+            dt.date(2024, 7, 1),
+            [Finding("deliveries", "lines", "urssaf_debit", 40.0, 100.0, status, "urssaf_debit lines 40 against 100")],
+        )
         verdict(result, settings.monitoring.accept_critical)
         return StepOutput(rows=result.counts)
+
     return run
 
 
@@ -110,7 +117,7 @@ def test_a_critical_check_stops_the_run_before_export_until_accepted(spark, sett
     assert [r["step"] for r in failed] == ["monitor"]
     assert "urssaf_debit lines 40 against 100" in failed[0]["message"] and "\n" not in failed[0]["message"]
 
-    settings.monitoring.accept_critical = True          # what monthly --accept-critical sets
+    settings.monitoring.accept_critical = True  # what monthly --accept-critical sets
     resumed = run_monthly(spark, settings, "2024-07", steps)
     assert resumed.ran == ["monitor", "export"] and steps.calls[-1] == "export"
 
@@ -124,6 +131,7 @@ def test_warnings_do_not_stop_the_run(spark, settings):
 
 def test_monthly_job_accept_critical_flag_reaches_the_monitor(spark, monkeypatch, tmp_path):
     from conftest import job_main
+
     seen = {}
 
     def run_monthly_stand_in(spark, settings, batch, steps, **kw):
@@ -154,7 +162,7 @@ def test_a_failed_run_resumed_with_only_is_done_only_when_every_step_ran(spark, 
 
 def test_partial_runs_apart_never_mark_a_batch_done_nor_undone(spark, settings):
     steps = FakeSteps()
-    first = run_monthly(spark, settings, "2024-08", steps, only="export")   # nothing ran before
+    first = run_monthly(spark, settings, "2024-08", steps, only="export")  # nothing ran before
     assert first.ran == ["export"]
     whole = run_monthly(spark, settings, "2024-08", steps)
     assert whole.run_id != first.run_id and whole.ran == ["ingest", "features", "score", "monitor", "export"]
@@ -168,6 +176,6 @@ def test_a_step_run_out_of_order_is_run_again_after_the_steps_before_it(spark, s
     steps = FakeSteps(fail_once={"features"})
     with pytest.raises(JobError, match="step features failed"):
         run_monthly(spark, settings, "2024-09", steps)
-    run_monthly(spark, settings, "2024-09", steps, only="export")   # features still not done
+    run_monthly(spark, settings, "2024-09", steps, only="export")  # features still not done
     resumed = run_monthly(spark, settings, "2024-09", steps)
     assert resumed.ran == ["features", "score", "monitor", "export"]

@@ -31,13 +31,22 @@ SECTIONS = {"C": "Industrie manufacturière", "F": "Construction"}
 REGION_OF = {"69": "84", "01": "84", "75": "11", "2A": "94"}
 # siren: (departement, section, {month: (level, probability %, evolution)})
 FIRMS = {
-    "000000101": ("69", "C", {"2020-02": ("risque fort", 61.0, "nouvelle alerte"),
-                              "2020-03": ("risque fort", 72.5, "stable")}),
+    "000000101": (
+        "69",
+        "C",
+        {"2020-02": ("risque fort", 61.0, "nouvelle alerte"), "2020-03": ("risque fort", 72.5, "stable")},
+    ),
     "000000102": ("01", "F", {"2020-03": ("risque modéré", 21.0, "nouvelle alerte")}),
-    "000000103": ("69", "F", {"2020-02": ("risque modéré", 18.0, "nouvelle alerte"),
-                              "2020-03": ("risque fort", 55.0, "aggravation")}),
-    "000000201": ("75", "C", {"2020-02": ("risque fort", 40.0, "nouvelle alerte"),
-                              "2020-03": ("risque fort", 44.0, "stable")}),
+    "000000103": (
+        "69",
+        "F",
+        {"2020-02": ("risque modéré", 18.0, "nouvelle alerte"), "2020-03": ("risque fort", 55.0, "aggravation")},
+    ),
+    "000000201": (
+        "75",
+        "C",
+        {"2020-02": ("risque fort", 40.0, "nouvelle alerte"), "2020-03": ("risque fort", 44.0, "stable")},
+    ),
     "000000202": ("75", "F", {"2020-03": ("risque modéré", 15.0, "nouvelle alerte")}),
     "000000301": ("2A", "C", {"2020-03": ("risque fort", 35.0, "nouvelle alerte")}),
 }
@@ -54,8 +63,11 @@ def many_firms(per_region: int, months: list[str], seed: int = 1) -> dict:
         for i in range(per_region):
             probability = round(rng.uniform(10, 90), 1)
             level = "risque fort" if probability >= 30 else "risque modéré"
-            firms[f"{r + 4}{i:08d}"] = (rng.choice(deps), rng.choice(list(SECTIONS)), {
-                m: (level, probability, rng.choice(["nouvelle alerte", "stable"])) for m in months})
+            firms[f"{r + 4}{i:08d}"] = (
+                rng.choice(deps),
+                rng.choice(list(SECTIONS)),
+                {m: (level, probability, rng.choice(["nouvelle alerte", "stable"])) for m in months},
+            )
     return firms
 
 
@@ -65,19 +77,42 @@ def _rows(month: str, firms: dict) -> pd.DataFrame:
         if month not in months:
             continue
         level, probability, evolution = months[month]
-        rows.append({
-            "liste": month, "region": REGION_OF[dep], "siren": siren, "siret_siege": siren + "00011",
-            "raison_sociale": f"Entreprise {siren[-3:]}", "departement": dep, "commune": "Commune",
-            "code_naf": "25.11Z",
-            "code_secteur": section, "libelle_section": SECTIONS[section], "categorie_juridique": "5710",
-            "date_creation": dt.date(2001, 5, 1), "dernier_effectif": 12, "dette_sociale": 3000.0,
-            "probabilite": probability, "niveau_alerte": level, "procedure_collective": None,
-            "premiere_alerte": "oui" if evolution == "nouvelle alerte" else "non", "evolution": evolution,
-            "niveau_mois_precedent": "risque modéré" if evolution == "aggravation" else "hors périmètre",
-            "variation_probabilite": 1.5, "contributions": {"dette_urssaf": 1.2, "effectif": -0.1},
-            "facteurs": [{"feature": "dette_sociale", "topic": "dette_urssaf", "value": 3000.0, "level": None,
-                          "contribution": 1.2}],
-            "ordre": 0 if level == "risque fort" else 1})
+        rows.append(
+            {
+                "liste": month,
+                "region": REGION_OF[dep],
+                "siren": siren,
+                "siret_siege": siren + "00011",
+                "raison_sociale": f"Entreprise {siren[-3:]}",
+                "departement": dep,
+                "commune": "Commune",
+                "code_naf": "25.11Z",
+                "code_secteur": section,
+                "libelle_section": SECTIONS[section],
+                "categorie_juridique": "5710",
+                "date_creation": dt.date(2001, 5, 1),
+                "dernier_effectif": 12,
+                "dette_sociale": 3000.0,
+                "probabilite": probability,
+                "niveau_alerte": level,
+                "procedure_collective": None,
+                "premiere_alerte": "oui" if evolution == "nouvelle alerte" else "non",
+                "evolution": evolution,
+                "niveau_mois_precedent": "risque modéré" if evolution == "aggravation" else "hors périmètre",
+                "variation_probabilite": 1.5,
+                "contributions": {"dette_urssaf": 1.2, "effectif": -0.1},
+                "facteurs": [
+                    {
+                        "feature": "dette_sociale",
+                        "topic": "dette_urssaf",
+                        "value": 3000.0,
+                        "level": None,
+                        "contribution": 1.2,
+                    }
+                ],
+                "ordre": 0 if level == "risque fort" else 1,
+            }
+        )
     table = pd.DataFrame(rows).sort_values(["region", "ordre", "probabilite"], ascending=[True, True, False])
     table["rang_region"] = table.groupby("region").cumcount() + 1
     return table.reset_index(drop=True)
@@ -88,15 +123,32 @@ def write_month(exports: Path, month: str, *, linked: bool, firms: dict = FIRMS)
     publication under `.publications/` with `<month>` a link to it (else a plain folder, the
     layout of exports written before publications); returns the publication folder."""
     period = dt.date(int(month[:4]), int(month[5:]), 1)
-    ctx = ExportContext(period=period, model_name="signaux_faibles", model_version="3", fort=0.3, modere=0.1,
-                        topics=["dette_urssaf", "effectif"], disclosure=Disclosure(False, frozenset(), ()),
-                        departements=DEPARTEMENTS, sections=SECTIONS, regions=REGIONS)
+    ctx = ExportContext(
+        period=period,
+        model_name="signaux_faibles",
+        model_version="3",
+        fort=0.3,
+        modere=0.1,
+        topics=["dette_urssaf", "effectif"],
+        disclosure=Disclosure(False, frozenset(), ()),
+        departements=DEPARTEMENTS,
+        sections=SECTIONS,
+        regions=REGIONS,
+    )
     rows = _rows(month, firms)
-    stats = (rows.assign(n=1).rename(columns={"code_secteur": "naf_section", "niveau_alerte": "alert_level"})
-             .groupby(["region", "departement", "naf_section", "alert_level"], as_index=False)["n"].sum())
+    stats = (
+        rows.assign(n=1)
+        .rename(columns={"code_secteur": "naf_section", "niveau_alerte": "alert_level"})
+        .groupby(["region", "departement", "naf_section", "alert_level"], as_index=False)["n"]
+        .sum()
+    )
     folder = exports / PUBLICATIONS / month / uuid.uuid4().hex[:8] if linked else exports / month
-    manifests = {region: write_region(folder / region, ctx, region, rows[rows["region"] == region],
-                                      stats[stats["region"] == region]) for region in REGIONS}
+    manifests = {
+        region: write_region(
+            folder / region, ctx, region, rows[rows["region"] == region], stats[stats["region"] == region]
+        )
+        for region in REGIONS
+    }
     write_national(folder / NATIONAL, ctx, manifests, stats, 0, {"gold/scores": 1})
     if linked:
         os.symlink(os.path.relpath(folder, exports), exports / month)

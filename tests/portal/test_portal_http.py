@@ -26,8 +26,14 @@ from signaux_spark.portal.store import (
     default_url,
 )
 
-USERS = {"a84@region.fr": "84", "b84@region.fr": "84", "a11@region.fr": "11", "nat@national.fr": "national",
-         "gone@region.fr": "84", "throttled@region.fr": "84"}
+USERS = {
+    "a84@region.fr": "84",
+    "b84@region.fr": "84",
+    "a11@region.fr": "11",
+    "nat@national.fr": "national",
+    "gone@region.fr": "84",
+    "throttled@region.fr": "84",
+}
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +103,11 @@ def test_the_session_cookie_is_signed_httponly_samesite_and_expires(portal):
 
 
 def test_a_wrong_password_an_unknown_address_and_a_disabled_account_are_refused(portal):
-    for email, password in [("a84@region.fr", "wrong password here"), ("nobody@region.fr", PASSWORD),
-                            ("gone@region.fr", PASSWORD)]:
+    for email, password in [
+        ("a84@region.fr", "wrong password here"),
+        ("nobody@region.fr", PASSWORD),
+        ("gone@region.fr", PASSWORD),
+    ]:
         client, response = sign_in(portal["url"], email, password)
         assert response.status_code == 401 and "Adresse ou mot de passe incorrect" in response.text
         assert "portal_session" not in client.cookies
@@ -120,8 +129,10 @@ def test_forms_without_the_csrf_token_are_refused(portal, region84):
     bare = __import__("httpx").Client(base_url=portal["url"])
     assert bare.post("/connexion", data={"email": "a84@region.fr", "password": PASSWORD}).status_code == 403
     bare.get("/connexion")
-    assert bare.post("/connexion", data={"email": "a84@region.fr", "password": PASSWORD,
-                                         "csrf": "forged"}).status_code == 403
+    assert (
+        bare.post("/connexion", data={"email": "a84@region.fr", "password": PASSWORD, "csrf": "forged"}).status_code
+        == 403
+    )
     before = len(portal["store"].feedback())
     refused = region84.post("/entreprise/84/000000101", data={"action": "contacted", "csrf": "forged"})
     assert refused.status_code == 403 and len(portal["store"].feedback()) == before
@@ -187,8 +198,11 @@ def test_downloads_are_the_published_bytes_and_are_audited(portal, month, folder
         assert response.content == (portal[folder] / "84" / entry["name"]).read_bytes()
         assert hashlib.sha256(response.content).hexdigest() == entry["sha256"] == response.headers["x-content-sha256"]
         assert response.headers["content-disposition"] == f'attachment; filename="{entry["name"]}"'
-    audited = {(r["file"], r["sha256"]) for r in portal["store"].audit_rows(DOWNLOAD)
-               if r["email"] == "a84@region.fr" and r["month"] == month}
+    audited = {
+        (r["file"], r["sha256"])
+        for r in portal["store"].audit_rows(DOWNLOAD)
+        if r["email"] == "a84@region.fr" and r["month"] == month
+    }
     assert audited == {(e["name"], e["sha256"]) for e in manifest["files"]}
 
 
@@ -218,8 +232,8 @@ def test_the_national_team_sees_every_region_and_the_national_summary(portal):
 def test_the_month_page_filters_and_sorts_without_javascript(portal, region84):
     def listed(**params) -> list[str]:
         page = region84.get("/mois/2020-03/84", params=params).text
-        table = page[page.index('<table class="list">'):]
-        return re.findall(r">(\d{9})</a>", table[:table.index("</table>")])
+        table = page[page.index('<table class="list">') :]
+        return re.findall(r">(\d{9})</a>", table[: table.index("</table>")])
 
     assert listed() == ["000000101", "000000103", "000000102"]  # the list's order: rank
     assert listed(niveau="risque fort") == ["000000101", "000000103"]
@@ -239,13 +253,17 @@ def test_the_firm_page_shows_history_level_changes_factors_and_records_feedback(
     assert "2020-02" in page.text and "2020-03" in page.text and "55,0" in page.text and "18,0" in page.text
     assert "risque modéré → risque fort" in page.text and "aggravation" in page.text
     assert "dette sociale" in page.text.lower() and "+1,20" in page.text
-    saved = region84.post("/entreprise/84/000000103", data={
-        "action": "contacted", "comment": "appel au dirigeant <b>", "csrf": csrf_of(page.text)}, follow_redirects=True)
+    saved = region84.post(
+        "/entreprise/84/000000103",
+        data={"action": "contacted", "comment": "appel au dirigeant <b>", "csrf": csrf_of(page.text)},
+        follow_redirects=True,
+    )
     assert saved.status_code == 200 and "Votre retour est enregistré" in saved.text
     assert "appel au dirigeant &lt;b&gt;" in saved.text
     stored = portal["store"].feedback(siren="000000103")
     assert [(f["email"], f["region"], f["month"], f["action"], f["comment"]) for f in stored] == [
-        ("a84@region.fr", "84", "2020-03", "contacted", "appel au dirigeant <b>")]
+        ("a84@region.fr", "84", "2020-03", "contacted", "appel au dirigeant <b>")
+    ]
     assert [r["region"] for r in portal["store"].audit_rows(FEEDBACK)] == ["84"]
     unknown = region84.post("/entreprise/84/000000103", data={"action": "bribe", "csrf": csrf_of(page.text)})
     assert unknown.status_code == 400 and len(portal["store"].feedback(siren="000000103")) == 1
@@ -271,8 +289,16 @@ def test_disabling_an_account_ends_its_session(portal):
 
 
 def test_the_web_application_imports_no_spark():
-    code = ("import sys; import signaux_spark.portal.app, signaux_spark.portal.__main__; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j', 'delta')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT,
-                         env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"}, check=True)
+    code = (
+        "import sys; import signaux_spark.portal.app, signaux_spark.portal.__main__; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j', 'delta')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
     assert out.stdout.strip() == "[]"

@@ -40,16 +40,23 @@ def postgres():
         owner = pwd.getpwnam("postgres")
         os.chown(folder, owner.pw_uid, owner.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(run_as + [str(binaries / "initdb"), "-D", str(data), "-U", "portal", "-A", "trust", "-E", "UTF8",
-                             "--no-sync"], check=True, capture_output=True)
+    subprocess.run(
+        run_as + [str(binaries / "initdb"), "-D", str(data), "-U", "portal", "-A", "trust", "-E", "UTF8", "--no-sync"],
+        check=True,
+        capture_output=True,
+    )
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(run_as + [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"),
-                             "-w", "start"], check=True, capture_output=True)
+    subprocess.run(
+        run_as + [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+psycopg://portal@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(run_as + [str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            run_as + [str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -109,14 +116,20 @@ def test_the_audit_log_and_the_failure_count(store):
     store.audit(db.SIGN_IN_FAILED, "a84@region.fr", client="10.0.0.1")
     store.audit(db.SIGN_IN_FAILED, "other@region.fr", client="10.0.0.1")
     store.audit(db.SIGN_IN, "a84@region.fr", user_id=user.id, client="10.0.0.2")
-    store.audit(db.DOWNLOAD, "a84@region.fr", user_id=user.id, month="2020-03", region="84", file="a.csv",
-                sha256="ab" * 32)
+    store.audit(
+        db.DOWNLOAD, "a84@region.fr", user_id=user.id, month="2020-03", region="84", file="a.csv", sha256="ab" * 32
+    )
     assert store.recent_failures(15, email="a84@region.fr") == 1
     assert store.recent_failures(15, client="10.0.0.1") == 2
     assert store.recent_failures(15, client="10.0.0.2") == 0
     (download,) = store.audit_rows(db.DOWNLOAD)
     assert (download["email"], download["month"], download["region"], download["file"], download["sha256"]) == (
-        "a84@region.fr", "2020-03", "84", "a.csv", "ab" * 32)
+        "a84@region.fr",
+        "2020-03",
+        "84",
+        "a.csv",
+        "ab" * 32,
+    )
     assert download["at"] is not None and len(store.audit_rows()) == 4
 
 
@@ -127,7 +140,9 @@ def test_feedback_is_stored_per_region_and_firm(store):
     with pytest.raises(db.StoreError, match="unknown action"):
         store.add_feedback(user, "84", "000000101", "2020-03", "bribe", "")
     assert [(f["siren"], f["action"], f["comment"]) for f in store.feedback(region="84")] == [
-        ("000000101", "contacted", "appel"), ("000000102", "other", "")]
+        ("000000101", "contacted", "appel"),
+        ("000000102", "other", ""),
+    ]
     assert len(store.feedback(siren="000000101")) == 1 and store.feedback(region="11") == []
 
 

@@ -11,27 +11,43 @@ from __future__ import annotations
 
 import datetime as dt
 
+from conftest import test_settings
 from pyspark.sql import types as T
 
-from conftest import test_settings
 from signaux_spark.config import load_settings
 from signaux_spark.io import Lake
+from signaux_spark.model.registry import load_model
 from signaux_spark.model.toy_tables import CATEGORICAL, FEATURE_GROUPS, firm_months
 from signaux_spark.model.training import train
 from signaux_spark.scoring.adapter import ScoringModel
-from signaux_spark.model.registry import load_model
 from signaux_spark.scoring.score import SCHEMA
 
 NUMERIC = [c for cols in FEATURE_GROUPS.values() for c in cols if c not in CATEGORICAL]
-GROUPS = {"dettes_sociales": ["dette_sociale", "dette_ratio"], "sante_financiere": ["marge", "paydex", "paydex_missing"],
-          "effectif": ["effectif"], "contexte": ["naf_section", "region"]}
-TINY = ["model.horizon_months=1", "model.gap_months=1", "model.test_months=2", "model.validation_months=4",
-        f"model.features={NUMERIC}", f"model.categorical={CATEGORICAL}", "model.label_table=",
-        "model.exclude_column=", "model.tuning.max_evals=1", "model.tuning.early_stop_trials=1",
-        "model.tuning.space.max_iter=[4, 5]", "model.tuning.space.max_depth=[3, 4]",
-        "model.tuning.space.step_size=[0.5, 0.6]", "model.tuning.space.subsampling_rate=[0.9, 1.0]",
-        "model.tuning.space.min_instances_per_node=[1, 2]", "model.tuning.space.feature_subset=[all]",
-        "model.tuning.space.positive_weight=[1.0, 2.0]"]
+GROUPS = {
+    "dettes_sociales": ["dette_sociale", "dette_ratio"],
+    "sante_financiere": ["marge", "paydex", "paydex_missing"],
+    "effectif": ["effectif"],
+    "contexte": ["naf_section", "region"],
+}
+TINY = [
+    "model.horizon_months=1",
+    "model.gap_months=1",
+    "model.test_months=2",
+    "model.validation_months=4",
+    f"model.features={NUMERIC}",
+    f"model.categorical={CATEGORICAL}",
+    "model.label_table=",
+    "model.exclude_column=",
+    "model.tuning.max_evals=1",
+    "model.tuning.early_stop_trials=1",
+    "model.tuning.space.max_iter=[4, 5]",
+    "model.tuning.space.max_depth=[3, 4]",
+    "model.tuning.space.step_size=[0.5, 0.6]",
+    "model.tuning.space.subsampling_rate=[0.9, 1.0]",
+    "model.tuning.space.min_instances_per_node=[1, 2]",
+    "model.tuning.space.feature_subset=[all]",
+    "model.tuning.space.positive_weight=[1.0, 2.0]",
+]
 _CACHE: dict = {}
 
 
@@ -39,7 +55,12 @@ def settings_for(root, mlflow_dir=None, overrides=()):
     """Test settings under `root`; the MLflow store of the tiny model when `mlflow_dir` is given."""
     settings = test_settings(root)
     extra = load_settings(overrides=[f"paths.root={root}"] + TINY + list(overrides))
-    settings.paths, settings.model, settings.score, settings.export = extra.paths, extra.model, extra.score, extra.export
+    settings.paths, settings.model, settings.score, settings.export = (
+        extra.paths,
+        extra.model,
+        extra.score,
+        extra.export,
+    )
     settings.features.groups = {k: list(v) for k, v in GROUPS.items()}
     if mlflow_dir is not None:
         settings.paths.mlflow = str(mlflow_dir)
@@ -59,22 +80,42 @@ def tiny_model(spark, tmp_path_factory) -> tuple[str, ScoringModel]:
     return _CACHE["model"]
 
 
-FEATURE_DEFAULTS = {"region": "84", "departement": "69", "naf_section": "C", "in_perimeter": True,
-                    "perimeter_exclusion": None, "in_proceeding": False, "proceeding_state": "In bonis",
-                    "dette_sociale": 0.0, "dette_ratio": -1.0, "marge": 0.5, "paydex": 20.0, "paydex_missing": 0,
-                    "effectif": 30}
-FEATURES_SCHEMA = T.StructType([
-    T.StructField("siren", T.StringType()), T.StructField("periode", T.DateType()),
-    T.StructField("region", T.StringType()), T.StructField("departement", T.StringType()),
-    T.StructField("naf_section", T.StringType()), T.StructField("in_perimeter", T.BooleanType()),
-    T.StructField("perimeter_exclusion", T.StringType()), T.StructField("in_proceeding", T.BooleanType()),
-    T.StructField("proceeding_state", T.StringType()), T.StructField("dette_sociale", T.DoubleType()),
-    T.StructField("dette_ratio", T.DoubleType()), T.StructField("marge", T.DoubleType()),
-    T.StructField("paydex", T.DoubleType()), T.StructField("paydex_missing", T.IntegerType()),
-    T.StructField("effectif", T.IntegerType()), T.StructField("ebe_sur_ca", T.DoubleType()),
-])
-RISKY = {"dette_sociale": 50000.0, "dette_ratio": 3.0, "marge": -2.0, "paydex": 70.0, "naf_section": "F",
-         "effectif": 3}
+FEATURE_DEFAULTS = {
+    "region": "84",
+    "departement": "69",
+    "naf_section": "C",
+    "in_perimeter": True,
+    "perimeter_exclusion": None,
+    "in_proceeding": False,
+    "proceeding_state": "In bonis",
+    "dette_sociale": 0.0,
+    "dette_ratio": -1.0,
+    "marge": 0.5,
+    "paydex": 20.0,
+    "paydex_missing": 0,
+    "effectif": 30,
+}
+FEATURES_SCHEMA = T.StructType(
+    [
+        T.StructField("siren", T.StringType()),
+        T.StructField("periode", T.DateType()),
+        T.StructField("region", T.StringType()),
+        T.StructField("departement", T.StringType()),
+        T.StructField("naf_section", T.StringType()),
+        T.StructField("in_perimeter", T.BooleanType()),
+        T.StructField("perimeter_exclusion", T.StringType()),
+        T.StructField("in_proceeding", T.BooleanType()),
+        T.StructField("proceeding_state", T.StringType()),
+        T.StructField("dette_sociale", T.DoubleType()),
+        T.StructField("dette_ratio", T.DoubleType()),
+        T.StructField("marge", T.DoubleType()),
+        T.StructField("paydex", T.DoubleType()),
+        T.StructField("paydex_missing", T.IntegerType()),
+        T.StructField("effectif", T.IntegerType()),
+        T.StructField("ebe_sur_ca", T.DoubleType()),
+    ]
+)
+RISKY = {"dette_sociale": 50000.0, "dette_ratio": 3.0, "marge": -2.0, "paydex": 70.0, "naf_section": "F", "effectif": 3}
 SAFE = {"dette_sociale": 0.0, "dette_ratio": -3.0, "marge": 2.0, "paydex": 5.0, "naf_section": "C"}
 
 
@@ -89,25 +130,70 @@ def features_frame(spark, rows: list[dict], period: dt.date):
     return monthly_frame(spark, FEATURES_SCHEMA, FEATURE_DEFAULTS, rows, period)
 
 
-FIRMS_SCHEMA = ", ".join(f"{c} string" for c in (
-    "siren", "siret_siege", "raison_sociale", "naf", "naf_section", "libelle_section", "categorie_juridique")) + \
-    ", date_creation date, " + ", ".join(f"{c} string" for c in (
-        "departement", "libelle_departement", "region", "libelle_region", "commune", "code_commune"))
+FIRMS_SCHEMA = (
+    ", ".join(
+        f"{c} string"
+        for c in (
+            "siren",
+            "siret_siege",
+            "raison_sociale",
+            "naf",
+            "naf_section",
+            "libelle_section",
+            "categorie_juridique",
+        )
+    )
+    + ", date_creation date, "
+    + ", ".join(
+        f"{c} string"
+        for c in ("departement", "libelle_departement", "region", "libelle_region", "commune", "code_commune")
+    )
+)
 
 
 def firms_frame(spark, firms: dict[str, tuple[str, str]]):
     """silver/firms rows: siren -> (departement, region)."""
-    rows = [(siren, siren + "00017", f"ENTREPRISE {siren}", "43.21A", "F", "Construction", "5710",
-             dt.date(2005, 3, 1), dep, f"dep {dep}", region, f"region {region}", f"COMMUNE {dep}", dep + "123")
-            for siren, (dep, region) in firms.items()]
+    rows = [
+        (
+            siren,
+            siren + "00017",
+            f"ENTREPRISE {siren}",
+            "43.21A",
+            "F",
+            "Construction",
+            "5710",
+            dt.date(2005, 3, 1),
+            dep,
+            f"dep {dep}",
+            region,
+            f"region {region}",
+            f"COMMUNE {dep}",
+            dep + "123",
+        )
+        for siren, (dep, region) in firms.items()
+    ]
     return spark.createDataFrame(rows, FIRMS_SCHEMA)
 
 
-SCORE_DEFAULTS = {"region": "84", "departement": "69", "naf_section": "C", "in_proceeding": False,
-                  "proceeding_state": "In bonis", "probability": 0.01, "probability_raw": 0.02, "log_odds": -3.9,
-                  "alert_level": "pas d'alerte", "region_rank": 1, "model_name": "signaux_faibles",
-                  "model_version": "1", "threshold_fort": 0.2, "threshold_modere": 0.1, "base_log_odds": -3.0,
-                  "contributions": {"dettes_sociales": -0.9}, "top_factors": []}
+SCORE_DEFAULTS = {
+    "region": "84",
+    "departement": "69",
+    "naf_section": "C",
+    "in_proceeding": False,
+    "proceeding_state": "In bonis",
+    "probability": 0.01,
+    "probability_raw": 0.02,
+    "log_odds": -3.9,
+    "alert_level": "pas d'alerte",
+    "region_rank": 1,
+    "model_name": "signaux_faibles",
+    "model_version": "1",
+    "threshold_fort": 0.2,
+    "threshold_modere": 0.1,
+    "base_log_odds": -3.0,
+    "contributions": {"dettes_sociales": -0.9},
+    "top_factors": [],
+}
 
 
 def scores_frame(spark, rows: list[dict], period: dt.date):

@@ -9,20 +9,27 @@ import math
 
 import numpy as np
 import pytest
-from pyspark.ml.feature import VectorAssembler, VectorIndexer
+from conftest import job_main as job
 from pyspark.ml.classification import GBTClassifier
+from pyspark.ml.feature import VectorAssembler, VectorIndexer
 from pyspark.ml.functions import vector_to_array
 from pyspark.sql import functions as F
-
 from scoring_kit import RISKY, SAFE, features_frame, settings_for, tiny_model
-from conftest import job_main as job
 
 from signaux_spark import cli
 from signaux_spark.cli import JobError
 from signaux_spark.config import ConfigError, load_settings
 from signaux_spark.io import Lake
-from signaux_spark.scoring.score import (FORT, MODERE, NO_ALERT, PROCEEDING, alert_level, score_month, score_period,
-                                         with_region_rank)
+from signaux_spark.scoring.score import (
+    FORT,
+    MODERE,
+    NO_ALERT,
+    PROCEEDING,
+    alert_level,
+    score_month,
+    score_period,
+    with_region_rank,
+)
 from signaux_spark.scoring.trees import UnsupportedTree, forest_of
 
 PERIOD, OTHER = dt.date(2020, 3, 1), dt.date(2020, 2, 1)
@@ -34,8 +41,15 @@ ROWS = [
     {"siren": "000000004", **RISKY, "in_proceeding": True, "proceeding_state": "Redressement judiciaire"},
     {"siren": "000000005", **RISKY, "in_perimeter": False, "perimeter_exclusion": "naf_exclu"},
     {"siren": "000000006", **RISKY, "region": "11", "departement": "75", "dette_ratio": 2.0},
-    {"siren": "000000007", **SAFE, "region": "11", "departement": "75", "marge": None, "paydex": None,
-     "paydex_missing": 1},
+    {
+        "siren": "000000007",
+        **SAFE,
+        "region": "11",
+        "departement": "75",
+        "marge": None,
+        "paydex": None,
+        "paydex_missing": 1,
+    },
     {"siren": "000000008", **MID, "region": "94", "departement": "2A"},
 ]
 
@@ -57,11 +71,27 @@ def scored(spark, tmp_path_factory, model):
     counts = score_period(spark, settings, OTHER)
     counts = score_period(spark, settings, PERIOD)
     first = lake.read(spark, "gold/scores").orderBy("periode", "siren").collect()
-    code = cli.run(job("score"), ["--period", "2020-03", f"paths.root={root}", f"paths.mlflow={mlflow_dir}",
-                                  "spark.master=local[2]", "spark.shuffle_partitions=2"])
+    code = cli.run(
+        job("score"),
+        [
+            "--period",
+            "2020-03",
+            f"paths.root={root}",
+            f"paths.mlflow={mlflow_dir}",
+            "spark.master=local[2]",
+            "spark.shuffle_partitions=2",
+        ],
+    )
     second = lake.read(spark, "gold/scores").orderBy("periode", "siren").collect()
-    return {"settings": settings, "counts": counts, "first": first, "second": second, "code": code,
-            "rows": {r["siren"]: r for r in first if r["periode"] == PERIOD}, "features": features}
+    return {
+        "settings": settings,
+        "counts": counts,
+        "first": first,
+        "second": second,
+        "code": code,
+        "rows": {r["siren"]: r for r in first if r["periode"] == PERIOD},
+        "features": features,
+    }
 
 
 def test_every_firm_of_the_perimeter_is_scored_once(scored):
@@ -89,7 +119,11 @@ def test_alert_levels_come_from_the_models_thresholds(scored, model):
 
 def test_a_firm_in_a_proceeding_is_listed_with_its_state_not_alerted(scored):
     r = scored["rows"]["000000004"]
-    assert (r["alert_level"], r["proceeding_state"], r["in_proceeding"]) == (PROCEEDING, "Redressement judiciaire", True)
+    assert (r["alert_level"], r["proceeding_state"], r["in_proceeding"]) == (
+        PROCEEDING,
+        "Redressement judiciaire",
+        True,
+    )
     assert (r["probability"], r["region_rank"], r["contributions"], r["top_factors"]) == (None, None, None, None)
 
 
@@ -157,8 +191,11 @@ def test_explanations_run_in_the_workers_not_on_the_driver(spark, scored, model)
 def test_trees_read_on_the_driver_give_sparks_margin_and_additive_shap(spark, scored, model):
     _, m = model
     month = scored["features"].where(F.col("periode") == PERIOD)
-    out = m.loaded.gbt.transform(m.loaded.preprocessing.transform(month)).select(
-        vector_to_array(m.loaded.features_col).alias("x"), vector_to_array("rawPrediction")[1].alias("margin")).collect()
+    out = (
+        m.loaded.gbt.transform(m.loaded.preprocessing.transform(month))
+        .select(vector_to_array(m.loaded.features_col).alias("x"), vector_to_array("rawPrediction")[1].alias("margin"))
+        .collect()
+    )
     x, margin = np.array([r["x"] for r in out]), np.array([r["margin"] for r in out])
     forest = forest_of(m.loaded.gbt)
     assert np.allclose(forest.margin(x), margin, atol=1e-12)
@@ -181,22 +218,31 @@ def test_explaining_every_firm_changes_nothing_else(scored, everyone):
     drop = ("base_log_odds", "contributions", "top_factors")
     for siren, r in scored["rows"].items():
         assert {k: v for k, v in r.asDict().items() if k not in drop} == {
-            k: v for k, v in everyone[siren].asDict().items() if k not in drop}
+            k: v for k, v in everyone[siren].asDict().items() if k not in drop
+        }
         if r["contributions"] is not None:
             assert r["contributions"] == everyone[siren]["contributions"]
 
 
 def test_alert_level_thresholds_are_inclusive_and_proceedings_win(spark):
-    df = spark.createDataFrame([(0.2, False), (0.19999, False), (0.1, False), (0.09999, False), (0.9, True)],
-                               "p double, proceeding boolean")
+    df = spark.createDataFrame(
+        [(0.2, False), (0.19999, False), (0.1, False), (0.09999, False), (0.9, True)], "p double, proceeding boolean"
+    )
     levels = [r[0] for r in df.select(alert_level(F.col("p"), F.col("proceeding"), fort=0.2, modere=0.1)).collect()]
     assert levels == [FORT, MODERE, MODERE, NO_ALERT, PROCEEDING]
 
 
 def test_rank_ties_are_broken_by_raw_probability_then_siren(spark):
-    df = spark.createDataFrame([("b", "84", 0.5, 0.6), ("a", "84", 0.5, 0.6), ("c", "84", 0.5, 0.7),
-                                ("d", "84", None, None), ("e", "11", 0.1, 0.1)],
-                               "siren string, region string, probability double, probability_raw double")
+    df = spark.createDataFrame(
+        [
+            ("b", "84", 0.5, 0.6),
+            ("a", "84", 0.5, 0.6),
+            ("c", "84", 0.5, 0.7),
+            ("d", "84", None, None),
+            ("e", "11", 0.1, 0.1),
+        ],
+        "siren string, region string, probability double, probability_raw double",
+    )
     ranks = {r["siren"]: r["region_rank"] for r in with_region_rank(df).collect()}
     assert ranks == {"c": 1, "a": 2, "b": 3, "d": None, "e": 1}
 
@@ -222,8 +268,13 @@ def test_bad_inputs_fail_clearly(spark, scored, model, tmp_path):
     assert not Lake(no_model).exists(spark, "gold/scores")  # nothing written by a failed scoring
 
 
-@pytest.mark.parametrize("override, message", [("score.explain=some", "score.explain' must be one of all, alerts"),
-                                               ("score.top_factors=0", "score.top_factors' must be >= 1")])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("score.explain=some", "score.explain' must be one of all, alerts"),
+        ("score.top_factors=0", "score.top_factors' must be >= 1"),
+    ],
+)
 def test_score_settings_are_checked(override, message):
     with pytest.raises(ConfigError, match=message):
         load_settings(overrides=[override])
@@ -231,8 +282,9 @@ def test_score_settings_are_checked(override, message):
 
 def test_a_gbt_with_categorical_splits_cannot_be_explained(spark):
     # the label is 1 for the middle level of c only: one categorical split {1} | {0, 2} separates it
-    df = spark.createDataFrame([(float(i % 3), float(i % 2), float(i % 3 == 1)) for i in range(30)],
-                               "c double, v double, label double")
+    df = spark.createDataFrame(
+        [(float(i % 3), float(i % 2), float(i % 3 == 1)) for i in range(30)], "c double, v double, label double"
+    )
     vectors = VectorAssembler(inputCols=["c", "v"], outputCol="raw").transform(df)
     indexed = VectorIndexer(inputCol="raw", outputCol="features", maxCategories=3).fit(vectors).transform(vectors)
     gbt = GBTClassifier(maxIter=1, maxDepth=1, seed=1).fit(indexed)

@@ -8,8 +8,16 @@ import gzip
 import pytest
 
 from signaux_spark.sources import altares_paydex, ap_demande, urssaf_cotisation, urssaf_debit, urssaf_effectif_ent
-from signaux_spark.sources.text import (FileKind, Layout, StructuralError, decode, physical_lines, split_file,
-                                        split_quoted, split_records)
+from signaux_spark.sources.text import (
+    FileKind,
+    Layout,
+    StructuralError,
+    decode,
+    physical_lines,
+    split_file,
+    split_quoted,
+    split_records,
+)
 
 SIMPLE = Layout("utf-8", ";", "strict", (FileKind("main", r"f\.csv", ("a", "b", "c")),))
 
@@ -21,26 +29,33 @@ def split(text: str | bytes, layout: Layout = SIMPLE, name: str = "f.csv", **kw)
 
 # --- encodings (0.2) ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data, declared, expected_text, encoding, flags", [
-    ("é;x".encode("utf-8"), "utf-8", "é;x", "utf-8", []),
-    (b"\xef\xbb\xbf" + "é".encode("utf-8"), "utf-8", "é", "utf-8", []),
-    (b"\xef\xbb\xbf" + "é".encode("utf-8"), "iso-8859-15", "é", "utf-8", ["encoding_bom_override"]),
-    (b"\xff\xfe" + "é;x".encode("utf-16-le"), "utf-8", "é;x", "utf-16-le", ["encoding_bom_override"]),
-    (b"\xfe\xff" + "é;x".encode("utf-16-be"), "utf-8", "é;x", "utf-16-be", ["encoding_bom_override"]),
-    ("é’".encode("cp1252"), "utf-8", "é’", "cp1252", ["encoding_fallback_cp1252"]),
-    ("Montant (€)".encode("iso-8859-15"), "iso-8859-15", "Montant (€)", "iso-8859-15", []),
-    ("Montant (€)".encode("utf-8"), "iso-8859-15", "Montant (€)", "utf-8", ["encoding_utf8_instead_of_latin9"]),
-    (b"plain ascii", "iso-8859-15", "plain ascii", "iso-8859-15", []),
-])
+
+@pytest.mark.parametrize(
+    "data, declared, expected_text, encoding, flags",
+    [
+        ("é;x".encode(), "utf-8", "é;x", "utf-8", []),
+        (b"\xef\xbb\xbf" + "é".encode(), "utf-8", "é", "utf-8", []),
+        (b"\xef\xbb\xbf" + "é".encode(), "iso-8859-15", "é", "utf-8", ["encoding_bom_override"]),
+        (b"\xff\xfe" + "é;x".encode("utf-16-le"), "utf-8", "é;x", "utf-16-le", ["encoding_bom_override"]),
+        (b"\xfe\xff" + "é;x".encode("utf-16-be"), "utf-8", "é;x", "utf-16-be", ["encoding_bom_override"]),
+        ("é’".encode("cp1252"), "utf-8", "é’", "cp1252", ["encoding_fallback_cp1252"]),
+        ("Montant (€)".encode("iso-8859-15"), "iso-8859-15", "Montant (€)", "iso-8859-15", []),
+        ("Montant (€)".encode(), "iso-8859-15", "Montant (€)", "utf-8", ["encoding_utf8_instead_of_latin9"]),
+        (b"plain ascii", "iso-8859-15", "plain ascii", "iso-8859-15", []),
+    ],
+)
 def test_encoding_resolution_order(data, declared, expected_text, encoding, flags):
     assert decode(data, declared) == (expected_text, encoding, flags)
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"a;b\x00;c", "NUL bytes"),                        # UTF-16 without its BOM
-    (b"caf\xc3\xa9 \x81", "neither UTF-8 nor Windows-1252"),
-    (b"\xff\xfe" + b"a\x00b", "after its byte-order mark"),   # odd length after the BOM
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"a;b\x00;c", "NUL bytes"),  # UTF-16 without its BOM
+        (b"caf\xc3\xa9 \x81", "neither UTF-8 nor Windows-1252"),
+        (b"\xff\xfe" + b"a\x00b", "after its byte-order mark"),  # odd length after the BOM
+    ],
+)
 def test_undecodable_files_are_structural(data, message):
     with pytest.raises(StructuralError, match=message):
         decode(data, "utf-8")
@@ -53,47 +68,51 @@ def test_latin9_euro_sign_is_not_latin1():
 
 # --- lines and quoting (0.2) -------------------------------------------------------------------------
 
+
 def test_lf_crlf_mixed_and_optional_final_newline():
     assert physical_lines("a\r\nb\nc") == ["a", "b", "c"]
     assert physical_lines("a\nb\r\n") == ["a", "b"]
 
 
 def test_a_file_cut_inside_its_last_line_is_flagged_and_that_line_rejected():
-    summary, records = split("a;b;c\n1;2;3\n4;5;6")        # cut inside the last field: looks complete
+    summary, records = split("a;b;c\n1;2;3\n4;5;6")  # cut inside the last field: looks complete
     assert summary.flags == ["no_final_line_ending"] and summary.warnings
     assert [(r.line_number, r.reason) for r in records] == [(2, None), (3, "truncated_line")]
-    _, records = split("a;b;c\n1;2;3\n4;5")                 # cut mid-line: not a wrong field count
+    _, records = split("a;b;c\n1;2;3\n4;5")  # cut mid-line: not a wrong field count
     assert [r.reason for r in records] == [None, "truncated_line"]
     summary, records = split("a;b;c\n1;2;3\n")
     assert summary.flags == [] and [r.reason for r in records] == [None]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('"x;y";"a""b";c', (["x;y", 'a"b', "c"], "ok")),
-    ('a;;', (["a", "", ""], "ok")),
-    ('"";b', (["", "b"], "ok")),
-    ('"open;b', (None, "open")),
-    ('a"b;c', (None, "malformed")),
-    ('"a"b;c', (None, "malformed")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('"x;y";"a""b";c', (["x;y", 'a"b', "c"], "ok")),
+        ("a;;", (["a", "", ""], "ok")),
+        ('"";b', (["", "b"], "ok")),
+        ('"open;b', (None, "open")),
+        ('a"b;c', (None, "malformed")),
+        ('"a"b;c', (None, "malformed")),
+    ],
+)
 def test_rfc4180_split(text, expected):
     assert split_quoted(text, ";") == expected
 
 
 def test_quoted_line_break_spans_physical_lines_and_keeps_first_line_number():
-    lines = ['h', '"1","two', 'lines","x"', '"2","b","c"']
+    lines = ["h", '"1","two', 'lines","x"', '"2","b","c"']
     out = list(split_records(lines, ",", "rfc4180"))
     assert [(n, f) for n, _, f, _ in out[1:]] == [(2, ["1", "two\nlines", "x"]), (4, ["2", "b", "c"])]
 
 
 def test_unclosed_quote_rejects_only_its_line_in_rfc4180_sources():
-    lines = ['h', '"1","never closed,x', '"2","b","c"']
+    lines = ["h", '"1","never closed,x', '"2","b","c"']
     out = list(split_records(lines, ",", "rfc4180"))
     assert [(n, r) for n, _, _, r in out[1:]] == [(2, "malformed_quotes"), (3, None)]
 
 
 def test_strict_sources_never_join_lines():
-    lines = ['h', '1;"open;x', '2;b;c']
+    lines = ["h", '1;"open;x', "2;b;c"]
     out = list(split_records(lines, ";", "strict"))
     assert [(n, r) for n, _, _, r in out[1:]] == [(2, "malformed_quotes"), (3, None)]
 
@@ -104,6 +123,7 @@ def test_lazy_quotes_keep_the_quote_as_a_character():
 
 
 # --- whole files ---------------------------------------------------------------------------------
+
 
 def test_header_by_name_case_insensitive_trimmed_reordered_and_extra_column_warned():
     summary, records = split("C ; A ;b;Extra\n3;1;2;x\n")
@@ -127,16 +147,23 @@ def test_values_trimmed_and_empty_is_null():
 def test_wrong_field_count_and_malformed_quotes_are_line_rejects():
     _, records = split('a;b;c\n1;2\n1;2;3;4\n1;"2;3\n7;8;9\n')
     assert [(r.line_number, r.reason) for r in records] == [
-        (2, "wrong_field_count"), (3, "wrong_field_count"), (4, "malformed_quotes"), (5, None)]
+        (2, "wrong_field_count"),
+        (3, "wrong_field_count"),
+        (4, "malformed_quotes"),
+        (5, None),
+    ]
     assert records[0].detail == "2 fields, the header has 3" and records[0].raw_line == "1;2"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "empty file"),
-    ("\n \n", "empty file"),
-    ("a;c\n1;2\n", "missing header column"),
-    ("a;b;c;A\n", "appears twice"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty file"),
+        ("\n \n", "empty file"),
+        ("a;c\n1;2\n", "missing header column"),
+        ("a;b;c;A\n", "appears twice"),
+    ],
+)
 def test_structural_header_problems(text, message):
     with pytest.raises(StructuralError, match=message):
         split(text)
@@ -173,8 +200,11 @@ def test_debit_stray_quote_is_malformed_but_cotisation_keeps_it():
     _, records = split_file(urssaf_debit.FILE_NAME, f"{debit_header}\n{line}\n".encode(), urssaf_debit.LAYOUT)
     assert records[0].reason == "malformed_quotes"
     cotis_header = ";".join(urssaf_cotisation.RAW_COLUMNS)
-    _, records = split_file(urssaf_cotisation.FILE_NAME,
-                            f'{cotis_header}\n827;74;8123456760"0017;827;2411;0;1,00;1,00\n'.encode(), urssaf_cotisation.LAYOUT)
+    _, records = split_file(
+        urssaf_cotisation.FILE_NAME,
+        f'{cotis_header}\n827;74;8123456760"0017;827;2411;0;1,00;1,00\n'.encode(),
+        urssaf_cotisation.LAYOUT,
+    )
     assert records[0].reason is None and records[0].fields[2] == '8123456760"0017'
 
 
@@ -204,8 +234,10 @@ def test_month_columns_decode_yyyyqm():
 def test_wide_cells_skip_blanks_and_keep_column_names():
     _, records = effectif("siren;eff202411;eff202412;eff202413;rais_soc\n812345676;14;;1 204;MENUISERIE\n")
     assert records[0].fields == ["812345676", "MENUISERIE"]
-    assert records[0].cells == [{"column": "eff202411", "periode": "2024-01-01", "value": "14"},
-                                {"column": "eff202413", "periode": "2024-03-01", "value": "1 204"}]
+    assert records[0].cells == [
+        {"column": "eff202411", "periode": "2024-01-01", "value": "14"},
+        {"column": "eff202413", "periode": "2024-03-01", "value": "1 204"},
+    ]
 
 
 def test_rais_soc_with_a_separator_is_repaired():
@@ -226,6 +258,7 @@ def test_two_columns_for_the_same_month_are_structural():
 
 
 # --- Altares trailer (9) -----------------------------------------------------------------------------
+
 
 def increment(*data_lines: str, trailer: str | None = "auto", after: str = "") -> bytes:
     header = ";".join(altares_paydex.INCREMENT_COLUMNS)
@@ -267,10 +300,14 @@ def test_increment_header_is_read_by_position():
 
 
 def test_retro_and_unknown_file_names():
-    retro = "SIREN;ETAT_ORGANISATION;CODE_PAYDEX;PAYDEX;NBR_JRS_RETARD;NBR_FOURNISSEURS;ENCOURS_ETUDIES;" \
-            "NBR_EXPERIENCES_PAIEMENT;NOTE100_ALERTEUR_PLUS_30;NOTE100_ALERTEUR_PLUS_90_JOURS;DATE_VALEUR\n" \
-            "812345676; Actif; 070;15 jours; 15;12;164000;57;22;3; 15/01/2019\n"
-    summary, records = split_file("E_202406100300_Retro-Paydex_20240610.csv", retro.encode("latin-1"), altares_paydex.LAYOUT)
+    retro = (
+        "SIREN;ETAT_ORGANISATION;CODE_PAYDEX;PAYDEX;NBR_JRS_RETARD;NBR_FOURNISSEURS;ENCOURS_ETUDIES;"
+        "NBR_EXPERIENCES_PAIEMENT;NOTE100_ALERTEUR_PLUS_30;NOTE100_ALERTEUR_PLUS_90_JOURS;DATE_VALEUR\n"
+        "812345676; Actif; 070;15 jours; 15;12;164000;57;22;3; 15/01/2019\n"
+    )
+    summary, records = split_file(
+        "E_202406100300_Retro-Paydex_20240610.csv", retro.encode("latin-1"), altares_paydex.LAYOUT
+    )
     assert summary.file_kind == "retro" and records[0].fields[-1] == "15/01/2019" and records[0].fields[2] == "070"
     with pytest.raises(StructuralError, match="matches no delivery"):
         split_file("paydex.csv", retro.encode(), altares_paydex.LAYOUT)

@@ -14,15 +14,38 @@ from pathlib import Path
 
 SOURCE_DECLARED = {"altares_paydex": "iso-8859-15"}
 URSSAF = {"urssaf_cotisation", "urssaf_debit", "urssaf_delai", "urssaf_procol", "urssaf_effectif_ent"}
-EXTRACTION_DAY = {"urssaf_cotisation": 20, "urssaf_debit": 20, "urssaf_delai": 20, "urssaf_procol": 20,
-                  "urssaf_effectif_ent": 20, "ap_demande": 5, "ap_consommation": 5, "dgfip_liasses": 15,
-                  "altares_paydex": 10, "sirene_unite_legale": 1, "sirene_etablissement": 1}
-TRACKED_FLAGS = {"id_zero_padded", "pseudo_siret", "thousands_separator_removed", "fpi_out_of_range",
-                 "day_truncated", "orphan_request", "naf_not_rev2"}
-MONTHS = {m: i + 1 for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
-                                          "NOV", "DEC"])}
-SEPARATORS = {"ap_demande": ",", "ap_consommation": ",", "dgfip_liasses": "|", "sirene_unite_legale": ",",
-              "sirene_etablissement": ","}
+EXTRACTION_DAY = {
+    "urssaf_cotisation": 20,
+    "urssaf_debit": 20,
+    "urssaf_delai": 20,
+    "urssaf_procol": 20,
+    "urssaf_effectif_ent": 20,
+    "ap_demande": 5,
+    "ap_consommation": 5,
+    "dgfip_liasses": 15,
+    "altares_paydex": 10,
+    "sirene_unite_legale": 1,
+    "sirene_etablissement": 1,
+}
+TRACKED_FLAGS = {
+    "id_zero_padded",
+    "pseudo_siret",
+    "thousands_separator_removed",
+    "fpi_out_of_range",
+    "day_truncated",
+    "orphan_request",
+    "naf_not_rev2",
+}
+MONTHS = {
+    m: i + 1 for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])
+}
+SEPARATORS = {
+    "ap_demande": ",",
+    "ap_consommation": ",",
+    "dgfip_liasses": "|",
+    "sirene_unite_legale": ",",
+    "sirene_etablissement": ",",
+}
 QUOTED = {"ap_demande", "ap_consommation", "sirene_unite_legale", "sirene_etablissement"}
 LAZY = {"urssaf_cotisation", "urssaf_effectif_ent"}
 
@@ -34,6 +57,7 @@ class Reject(Exception):
 
 
 # ----- identifiers (SOURCES.md 0.3) -----
+
 
 def luhn(digits: str) -> bool:
     total = 0
@@ -70,6 +94,7 @@ def identifier(value: str, kind: str, urssaf: bool, flags: set) -> str:
 
 
 # ----- dates, periods, numbers (SOURCES.md 0.4) -----
+
 
 def real_date(y: int, m: int, d: int) -> dt.date:
     try:
@@ -152,6 +177,7 @@ def in_time(d: dt.date, source: str, batch: str, floor=dt.date(1990, 1, 1)):
 
 # ----- decoding and lines (SOURCES.md 0.2) -----
 
+
 def decode(raw: bytes, source: str) -> tuple[str, set]:
     flags = set()
     declared = SOURCE_DECLARED.get(source, "utf-8")
@@ -194,6 +220,7 @@ def split_fields(line: str, source: str) -> list[str]:
 
 
 # ----- one checker per source: returns row flags, raises Reject -----
+
 
 def check_cotisation(f, batch, flags, ctx):
     identifier(f[2], "siret", True, flags)
@@ -316,10 +343,17 @@ def check_etablissement(f, batch, flags, ctx):
         raise Reject("invalid_siret")
 
 
-CHECKS = {"urssaf_cotisation": check_cotisation, "urssaf_debit": check_debit, "urssaf_delai": check_delai,
-          "urssaf_procol": check_procol, "ap_demande": check_ap_demande, "ap_consommation": check_ap_consommation,
-          "dgfip_liasses": check_dgfip, "sirene_unite_legale": check_unite_legale,
-          "sirene_etablissement": check_etablissement}
+CHECKS = {
+    "urssaf_cotisation": check_cotisation,
+    "urssaf_debit": check_debit,
+    "urssaf_delai": check_delai,
+    "urssaf_procol": check_procol,
+    "ap_demande": check_ap_demande,
+    "ap_consommation": check_ap_consommation,
+    "dgfip_liasses": check_dgfip,
+    "sirene_unite_legale": check_unite_legale,
+    "sirene_etablissement": check_etablissement,
+}
 
 
 def read_file(path: Path) -> bytes:
@@ -332,13 +366,17 @@ def check_file(path: Path, source: str, batch: str, expected_header: list[str] |
     text, file_flags = decode(read_file(path), source)
     lines = physical_lines(text)
     outcomes = Counter()
-    header = split_fields(lines[0], source) if source not in QUOTED else next(csv.reader([lines[0]], delimiter=SEPARATORS[source]))
+    header = (
+        split_fields(lines[0], source)
+        if source not in QUOTED
+        else next(csv.reader([lines[0]], delimiter=SEPARATORS[source]))
+    )
     width = len(header)
     increment = source == "altares_paydex" and "Mensuel" in path.name
     body = lines[1:]
     if increment:
         trailer = [i for i, ln in enumerate(body) if ln.startswith("Fin du fichier")]
-        data_count = sum(1 for ln in (body[:trailer[0]] if trailer else body) if ln.strip())
+        data_count = sum(1 for ln in (body[: trailer[0]] if trailer else body) if ln.strip())
         if not trailer:
             file_flags.add("missing_trailer")
         else:
@@ -346,7 +384,7 @@ def check_file(path: Path, source: str, batch: str, expected_header: list[str] |
             n = int(re.search(r"total (\d+) ligne", body[trailer[0]]).group(1))
             if n != data_count:
                 file_flags.add("trailer_count_mismatch")
-            body = body[:trailer[0]]
+            body = body[: trailer[0]]
     seen = set()
     for i, line in enumerate(body):
         number_ = i + 2

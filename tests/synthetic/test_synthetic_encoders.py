@@ -23,7 +23,11 @@ def dates(*texts):
 
 
 def test_dates_and_periods_match_the_spec_examples():
-    assert enc.urssaf_date(dates("2024-03-18", "1999-06-12", "2000-01-05")).to_pylist() == ["1240318", "990612", "1000105"]
+    assert enc.urssaf_date(dates("2024-03-18", "1999-06-12", "2000-01-05")).to_pylist() == [
+        "1240318",
+        "990612",
+        "1000105",
+    ]
     assert enc.procol_date(dates("2014-05-26")).to_pylist() == ["26MAY2014"]
     assert enc.french_date(dates("2024-03-18")).to_pylist() == ["18/03/2024"]
     assert enc.compact_date(dates("2009-04-15")).to_pylist() == ["20090415"]
@@ -32,7 +36,9 @@ def test_dates_and_periods_match_the_spec_examples():
     assert enc.period_code(months[:1], 1, 4).to_pylist() == ["2412"]
     assert enc.period_code(np.array([parse_month("2021-01")]), 12, 4).to_pylist() == ["2162"]
     assert enc.effectif_column(np.array([parse_month("2024-01"), parse_month("2024-06")])).to_pylist() == [
-        "eff202411", "eff202423"]
+        "eff202411",
+        "eff202423",
+    ]
 
 
 def test_amounts_match_the_spec_examples():
@@ -56,8 +62,12 @@ EXAMPLES = {
 }
 BATCH = "2024-06"
 # The same lines with identifiers starting with 0 (the spec's 042112359), so that every fault applies.
-ZERO_IDS = {"812345676": "042112359", "81234567600017": "04211235900015", "523109874": "042112359",
-            "52310987400017": "04211235900015"}
+ZERO_IDS = {
+    "812345676": "042112359",
+    "81234567600017": "04211235900015",
+    "523109874": "042112359",
+    "52310987400017": "04211235900015",
+}
 
 
 def zero_ids(line: str) -> str:
@@ -89,8 +99,9 @@ def outcome(key: str, line: str) -> str | None:
         fields = split_fields(line, source)
         if len(fields) != width:
             raise Reject("wrong_field_count")
-        check = {"altares_paydex:retro": check_altares_retro,
-                 "altares_paydex:increment": check_altares_increment}.get(key, CHECKS.get(source))
+        check = {"altares_paydex:retro": check_altares_retro, "altares_paydex:increment": check_altares_increment}.get(
+            key, CHECKS.get(source)
+        )
         check(fields, BATCH, flags, {"requests": {"07420012345"}, "debit_sirets": []})
     except Reject as reject:
         return reject.reason

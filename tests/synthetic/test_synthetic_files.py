@@ -13,22 +13,59 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from synthetic_checks import TRACKED_FLAGS, check_file, physical_lines, decode, read_file
+from synthetic_checks import TRACKED_FLAGS, check_file, decode, physical_lines, read_file
 
-from signaux_spark.sources import (ap_consommation, ap_demande, dgfip_liasses, sirene_etablissement,
-                                   sirene_unite_legale, urssaf_cotisation, urssaf_debit, urssaf_delai, urssaf_procol)
+from signaux_spark.sources import (
+    ap_consommation,
+    ap_demande,
+    dgfip_liasses,
+    sirene_etablissement,
+    sirene_unite_legale,
+    urssaf_cotisation,
+    urssaf_debit,
+    urssaf_delai,
+    urssaf_procol,
+)
 from signaux_spark.synthetic import generate
 
-REJECT_REASONS = {"wrong_field_count", "malformed_quotes", "missing_required_value", "invalid_siren",
-                  "invalid_siren_checksum", "invalid_siret", "provisional_siret", "invalid_date", "date_out_of_range",
-                  "invalid_period_code", "invalid_number", "negative_not_allowed", "invalid_interval",
-                  "unknown_procol_action", "ambiguous_procol_action", "invalid_headcount"}
+REJECT_REASONS = {
+    "wrong_field_count",
+    "malformed_quotes",
+    "missing_required_value",
+    "invalid_siren",
+    "invalid_siren_checksum",
+    "invalid_siret",
+    "provisional_siret",
+    "invalid_date",
+    "date_out_of_range",
+    "invalid_period_code",
+    "invalid_number",
+    "negative_not_allowed",
+    "invalid_interval",
+    "unknown_procol_action",
+    "ambiguous_procol_action",
+    "invalid_headcount",
+}
 CHECKED = REJECT_REASONS | {"duplicate_dropped", "skipped_blank"} | {f"flag:{f}" for f in TRACKED_FLAGS}
-RAW = {m.SOURCE: m.RAW_COLUMNS for m in (urssaf_cotisation, urssaf_debit, urssaf_delai, urssaf_procol, ap_demande,
-                                           ap_consommation, dgfip_liasses, sirene_unite_legale, sirene_etablissement)}
+RAW = {
+    m.SOURCE: m.RAW_COLUMNS
+    for m in (
+        urssaf_cotisation,
+        urssaf_debit,
+        urssaf_delai,
+        urssaf_procol,
+        ap_demande,
+        ap_consommation,
+        dgfip_liasses,
+        sirene_unite_legale,
+        sirene_etablissement,
+    )
+}
 # SOURCES.md 9, copied from the spec (the Altares modules of sources/ hold no raw layout).
-ALTARES_RETRO = ("SIREN;ETAT_ORGANISATION;CODE_PAYDEX;PAYDEX;NBR_JRS_RETARD;NBR_FOURNISSEURS;ENCOURS_ETUDIES;"
-                 "NBR_EXPERIENCES_PAIEMENT;NOTE100_ALERTEUR_PLUS_30;NOTE100_ALERTEUR_PLUS_90_JOURS;DATE_VALEUR").split(";")
+ALTARES_RETRO = (
+    "SIREN;ETAT_ORGANISATION;CODE_PAYDEX;PAYDEX;NBR_JRS_RETARD;NBR_FOURNISSEURS;ENCOURS_ETUDIES;"
+    "NBR_EXPERIENCES_PAIEMENT;NOTE100_ALERTEUR_PLUS_30;NOTE100_ALERTEUR_PLUS_90_JOURS;DATE_VALEUR"
+).split(";")
 FIRST, LAST = "2019-01", "2021-06"
 
 
@@ -50,14 +87,14 @@ def manifest(out: Path) -> list[dict]:
 
 
 def landing_files(out: Path) -> list[Path]:
-    order = ["ap_demande"]      # requests first: consumption rows refer to them
+    order = ["ap_demande"]  # requests first: consumption rows refer to them
     files = [p for p in (out / "landing").rglob("*") if p.is_file()]
     return sorted(files, key=lambda p: (p.parent.name, p.parts[-3] not in order, p.parts[-3], p.name))
 
 
 def expected_header(path: Path, source: str, batch: str) -> list[str] | None:
     if source == "altares_paydex":
-        return ALTARES_RETRO if "Retro" in path.name else None     # increments are read by position
+        return ALTARES_RETRO if "Retro" in path.name else None  # increments are read by position
     if source == "urssaf_effectif_ent":
         return None
     return list(RAW[source])
@@ -66,18 +103,44 @@ def expected_header(path: Path, source: str, batch: str) -> list[str] | None:
 def test_every_line_and_file_matches_the_manifest(stressed):
     rows = check_against_manifest(*stressed)
     faults = Counter(r["fault"] for r in rows)
-    for key in ("duplicate_line", "redelivered_row", "lost_leading_zeros", "float_identifier", "bad_checksum",
-                "provisional_siret", "malformed_line", "wrong_encoding", "header_variation", "bad_date", "bad_period",
-                "bad_headcount", "late_delivery", "fpi_out_of_range", "altares_trailer",
-                "mois_not_first", "orphan_conso", "sirene_oddities", "blank_lines", "gzip_file", "pseudo_siret"):
+    for key in (
+        "duplicate_line",
+        "redelivered_row",
+        "lost_leading_zeros",
+        "float_identifier",
+        "bad_checksum",
+        "provisional_siret",
+        "malformed_line",
+        "wrong_encoding",
+        "header_variation",
+        "bad_date",
+        "bad_period",
+        "bad_headcount",
+        "late_delivery",
+        "fpi_out_of_range",
+        "altares_trailer",
+        "mois_not_first",
+        "orphan_conso",
+        "sirene_oddities",
+        "blank_lines",
+        "gzip_file",
+        "pseudo_siret",
+    ):
         assert faults[key] > 0, f"the stress profile injected no {key}"
 
 
 def test_late_deliveries_every_other_month(spark, tmp_path):
     """Every delivery that may be late is late one month in two (full stocks included): the rows
     land in the next batch, and no line is repeated in the file that receives them."""
-    summary = generate(spark, tmp_path, firms=40, first_batch="2019-11", last_batch="2020-04", seed=3,
-                       faults={"late_delivery": 1.0, "effectif_late_delivery": 1.0})
+    summary = generate(
+        spark,
+        tmp_path,
+        firms=40,
+        first_batch="2019-11",
+        last_batch="2020-04",
+        seed=3,
+        faults={"late_delivery": 1.0, "effectif_late_delivery": 1.0},
+    )
     rows = check_against_manifest(tmp_path, summary)
     missing = sorted((r["source"], r["batch"]) for r in rows if r["expected"] == "missing_delivery")
     assert ("sirene_unite_legale", "2019-12") in missing and ("sirene_unite_legale", "2020-01") not in missing
@@ -102,17 +165,24 @@ def check_against_manifest(out: Path, summary: dict) -> list[dict]:
                 if line.strip():
                     ctx["requests"].add(line.split(",")[0].strip().strip('"'))
         outcomes, file_flags, header, _ = check_file(path, source, batch, None, ctx)
-        expected = Counter((int(r["line_number"]), r["expected"]) for r in file_rows
-                           if r["line_number"] and r["expected"] in CHECKED)
+        expected = Counter(
+            (int(r["line_number"]), r["expected"]) for r in file_rows if r["line_number"] and r["expected"] in CHECKED
+        )
         assert outcomes == expected, (rel, (outcomes - expected).most_common(5), (expected - outcomes).most_common(5))
-        assert file_flags == {r["expected"][len("file_flag:"):] for r in file_rows
-                              if not r["line_number"] and r["expected"].startswith("file_flag:")}, rel
+        assert file_flags == {
+            r["expected"][len("file_flag:") :]
+            for r in file_rows
+            if not r["line_number"] and r["expected"].startswith("file_flag:")
+        }, rel
         want = expected_header(path, source, batch)
         if want is not None:
             varied = any(r["fault"] == "header_variation" for r in file_rows)
             got = [h.strip() for h in header]
             if varied:
-                assert [h.lower() for h in got[:len(want)]] == [h.lower() for h in want] and len(got) - len(want) in (0, 1), rel
+                assert [h.lower() for h in got[: len(want)]] == [h.lower() for h in want] and len(got) - len(want) in (
+                    0,
+                    1,
+                ), rel
             else:
                 assert got == want, rel
         checked_files += 1
@@ -164,8 +234,11 @@ def test_deliveries_follow_the_cadence(stressed):
         months = {p.name for p in (out / "landing" / source).iterdir()}
         late = {b for s, b in missing if s == source}
         assert not months & late and months | late == batches, source
-    assert all(re.fullmatch(r"E_\d{12}_(Retro-Paydex|Paydex-Mensuel)_\d{8}\.csv(\.gz)?", p.name)
-               for p in (out / "landing" / "altares_paydex").rglob("*") if p.is_file())
+    assert all(
+        re.fullmatch(r"E_\d{12}_(Retro-Paydex|Paydex-Mensuel)_\d{8}\.csv(\.gz)?", p.name)
+        for p in (out / "landing" / "altares_paydex").rglob("*")
+        if p.is_file()
+    )
 
 
 def test_effectif_columns_are_consecutive_months_up_to_the_batch(stressed):
@@ -186,11 +259,56 @@ def test_effectif_columns_are_consecutive_months_up_to_the_batch(stressed):
         assert len(months) in (36, 48)
 
 
-PAYDEX_DAYS = {**{c: 180 - 3 * c for c in range(51)}, **dict(zip(range(51, 80), [
-    29, 29, 28, 27, 26, 26, 25, 24, 23, 22, 22, 21, 20, 19, 19, 19, 18, 17, 16, 15, 14, 12, 11, 9, 8, 6, 5, 3, 1])),
-    **{c: 0 for c in range(80, 91)}}          # SOURCES.md 9
-STAGES = {"ouverture", "plan_continuation", "conversion", "fin_procedure", "inclusion_autre_procedure",
-          "abandon_procedure", "cloture_insuffisance_actif", "solde_procedure"}
+PAYDEX_DAYS = {
+    **{c: 180 - 3 * c for c in range(51)},
+    **dict(
+        zip(
+            range(51, 80),
+            [
+                29,
+                29,
+                28,
+                27,
+                26,
+                26,
+                25,
+                24,
+                23,
+                22,
+                22,
+                21,
+                20,
+                19,
+                19,
+                19,
+                18,
+                17,
+                16,
+                15,
+                14,
+                12,
+                11,
+                9,
+                8,
+                6,
+                5,
+                3,
+                1,
+            ],
+        )
+    ),
+    **{c: 0 for c in range(80, 91)},
+}  # SOURCES.md 9
+STAGES = {
+    "ouverture",
+    "plan_continuation",
+    "conversion",
+    "fin_procedure",
+    "inclusion_autre_procedure",
+    "abandon_procedure",
+    "cloture_insuffisance_actif",
+    "solde_procedure",
+}
 MISSING_DIVISIONS = {"04", "34", "40", "44", "48", "54", "57", "67", "76", "83", "89"}
 
 
@@ -254,5 +372,6 @@ def test_values_follow_the_code_tables(stressed):
                 assert re.fullmatch(r"\d{2}\.\d{2}[A-Z]", f[14]) and f[14][:2] not in MISSING_DIVISIONS
     for f in lines["sirene_etablissement"]:
         assert f[8] in {"true", "false"} and f[14] in {"A", "F"} and f[5] in bands
-        assert (re.fullmatch(r"(\d{5}|2[AB]\d{3})", f[11]) and re.fullmatch(r"\d{5}", f[9]) and f[12] == "") or \
-            (f[11] == "" and f[9] == "" and re.fullmatch(r"99\d{3}", f[12]))
+        assert (re.fullmatch(r"(\d{5}|2[AB]\d{3})", f[11]) and re.fullmatch(r"\d{5}", f[9]) and f[12] == "") or (
+            f[11] == "" and f[9] == "" and re.fullmatch(r"99\d{3}", f[12])
+        )

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import job_main
 
 from signaux_spark import cli
@@ -29,8 +28,12 @@ def two_runs(spark, tmp_path_factory):
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for folder in ("landing", "faults")
-            for p in (root / folder).rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for folder in ("landing", "faults")
+        for p in (root / folder).rglob("*")
+        if p.is_file()
+    }
 
 
 def test_same_seed_gives_identical_bytes_whatever_the_partitions(spark, two_runs):
@@ -38,8 +41,10 @@ def test_same_seed_gives_identical_bytes_whatever_the_partitions(spark, two_runs
     a, b = _files(one), _files(three)
     assert a.keys() == b.keys() and len(a) > 100
     assert [k for k in a if a[k] != b[k]] == []
-    truth = [spark.read.parquet(str(root / "truth" / "firm_months")).orderBy("siren", "periode").collect()
-             for root in (one, three)]
+    truth = [
+        spark.read.parquet(str(root / "truth" / "firm_months")).orderBy("siren", "periode").collect()
+        for root in (one, three)
+    ]
     assert truth[0] == truth[1]
     assert summary["files"] == sum(1 for k in a if k.startswith("landing"))
 
@@ -48,10 +53,23 @@ def test_truth_tables(spark, two_runs):
     one, _, summary = two_runs
     months = spark.read.parquet(str(one / "truth" / "firm_months"))
     assert [(f.name, f.dataType.simpleString()) for f in months.schema.fields][:4] == [
-        ("siren", "string"), ("periode", "date"), ("state", "string"), ("p_failure_18m", "double")]
+        ("siren", "string"),
+        ("periode", "date"),
+        ("state", "string"),
+        ("p_failure_18m", "double"),
+    ]
     rows = months.collect()
-    assert {r.state for r in rows} <= {"sound", "strained", "distressed", "critical", "sauvegarde", "redressement",
-                                       "plan", "liquidation", "closed"}
+    assert {r.state for r in rows} <= {
+        "sound",
+        "strained",
+        "distressed",
+        "critical",
+        "sauvegarde",
+        "redressement",
+        "plan",
+        "liquidation",
+        "closed",
+    }
     assert all(0.0 <= r.p_failure_18m <= 1.0 and r.periode.day == 1 for r in rows)
     assert all(r.p_failure_18m == 0.0 for r in rows if r.state in ("liquidation", "closed"))
     # Realised failures are known only when the 18-month window is simulated (up to the last batch).
@@ -69,11 +87,27 @@ def test_truth_tables(spark, two_runs):
 def test_job_generates_and_fails_cleanly(spark, tmp_path):
     main = job_main("generate")
     common = [f"paths.root={tmp_path}", "spark.master=local[2]", "spark.shuffle_partitions=2"]
-    assert main(["--firms", "12", "--from", "2024-01", "--to", "2024-02", "--faults", "none",
-                 "--out", str(tmp_path / "out")] + common) == 0
+    assert (
+        main(
+            [
+                "--firms",
+                "12",
+                "--from",
+                "2024-01",
+                "--to",
+                "2024-02",
+                "--faults",
+                "none",
+                "--out",
+                str(tmp_path / "out"),
+            ]
+            + common
+        )
+        == 0
+    )
     assert (tmp_path / "out" / "landing" / "urssaf_cotisation" / "2024-02" / "sigfaible_cotisdues.csv").is_file()
     assert (tmp_path / "out" / "faults" / "2024-01.csv").is_file()
-    assert (tmp_path / "out" / MARKER).is_file()   # so the next generation may replace these folders
+    assert (tmp_path / "out" / MARKER).is_file()  # so the next generation may replace these folders
     assert cli.run(main, ["--firms", "5", "--from", "2024-03", "--to", "2024-01"] + common) == 1
     assert cli.run(main, ["--firms", "5", "--faults", "unknown_profile"] + common) == 1
 
@@ -105,7 +139,11 @@ def test_only_evaluation_reads_the_truth():
     for folder in ("signaux_spark", "jobs", "notebooks"):
         for path in sorted((PROJECT_ROOT / folder).rglob("*")):
             rel = str(path.relative_to(PROJECT_ROOT))
-            if path.suffix in (".py", ".ipynb") and not rel.startswith(TRUTH_ALLOWED) and ".ipynb_checkpoints" not in rel:
+            if (
+                path.suffix in (".py", ".ipynb")
+                and not rel.startswith(TRUTH_ALLOWED)
+                and ".ipynb_checkpoints" not in rel
+            ):
                 if mentions_truth(path.read_text(encoding="utf-8", errors="replace")):
                     offenders.append(rel)
     assert offenders == []

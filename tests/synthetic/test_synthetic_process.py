@@ -13,9 +13,21 @@ from signaux_spark.synthetic import reference as ref
 from signaux_spark.synthetic.activity import activity
 from signaux_spark.synthetic.calendar import day_of, parse_month
 from signaux_spark.synthetic.plan import fault_profile
-from signaux_spark.synthetic.process import (FAILURE_EVENTS, HORIZON, LIQUIDATION, PLAN, REDRESSEMENT, SAUVEGARDE,
-                                             ProcessParams, build_calendar, failure_probability, oracle, rates,
-                                             realised_failure, simulate)
+from signaux_spark.synthetic.process import (
+    FAILURE_EVENTS,
+    HORIZON,
+    LIQUIDATION,
+    PLAN,
+    REDRESSEMENT,
+    SAUVEGARDE,
+    ProcessParams,
+    build_calendar,
+    failure_probability,
+    oracle,
+    rates,
+    realised_failure,
+    simulate,
+)
 from signaux_spark.synthetic.world import build_world
 
 SIM_START, LAST = parse_month("2006-01"), parse_month("2024-12")
@@ -37,7 +49,7 @@ def perimeter(w, path, act):
     """SOURCES.md 13.1 on the true values: headcount >= 10 within 36 months, kept legal category and
     NAF, French head office active at the month."""
     h = np.concatenate([np.zeros((len(w), 35), dtype=act.headcount.dtype), act.headcount], axis=1)
-    reached = sliding_window_view(h, 36, axis=1).max(axis=2)[:, :act.headcount.shape[1]] >= 10
+    reached = sliding_window_view(h, 36, axis=1).max(axis=2)[:, : act.headcount.shape[1]] >= 10
     kept = ~ref.CATEGORY_EXCLUDED[w.category] & ~ref.NAF_EXCLUDED[w.naf] & (w.oddity != 5)
     months = SIM_START + np.arange(path.state.shape[1])
     head_closed = act.site_closed[w.sites.k == 0]
@@ -69,6 +81,7 @@ def test_health_shock_lowers_failures_then_catches_up(economy):
     def rate(first, last):
         on = (months >= parse_month(first)) & (months <= parse_month(last))
         return opened[:, on].sum() / alive[:, on].sum()
+
     before, support, after = rate("2017-01", "2019-12"), rate("2020-04", "2021-12"), rate("2022-06", "2024-12")
     assert support < 0.8 * before, (support, before)
     assert after > 1.1 * before, (after, before)
@@ -159,6 +172,7 @@ def test_departments_match_the_shipped_reference_table():
     import csv
 
     from signaux_spark.config import CONF_DIR
+
     with open(CONF_DIR / "reference" / "departement_region.csv", encoding="utf-8") as f:
         shipped = {r["departement"]: r["region"] for r in csv.DictReader(f)}
     assert {d: r for d, r, *_ in ref.DEPARTMENTS} == {d: r for d, r in shipped.items() if d not in ("984", "989")}
