@@ -76,6 +76,7 @@ def floor(spark, landing: Path, out: Path, batches: list[str]) -> dict[str, dict
     from pyspark.sql import functions as F
 
     result = {}
+    spark.conf.set("spark.sql.legacy.javaCharsets", "true")  # the reader's short list lacks iso-8859-15
     for source in SOURCES:
         layout = SPECS[source].layout
         files = [

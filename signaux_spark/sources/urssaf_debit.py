@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -87,7 +88,7 @@ def code(name: str, column: str, known: tuple[int, ...], blank: int | None = Non
     """A numeric code: unreadable -> null + `bad_<column>`, outside its table -> kept + `unknown_code`."""
     text = raw(name) if blank is None else F.coalesce(raw(name), F.lit(str(blank)))
     parsed = v.attribute(v.integer(text), column)
-    return v.Parsed(parsed.value, parsed.problem, parsed.flags + (v.code(parsed.value, known),))
+    return replace(parsed, flags=parsed.flags + (v.code(parsed.value, known),))
 
 
 def parse(records: DataFrame, context: ParseContext) -> DataFrame:

@@ -59,18 +59,19 @@ CONSTRAINTS = default_constraints(BRONZE_SCHEMA) | {"effectif_not_negative": "ef
 
 
 def parse(records: DataFrame, context: ParseContext) -> DataFrame:
-    """One row per line with its parsed cells (`cells`: periode, effectif, reason, detail, flag);
+    """One row per line with its parsed cells (`cells`: periode, effectif, reason, flag, column, value);
     `split_cells` turns it into bronze rows and cell rejects."""
     df = with_raw(records, RAW_COLUMNS, keep=["cells"])
 
-    def cell(c):
+    def cell(c):  # the reject's detail is written for the rejected cells only (`split_cells`)
         count = v.headcount(c.getField("value"))
         return F.struct(
             F.to_date(c.getField("periode")).alias("periode"),
             count.value.alias("effectif"),
             count.problem.alias("reason"),
-            F.concat(c.getField("column"), F.lit("="), c.getField("value")).alias("detail"),
             count.flags[0].alias("flag"),
+            c.getField("column").alias("column"),
+            c.getField("value").alias("value"),
         )
 
     df, p = stage(
@@ -106,7 +107,7 @@ def split_cells(lines: DataFrame) -> tuple[DataFrame, DataFrame]:
         "line_number",
         "raw_line",
         F.col("cell.reason").alias("reason"),
-        F.col("cell.detail").alias("detail"),
+        F.concat("cell.column", F.lit("="), "cell.value").alias("detail"),
     )
     line_rejects = lines.filter(F.col("reason").isNotNull()).select(
         "batch", "source_file", "line_number", *LINE_COLUMNS

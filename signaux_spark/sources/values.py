@@ -72,6 +72,20 @@ def check(parsed: Parsed, condition: Column, reason: str) -> Parsed:
     return replace(parsed, problem=failed if parsed.problem is None else F.coalesce(parsed.problem, failed))
 
 
+def _helper_name(raw: Column, what: str) -> str:
+    """A helper column's name, the same for the same parser on the same raw column."""
+    return f"_{what}_{hashlib.md5(f'{raw}/{what}'.encode()).hexdigest()[:10]}"
+
+
+def once(raw: Column, what: str, value: Column, reason: str, *, needs: tuple = ()) -> Parsed:
+    """A value computed once per row, as a helper column added by `rows.stage`, and its problem:
+    `reason` when the raw text is there but no value came out of it. Inline, the value would be
+    evaluated again in the problem, the flags and every rule reading it."""
+    name = _helper_name(raw, what)
+    column = F.col(name)
+    return Parsed(column, F.when(raw.isNotNull() & column.isNull(), F.lit(reason)), needs=(*needs, {name: value}))
+
+
 # --- identifiers (0.3) -------------------------------------------------------------------------
 # Checks work on the id as a long (its digits by arithmetic): no per-row arrays, and cheap to repeat,
 # since Spark does not share sub-expressions between the branches of a CASE.
@@ -177,8 +191,8 @@ def _date(raw: Column, pattern: str, fmt: str) -> Column:
     return F.when(raw.rlike(pattern), F.try_to_date(raw, fmt))
 
 
-def _parsed_date(raw: Column, value: Column) -> Parsed:
-    return Parsed(value, F.when(raw.isNotNull() & value.isNull(), F.lit("invalid_date")))
+def _parsed_date(raw: Column, value: Column, what: str, needs: tuple = ()) -> Parsed:
+    return once(raw, what, value, "invalid_date", needs=needs)
 
 
 def date(raw: Column, *, iso: bool = True, french: bool = False, french_short: bool = False) -> Parsed:
@@ -198,18 +212,19 @@ def date(raw: Column, *, iso: bool = True, french: bool = False, french_short: b
                 F.try_to_date(F.concat(F.substring(raw, 1, 6), century, F.substring(raw, 7, 2)), "dd/MM/yyyy"),
             )
         )
-    return _parsed_date(raw, F.coalesce(*candidates) if len(candidates) > 1 else candidates[0])
+    what = "date" + "".join(k for k, on in (("_iso", iso), ("_fr", french), ("_fr_short", french_short)) if on)
+    return _parsed_date(raw, F.coalesce(*candidates) if len(candidates) > 1 else candidates[0], what)
 
 
 def compact_date(raw: Column) -> Parsed:
     """`yyyymmdd`, a plain date (URSSAF `Dt_immat`)."""
-    return _parsed_date(raw, _date(raw, r"^\d{8}$", "yyyyMMdd"))
+    return _parsed_date(raw, _date(raw, r"^\d{8}$", "yyyyMMdd"), "compact_date")
 
 
 def urssaf_date(raw: Column) -> Parsed:
     """`(A)AAMMJJ` with `(A)AA` = year - 1900: 6 or 7 digits, plus 19000000, read as yyyymmdd."""
     shifted = F.when(raw.rlike(r"^\d{6,7}$"), (raw.cast("int") + F.lit(19_000_000)).cast("string"))
-    return _parsed_date(raw, F.try_to_date(shifted, "yyyyMMdd"))
+    return _parsed_date(raw, F.try_to_date(shifted, "yyyyMMdd"), "urssaf_date")
 
 
 def procol_date(raw: Column) -> Parsed:
@@ -223,20 +238,23 @@ def procol_date(raw: Column) -> Parsed:
         F.lpad(month.cast("string"), 2, "0"),
         F.lpad(F.regexp_extract(raw, r"^(\d{1,2})", 1), 2, "0"),
     )
-    return _parsed_date(raw, F.when(ok, F.try_to_date(text, "yyyy-MM-dd")))
+    return _parsed_date(raw, F.when(ok, F.try_to_date(text, "yyyy-MM-dd")), "procol_date")
 
 
 def month(raw: Column, *, month_year: bool = False) -> Parsed:
     """A month as `yyyy-mm-dd` (other days truncated, flag `day_truncated`) or, with `month_year`,
     the historic `MM/yyyy`."""
-    day = _date(raw, r"^\d{4}-\d{2}-\d{2}$", "yyyy-MM-dd")
+    day_name = _helper_name(raw, "month_day")
+    day = F.col(day_name)
     value = F.trunc(day, "MM")
     if month_year:
         value = F.coalesce(
             value, F.when(raw.rlike(r"^\d{2}/\d{4}$"), F.try_to_date(F.concat(F.lit("01/"), raw), "dd/MM/yyyy"))
         )
-    parsed = _parsed_date(raw, value)
-    return Parsed(parsed.value, parsed.problem, (flag_if(F.dayofmonth(day) != 1, "day_truncated"),))
+    parsed = _parsed_date(
+        raw, value, f"month_{month_year}", needs=({day_name: _date(raw, r"^\d{4}-\d{2}-\d{2}$", "yyyy-MM-dd")},)
+    )
+    return replace(parsed, flags=(flag_if(F.dayofmonth(day) != 1, "day_truncated"),))
 
 
 def timestamp(raw: Column) -> Parsed:
@@ -245,7 +263,7 @@ def timestamp(raw: Column) -> Parsed:
         raw.rlike(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"),
         F.try_to_timestamp(F.substring(raw, 1, 19), F.lit("yyyy-MM-dd'T'HH:mm:ss")),
     )
-    return Parsed(value, F.when(raw.isNotNull() & value.isNull(), F.lit("invalid_date")))
+    return once(raw, "timestamp", value, "invalid_date")
 
 
 def in_range(parsed: Parsed, earliest: dt.date | Column, latest: Column) -> Parsed:
@@ -268,57 +286,65 @@ def batch_month(batch: Column) -> Column:
 
 
 def urssaf_period(raw: Column) -> tuple[Parsed, Column, Column]:
-    """`YYQM` or `YYYYQM` -> (start month, end month exclusive, number of months). Never YYYYMM."""
+    """`YYQM` or `YYYYQM` -> (start month, end month exclusive, number of months). Never YYYYMM.
+    Its pieces are helper columns computed once per row by `stage` (inlined, the code's parts would
+    be evaluated again at each of their many uses)."""
+    name = lambda what: _helper_name(raw, f"period_{what}")  # noqa: E731
     short = raw.rlike(r"^\d{4}$")
     long = raw.rlike(r"^\d{6}$")
     yy = F.substring(raw, 1, 2).cast("int")
     year = F.when(short, F.when(yy < 50, yy + 2000).otherwise(yy + 1900)).when(long, F.substring(raw, 1, 4).cast("int"))
-    qm = F.when(short, F.substring(raw, 3, 2)).when(long, F.substring(raw, 5, 2))
+    qm_text = F.when(short, F.substring(raw, 3, 2)).when(long, F.substring(raw, 5, 2))
+    qm = F.col(name("qm"))
     q = F.substring(qm, 1, 1).cast("int")
     m = F.substring(qm, 2, 1).cast("int")
     valid = (q.between(1, 4) & m.between(0, 3)) | (qm == "62")
     n_months = F.when(qm == "62", 12).when(m == 0, 3).otherwise(1)
     first_month = F.when(qm == "62", 1).when(m == 0, 3 * (q - 1) + 1).otherwise(3 * (q - 1) + m)
-    start = F.when(valid, F.make_date(year, first_month, F.lit(1)))
+    needs = (
+        {name("year"): year, name("qm"): qm_text},
+        {
+            name("start"): F.when(valid, F.make_date(F.col(name("year")), first_month, F.lit(1))),
+            name("months"): F.when(valid, n_months),
+        },
+    )
+    start, months = F.col(name("start")), F.col(name("months"))
     problem = F.when(raw.isNotNull() & start.isNull(), F.lit("invalid_period_code"))
-    return Parsed(start, problem), F.add_months(start, n_months), F.when(valid, n_months)
+    return Parsed(start, problem, needs=needs), F.add_months(start, months), months
 
 
 # --- numbers (0.4) ------------------------------------------------------------------------------
 
 
-def _number_problem(raw: Column, ok: Column) -> Column:
-    return F.when(raw.isNotNull() & ~ok, F.lit("invalid_number"))
-
-
 def decimal(raw: Column) -> Parsed:
     """A decimal with `.` or `,` (one mark at most), optional leading `-`; no thousands separator."""
-    ok = raw.rlike(r"^-?\d+([.,]\d+)?$")
-    return Parsed(F.when(ok, F.regexp_replace(raw, ",", ".").cast("double")), _number_problem(raw, ok))
+    value = F.when(raw.rlike(r"^-?\d+([.,]\d+)?$"), F.regexp_replace(raw, ",", ".").cast("double"))
+    return once(raw, "decimal", value, "invalid_number")
 
 
 def integer(raw: Column, kind: str = "int") -> Parsed:
     """An integer, also written as a float with a zero fraction (`559.0`)."""
-    ok = raw.rlike(r"^-?\d+([.,]0+)?$")
-    value = F.when(ok, F.regexp_extract(raw, r"^(-?\d+)", 1).try_cast(kind))
-    return Parsed(value, _number_problem(raw, ok & value.isNotNull()))
+    value = F.when(raw.rlike(r"^-?\d+([.,]0+)?$"), F.regexp_extract(raw, r"^(-?\d+)", 1).try_cast(kind))
+    return once(raw, f"integer_{kind}", value, "invalid_number")
 
 
 def centimes(raw: Column) -> Parsed:
     """An integer number of centimes, returned in euros; a decimal mark means it was not centimes."""
-    ok = raw.rlike(r"^-?\d+$")
-    cents = F.when(ok, raw.try_cast("long"))
-    return Parsed(cents / F.lit(100.0), _number_problem(raw, ok & cents.isNotNull()))
+    cents = once(raw, "centimes", F.when(raw.rlike(r"^-?\d+$"), raw.try_cast("long")), "invalid_number")
+    return replace(cents, value=cents.value / F.lit(100.0))
 
 
 def headcount(raw: Column, *, problem: str = "invalid_headcount") -> Parsed:
     """A headcount (SOURCES.md 3): spaces (also U+00A0, U+202F) removed, `1.204`/`1,204` thousands
     separators removed (flag `thousands_separator_removed`), `559.0` read as 559, digits only."""
+    plain = raw.rlike(r"^\d{1,9}$")  # nearly every cell: one test, the long way for the others only
     squeezed = F.regexp_replace(raw, "[ \u00a0\u202f]", "")
-    thousands = squeezed.rlike(r"^\d{1,3}([.,]\d{3})+$")
+    thousands = (raw.contains(".") | raw.contains(",")) & squeezed.rlike(r"^\d{1,3}([.,]\d{3})+$")
     normalised = F.when(thousands, F.regexp_replace(squeezed, "[.,]", "")).otherwise(squeezed)
     ok = normalised.rlike(r"^\d+([.,]0+)?$")
-    value = F.when(ok, F.regexp_extract(normalised, r"^(\d+)", 1).try_cast("int"))
+    value = F.when(plain, raw.cast("int")).otherwise(
+        F.when(ok, F.regexp_extract(normalised, r"^(\d+)", 1).try_cast("int"))
+    )
     bad = raw.isNotNull() & value.isNull()
     return Parsed(value, F.when(bad, F.lit(problem)), (flag_if(thousands & ~bad, "thousands_separator_removed"),))
 
@@ -326,13 +352,14 @@ def headcount(raw: Column, *, problem: str = "invalid_headcount") -> Parsed:
 def boolean(raw: Column, true: tuple[str, ...] = ("true", "1"), false: tuple[str, ...] = ("false", "0")) -> Parsed:
     lowered = F.lower(raw)
     value = F.when(lowered.isin(*true), F.lit(True)).when(lowered.isin(*false), F.lit(False))
-    return Parsed(value, F.when(raw.isNotNull() & value.isNull(), F.lit("invalid_value")))
+    return once(raw, f"boolean_{'_'.join(true)}_{'_'.join(false)}", value, "invalid_value")
 
 
 def pattern(raw: Column, regex: str) -> Parsed:
     """A code that must match `regex` (unreadable otherwise)."""
-    ok = raw.rlike(regex)
-    return Parsed(F.when(ok, raw), F.when(raw.isNotNull() & ~ok, F.lit("invalid_value")))
+    return once(
+        raw, f"pattern_{hashlib.md5(regex.encode()).hexdigest()[:6]}", F.when(raw.rlike(regex), raw), "invalid_value"
+    )
 
 
 def code(value: Column, known: tuple) -> Column:

@@ -150,8 +150,9 @@ def test_urssaf_periods(spark):
     }
     df = spark.createDataFrame([(i, c) for i, c in enumerate(cases)], "i int, raw string")
     start, end, n = v.urssaf_period(F.col("raw"))
+    df, p = stage(df, start=start)
     rows = (
-        df.select("i", start.value.alias("s"), end.alias("e"), n.alias("n"), start.problem.alias("p"))
+        df.select("i", p.start.value.alias("s"), end.alias("e"), n.alias("n"), p.start.problem.alias("p"))
         .orderBy("i")
         .collect()
     )
