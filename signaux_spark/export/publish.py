@@ -19,7 +19,8 @@ from signaux_spark.cli import JobError
 from signaux_spark.config import Settings
 from signaux_spark.export import lists
 from signaux_spark.export.files import Modes, publish_month
-from signaux_spark.export.national import FOLDER, write_national
+from signaux_spark.export.national import write_national
+from signaux_spark.export.published import NATIONAL
 from signaux_spark.export.region import ExportContext, write_region
 from signaux_spark.io import Lake
 from signaux_spark.monitoring.run import read_findings
@@ -148,7 +149,7 @@ def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> d
                 log.warning(
                     "export %s: %d listed firm(s) without a known region are in no regional file", month, without_region
                 )
-            return manifests, write_national(folder / FOLDER, ctx, manifests, stats, without_region, inputs, findings)
+            return manifests, write_national(folder / NATIONAL, ctx, manifests, stats, without_region, inputs, findings)
 
         (manifests, national), location = publish_month(
             spark, settings.path("exports"), month, write, Modes(*conf.permissions())
