@@ -37,9 +37,9 @@ from pyspark.sql import functions as F
 
 from signaux_spark import cli
 from signaux_spark.config import load_settings
-from signaux_spark.features.build import build_features, build_month, months_count
-from signaux_spark.features.calendar import add_months
+from signaux_spark.features.build import build_features, build_month
 from signaux_spark.io import Lake
+from signaux_spark.months import add_months, months_count
 from signaux_spark.progress import log, setup_logging
 from signaux_spark.session import build_session
 

@@ -39,7 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from signaux_spark.config import load_settings  # noqa: E402
-from signaux_spark.ingest import SPECS, batch_range, ingest  # noqa: E402
+from signaux_spark.ingest import SPECS, ingest  # noqa: E402
+from signaux_spark.months import batch_range  # noqa: E402
 from signaux_spark.progress import setup_logging  # noqa: E402
 from signaux_spark.session import build_session  # noqa: E402
 from signaux_spark.sources import SOURCES  # noqa: E402

@@ -30,8 +30,8 @@ from bench_features import StepTimes, link_bronze, synthesise, timed  # noqa: E4
 from signaux_spark import cli  # noqa: E402
 from signaux_spark.config import load_settings  # noqa: E402
 from signaux_spark.features.build import build_features, build_month  # noqa: E402
-from signaux_spark.features.calendar import add_months  # noqa: E402
 from signaux_spark.io import Lake  # noqa: E402
+from signaux_spark.months import add_months  # noqa: E402
 from signaux_spark.progress import log, setup_logging  # noqa: E402
 from signaux_spark.session import build_session  # noqa: E402
 

@@ -33,6 +33,7 @@ from signaux_spark.model.oracle import log_oracle_metrics, oracle_metrics  # noq
 from signaux_spark.model.registry import load_model  # noqa: E402
 from signaux_spark.model.toy_tables import CATEGORICAL, FEATURE_GROUPS, firm_months  # noqa: E402
 from signaux_spark.model.training import train  # noqa: E402
+from signaux_spark.months import add_months, parse_month  # noqa: E402
 from signaux_spark.progress import setup_logging  # noqa: E402
 from signaux_spark.session import build_session  # noqa: E402
 
@@ -87,8 +88,8 @@ def main() -> None:
         lake.write(labels, "gold/labels")
         truth.write.mode("overwrite").parquet(f"{truth_dir}/firm_months")
         report["synthetic"] = {"firms": args.firms, "months": args.months, "seconds_to_write": time.monotonic() - t0}
-    last = dt.date(start.year + (args.months - 1) // 12, (args.months - 1) % 12 + 1, 1)
-    as_of = dt.datetime.strptime(args.as_of, "%Y-%m").date() if args.as_of else last
+    last = add_months(start, args.months - 1)
+    as_of = parse_month(args.as_of) if args.as_of else last
 
     t0 = time.monotonic()
     result = train(spark, settings, as_of)

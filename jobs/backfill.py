@@ -17,8 +17,10 @@ from __future__ import annotations
 import sys
 
 from signaux_spark import cli
+from signaux_spark.errors import JobError
 from signaux_spark.features.build import build_features
-from signaux_spark.ingest import batch_range, ingest
+from signaux_spark.ingest import ingest
+from signaux_spark.months import batch_range
 from signaux_spark.session import build_session
 
 
@@ -31,14 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.strict_deliveries:
         settings.ingest.missing_delivery = "warn"
     if args.first > args.last:
-        raise cli.JobError(f"--from {args.first:%Y-%m} is after --to {args.last:%Y-%m}")
+        raise JobError(f"--from {args.first:%Y-%m} is after --to {args.last:%Y-%m}")
     spark = build_session("signaux_spark-backfill", settings)
     report = ingest(spark, settings, batch_range(f"{args.first:%Y-%m}", f"{args.last:%Y-%m}"))
     print(report.table(), flush=True)
     if report.failures:
         for line in report.failures:
             print(line, file=sys.stderr)
-        raise cli.JobError(
+        raise JobError(
             f"backfill: {len(report.failures)} source x batch failed to load (run {report.run_id}); "
             "fix the deliveries and run the backfill again"
         )

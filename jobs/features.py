@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 
 from signaux_spark import cli
+from signaux_spark.errors import JobError
 from signaux_spark.features.build import build_features, build_month
 from signaux_spark.session import build_session
 
@@ -27,9 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--to", dest="last", type=cli.month, help="last month of a range, YYYY-MM")
     args, settings = cli.parse(p, argv)
     if args.period and (args.first or args.last):
-        raise cli.JobError("give either --period or --from/--to, not both")
+        raise JobError("give either --period or --from/--to, not both")
     if not args.period and not (args.first and args.last):
-        raise cli.JobError("give --period YYYY-MM, or --from YYYY-MM and --to YYYY-MM")
+        raise JobError("give --period YYYY-MM, or --from YYYY-MM and --to YYYY-MM")
     spark = build_session("signaux_spark-features", settings)
     if args.period:
         build_month(spark, settings, args.period)

@@ -15,6 +15,7 @@ import json
 import sys
 
 from signaux_spark import cli
+from signaux_spark.errors import JobError
 from signaux_spark.session import build_session
 from signaux_spark.synthetic import generate, sizes
 from signaux_spark.synthetic.plan import fault_profile
@@ -46,13 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None, help="output folder (default: paths.root of the settings)")
     args, settings = cli.parse(p, argv)
     if args.firms is not None and args.firms < 1:
-        raise cli.JobError("--firms must be at least 1")
+        raise JobError("--firms must be at least 1")
     if args.last < args.first:
-        raise cli.JobError(f"--to {args.last:%Y-%m} is before --from {args.first:%Y-%m}")
+        raise JobError(f"--to {args.last:%Y-%m} is before --from {args.first:%Y-%m}")
     try:
         fault_profile(args.faults)
     except ValueError as err:
-        raise cli.JobError(str(err)) from None
+        raise JobError(str(err)) from None
     spark = build_session("signaux_spark-generate", settings)
     try:
         summary = generate(
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             partitions=args.partitions,
         )
     except ValueError as err:
-        raise cli.JobError(str(err)) from None
+        raise JobError(str(err)) from None
     print(json.dumps(summary, indent=1, ensure_ascii=False), flush=True)
     return 0
 

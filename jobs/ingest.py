@@ -13,7 +13,9 @@ from __future__ import annotations
 import sys
 
 from signaux_spark import cli
-from signaux_spark.ingest import batch_range, ingest
+from signaux_spark.errors import JobError
+from signaux_spark.ingest import ingest
+from signaux_spark.months import batch_range
 from signaux_spark.session import build_session
 from signaux_spark.sources import SOURCES
 
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if report.failures:
         for line in report.failures:
             print(line, file=sys.stderr)
-        raise cli.JobError(
+        raise JobError(
             f"ingestion of {len(batches)} batch(es): {len(report.failures)} source x batch failed (run {report.run_id})"
         )
     return 0

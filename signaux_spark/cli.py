@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import sys
 from collections.abc import Callable
 
+from signaux_spark import months
 from signaux_spark.config import ConfigError, Settings, load_settings
+from signaux_spark.errors import JobError, MonthError
 from signaux_spark.progress import log, setup_logging
-
-
-class JobError(RuntimeError):
-    """A failure the job explains in one line (bad input, missing delivery, failed check)."""
 
 
 def month(text: str) -> dt.date:
     """`YYYY-MM` -> the first day of that month (argparse type)."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text or ""):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a month YYYY-MM")
-    return dt.date(int(text[:4]), int(text[5:]), 1)
+    try:
+        return months.parse_month(text)
+    except MonthError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def parser(description: str) -> argparse.ArgumentParser:

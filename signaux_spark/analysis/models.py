@@ -11,13 +11,14 @@ import pandas as pd
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from signaux_spark.cli import JobError
 from signaux_spark.config import Settings
+from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
 from signaux_spark.model import registry
 from signaux_spark.model.metrics import average_precision, score_groups, threshold_curve
 from signaux_spark.model.pipeline import CALIBRATED, RAW
 from signaux_spark.model.training import test_rows
+from signaux_spark.months import parse_month
 from signaux_spark.tracking import configure_mlflow
 
 PARENT = "tags.mlflow.parentRunId"
@@ -120,7 +121,7 @@ def training_month(spark: SparkSession, settings: Settings) -> dt.date:
     months), else the latest month of the feature table."""
     champion = registry.version_of(settings, registry.CHAMPION)
     if champion is not None and champion.tags.get("as_of"):
-        return dt.date.fromisoformat(champion.tags["as_of"] + "-01")
+        return parse_month(champion.tags["as_of"])
     table, period = settings.model.feature_table, settings.model.period_column
     latest = Lake(settings).read(spark, table).agg(F.max(period)).first()[0]
     if latest is None:

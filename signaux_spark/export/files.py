@@ -37,7 +37,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from signaux_spark.export.published import LOCK, POINTER, PUBLICATIONS, TEMPORARY_LINK, is_month, month_folder
+from signaux_spark.export.published import LOCK, POINTER, PUBLICATIONS, TEMPORARY_LINK, month_folder
+from signaux_spark.months import is_month
 
 T = TypeVar("T")
 FORMATS = {"int": "# ##0", "number": "0.00", "percent": "0.00", "euros": "# ##0 €", "date": "dd/mm/yyyy"}

@@ -144,10 +144,6 @@ def financial_column(name: str) -> Column:
     )
 
 
-def previous_month(period: dt.date) -> dt.date:
-    return (period.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
 def list_rows(
     current: DataFrame,
     previous: DataFrame,

@@ -15,8 +15,8 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from signaux_spark.cli import JobError
 from signaux_spark.config import Settings
+from signaux_spark.errors import JobError
 from signaux_spark.export import lists
 from signaux_spark.export.files import Modes, publish_month
 from signaux_spark.export.national import write_national
@@ -24,6 +24,7 @@ from signaux_spark.export.published import NATIONAL
 from signaux_spark.export.region import ExportContext, write_region
 from signaux_spark.io import Lake
 from signaux_spark.monitoring.run import read_findings
+from signaux_spark.months import add_months
 from signaux_spark.progress import log, step
 from signaux_spark.scoring.score import ALERTS
 
@@ -74,13 +75,13 @@ def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> d
             raise JobError(f"no scores for {month} in {scores_table} (run jobs/score.py --period {month} first)")
         if info["models"] != 1:
             raise JobError(f"the scores of {month} come from {info['models']} model versions: score the month again")
-        previous = scores.where(F.col("periode") == F.lit(lists.previous_month(period)))
+        previous = scores.where(F.col("periode") == F.lit(add_months(period, -1)))
         previous_scored = previous.limit(1).count() > 0
         earlier = scores.where((F.col("periode") < F.lit(period)) & F.col("alert_level").isin(*ALERTS)).select("siren")
         s.rows["scores"] = info["rows"]
         s.notes.append(
             f"model {info['name']} v{info['version']}"
-            + ("" if previous_scored else f", no scores for {lists.previous_month(period):%Y-%m}")
+            + ("" if previous_scored else f", no scores for {add_months(period, -1):%Y-%m}")
         )
 
     disclosure = lists.Disclosure(

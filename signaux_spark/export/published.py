@@ -14,20 +14,15 @@ No Spark here: the portal imports it.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
+
+from signaux_spark.months import is_month
 
 PUBLICATIONS = ".publications"
 NATIONAL = "national"  # the folder of the national summary, beside the region folders
 LOCK = ".lock"  # `.publications/<YYYY-MM>.lock`: held by the exports writing that month
 TEMPORARY_LINK = ".link"  # `<exports>/.<YYYY-MM>.<token>.link`: a link before it is renamed in place
 POINTER = ".current"  # `.publications/<YYYY-MM>.current`: the current token where there are no links
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def is_month(text: str) -> bool:
-    """True for a month written YYYY-MM (and nothing else: no path separator, no dots)."""
-    return bool(MONTH.fullmatch(text))
 
 
 def month_folder(exports: str | Path, month: str) -> Path | None:

@@ -18,8 +18,8 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from signaux_spark.cli import JobError, month
 from signaux_spark.config import FeatureSettings, Settings
+from signaux_spark.errors import JobError
 from signaux_spark.features import (
     activite_partielle,
     altares,
@@ -31,12 +31,13 @@ from signaux_spark.features import (
     firms,
     procol,
 )
-from signaux_spark.features.calendar import KEY, MONTH, add_months
+from signaux_spark.features.calendar import KEY, MONTH
 from signaux_spark.features.context import CONTEXT_COLUMNS, NEEDS, with_context
 from signaux_spark.features.perimeter import with_perimeter
 from signaux_spark.features.windows import UnknownFeature, longest_window, windows_at, with_windows
 from signaux_spark.ingest import REPORT_TABLE as INGEST_REPORT
 from signaux_spark.io import Lake
+from signaux_spark.months import add_months, months_count, parse_month
 from signaux_spark.progress import log, step
 from signaux_spark.sources import SOURCES
 
@@ -256,7 +257,7 @@ def observed_until(delivered_batches: DataFrame, extraction_day: int) -> dt.date
     latest = delivered_batches.agg(F.max("batch")).first()[0]
     if latest is None:
         return None
-    return dt.date(int(latest[:4]), int(latest[5:7]), extraction_day)
+    return parse_month(latest).replace(day=extraction_day)
 
 
 def procol_deliveries(spark: SparkSession, lake: Lake) -> DataFrame:
@@ -312,7 +313,7 @@ def missing_silver_months(spark: SparkSession, lake: Lake, period: dt.date, hist
     )
     if first_batch is None:
         return []
-    start = max(add_months(period, -history), month(first_batch))
+    start = max(add_months(period, -history), parse_month(first_batch))
     wanted = {add_months(start, k) for k in range(months_count(start, period) - 1)}
     stored = set()
     if lake.exists(spark, "silver/firm_months"):
@@ -325,11 +326,6 @@ def missing_silver_months(spark: SparkSession, lake: Lake, period: dt.date, hist
             .collect()
         }
     return sorted(wanted - stored)
-
-
-def months_count(first: dt.date, last: dt.date) -> int:
-    """Months of first..last, both included."""
-    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 def _build(

@@ -17,12 +17,6 @@ KEY = "siren"
 MONTH = "periode"
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """First day of the month `months` after the month of `day`."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def month_index(col: Column | str) -> Column:
     """Months since year 0 (an integer to do arithmetic and range windows on months)."""
     col = F.col(col) if isinstance(col, str) else col

@@ -17,13 +17,13 @@ from pyspark.sql import functions as F
 from signaux_spark.features.calendar import (
     KEY,
     MONTH,
-    add_months,
     batch_month,
     interval_deltas,
     month_sequence,
     running_sum,
     spread_deltas,
 )
+from signaux_spark.months import add_months
 
 WINDOWS = (1, 3, 6, 12)
 UNITS_PER_EURO = 1200

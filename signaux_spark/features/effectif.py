@@ -17,7 +17,6 @@ from pyspark.sql import functions as F
 from signaux_spark.features.calendar import (
     KEY,
     MONTH,
-    add_months,
     batch_month,
     carry_forward,
     interval_deltas,
@@ -25,6 +24,7 @@ from signaux_spark.features.calendar import (
     running_sum,
     spread_deltas,
 )
+from signaux_spark.months import add_months
 
 
 def _cells(effectifs: DataFrame, end: dt.date) -> DataFrame:

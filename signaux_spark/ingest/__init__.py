@@ -4,7 +4,7 @@ every file, then each source typed, counted and written), `split.py` is the Spar
 `sources/contract.py`; ingestion knows no source by name."""
 
 from signaux_spark.ingest.report import REPORT_SCHEMA, REPORT_TABLE, IngestReport, UnitReport
-from signaux_spark.ingest.run import REJECTS_TABLE, SPECS, batch_range, ingest
+from signaux_spark.ingest.run import REJECTS_TABLE, SPECS, ingest
 
 __all__ = [
     "REJECTS_TABLE",
@@ -13,6 +13,5 @@ __all__ = [
     "SPECS",
     "IngestReport",
     "UnitReport",
-    "batch_range",
     "ingest",
 ]

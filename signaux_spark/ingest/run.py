@@ -73,16 +73,6 @@ class Loaded:
     rejects: DataFrame | None
 
 
-def batch_range(first: str, last: str) -> list[str]:
-    """Every month `YYYY-MM` from `first` to `last`, both included."""
-    year, month = int(first[:4]), int(first[5:7])
-    out = []
-    while f"{year:04d}-{month:02d}" <= last:
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
-
-
 def is_expected(settings: Settings, source: str, batch: str) -> bool:
     """Whether the cadence of SOURCES.md 0.1 (conf `ingest.cadence`) expects a delivery in `batch`."""
     months = settings.ingest.cadence.get(source)

@@ -16,9 +16,10 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from signaux_spark.cli import JobError
 from signaux_spark.config import ConfigError, ModelSettings, Settings
+from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
+from signaux_spark.months import add_months
 
 # Columns the model code adds to the rows it works on.
 BLOCK = "_sf_block"  # "train", "valid" or "test"
@@ -26,11 +27,6 @@ STRONG = "_sf_strong"  # the row has a strong signal (settings.model.strong_sign
 WEIGHT = "_sf_weight"  # sampling weight: 1, or 1/rate for the negatives kept by down-sampling
 
 OTHER_TOPIC = "autre"
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from signaux_spark.cli import JobError
 from signaux_spark.config import Settings
+from signaux_spark.errors import JobError
 from signaux_spark.model.metrics import ranking
 from signaux_spark.model.pipeline import RAW
 from signaux_spark.model.training import test_rows

@@ -27,8 +27,8 @@ from pyspark.ml.classification import GBTClassificationModel
 from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
-from signaux_spark.cli import JobError
 from signaux_spark.config import Settings
+from signaux_spark.errors import JobError
 from signaux_spark.model.calibration import Calibration
 from signaux_spark.model.pipeline import FEATURES, score
 from signaux_spark.model.thresholds import Thresholds

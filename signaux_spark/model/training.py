@@ -34,7 +34,6 @@ from signaux_spark.model.dataset import (
     WEIGHT,
     FeatureSpec,
     Split,
-    add_months,
     block_counts,
     check_blocks,
     check_features,
@@ -59,6 +58,7 @@ from signaux_spark.model.pipeline import (
 )
 from signaux_spark.model.tuning import tune
 from signaux_spark.monitoring.features import REFERENCE_ARTIFACT, feature_profile
+from signaux_spark.months import add_months
 from signaux_spark.progress import log, step
 from signaux_spark.tracking import configure_mlflow
 

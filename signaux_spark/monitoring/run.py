@@ -13,14 +13,14 @@ from mlflow import MlflowClient
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from signaux_spark.cli import JobError
 from signaux_spark.config import Settings
+from signaux_spark.errors import JobError
 from signaux_spark.ingest.report import REPORT_TABLE
 from signaux_spark.ingest.run import is_expected
 from signaux_spark.io import Lake
-from signaux_spark.model.dataset import add_months
 from signaux_spark.monitoring import deliveries, features, outcomes, scores
 from signaux_spark.monitoring.findings import CONSTRAINTS, CRITICAL, OK, SCHEMA, STATUSES, WARNING, Finding
+from signaux_spark.months import add_months, parse_month
 from signaux_spark.progress import step
 from signaux_spark.sources import SOURCES
 from signaux_spark.tracking import configure_mlflow
@@ -118,7 +118,7 @@ def _deliveries(spark: SparkSession, settings: Settings, lake: Lake, month: str)
                 f"no ingestion report ({REPORT_TABLE}): nothing was ingested",
             )
         ]
-    first = add_months(dt.date(int(month[:4]), int(month[5:]), 1), -settings.monitoring.history_batches)
+    first = add_months(parse_month(month), -settings.monitoring.history_batches)
     batches = [f"{add_months(first, i):%Y-%m}" for i in range(settings.monitoring.history_batches + 1)]
     tables = {s: lake.read(spark, f"bronze/{s}") for s in SOURCES if lake.exists(spark, f"bronze/{s}")}
     firms = (

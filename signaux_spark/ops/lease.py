@@ -23,7 +23,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
-from signaux_spark.cli import JobError
+from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
 from signaux_spark.progress import log
 

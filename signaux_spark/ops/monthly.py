@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import SparkSession
 
-from signaux_spark.cli import JobError
 from signaux_spark.config import Settings
+from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
 from signaux_spark.ops.lease import Lease
 from signaux_spark.ops.runs import RunLog

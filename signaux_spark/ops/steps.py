@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
-from signaux_spark.cli import JobError, month
 from signaux_spark.config import Settings
+from signaux_spark.errors import JobError
 from signaux_spark.export.publish import export_period
 from signaux_spark.features.build import build_month
 from signaux_spark.ingest import ingest
 from signaux_spark.io import Lake
 from signaux_spark.model.training import train
 from signaux_spark.monitoring.run import monitor_period, verdict
+from signaux_spark.months import parse_month
 from signaux_spark.ops.monthly import StepFn, StepOutput
 from signaux_spark.scoring.score import score_period
 from signaux_spark.sources import SOURCES
@@ -42,12 +43,12 @@ def ingest_step(spark: SparkSession, settings: Settings, batch: str, run_id: str
 
 
 def features_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
-    counts = build_month(spark, settings, month(batch))
+    counts = build_month(spark, settings, parse_month(batch))
     return StepOutput(counts, versions(spark, settings, FEATURE_TABLES))
 
 
 def train_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
-    result = train(spark, settings, month(batch))
+    result = train(spark, settings, parse_month(batch))
     print(
         f"model {settings.mlflow.model_name} version {result.version}: test AP {result.test['ap']:.4f}"
         f"{' (champion)' if result.promoted else ' (challenger)'}",
@@ -57,20 +58,20 @@ def train_step(spark: SparkSession, settings: Settings, batch: str, run_id: str)
 
 
 def score_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
-    counts = score_period(spark, settings, month(batch))
+    counts = score_period(spark, settings, parse_month(batch))
     return StepOutput(counts, versions(spark, settings, [settings.score.table]))
 
 
 def monitor_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
     """Write the month's findings, then stop the run here when one is critical (not accepted)."""
-    result = monitor_period(spark, settings, month(batch), run_id=run_id)
+    result = monitor_period(spark, settings, parse_month(batch), run_id=run_id)
     print(result.table(), flush=True)
     verdict(result, settings.monitoring.accept_critical)
     return StepOutput(result.counts, versions(spark, settings, [settings.monitoring.table]))
 
 
 def export_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
-    manifest = export_period(spark, settings, month(batch))
+    manifest = export_period(spark, settings, parse_month(batch))
     rows = {k: v for k, v in manifest["counts"].items() if isinstance(v, int)}
     rows["regions"] = len(manifest["regions"])
     return StepOutput(rows)

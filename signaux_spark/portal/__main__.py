@@ -21,6 +21,7 @@ from pathlib import Path
 
 from signaux_spark import cli
 from signaux_spark.config import ConfigError, load_settings
+from signaux_spark.errors import JobError
 
 
 def arguments() -> argparse.ArgumentParser:
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 user = store.reset_password(args.email, password)
             print(f"{user.email} ({user.region}): password {'set' if args.password_stdin else password}")
     except StoreError as err:
-        raise cli.JobError(str(err)) from None
+        raise JobError(str(err)) from None
     finally:
         store.close()
     return 0
@@ -103,7 +104,7 @@ def demo_accounts(store, exports: str, file: Path) -> None:
     published = Exports(exports)
     months = published.months()
     if not months:
-        raise cli.JobError(f"no published month under {exports}: run the export first")
+        raise JobError(f"no published month under {exports}: run the export first")
     known = {u.email for u in store.users()}
     lines = []
     for region in published.regions(months[-1]) + [NATIONAL]:

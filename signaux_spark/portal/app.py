@@ -30,7 +30,7 @@ from starlette.templating import Jinja2Templates
 from signaux_spark.config import Settings
 from signaux_spark.export.labels import number, signed
 from signaux_spark.export.published import NATIONAL as NATIONAL_FOLDER
-from signaux_spark.export.published import is_month
+from signaux_spark.months import is_month
 from signaux_spark.portal import store as db
 from signaux_spark.portal.exports import Exports, Tampered
 from signaux_spark.portal.listing import firm_view, month_view

@@ -23,8 +23,8 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from signaux_spark.cli import JobError
 from signaux_spark.config import Settings
+from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
 from signaux_spark.progress import log, step
 from signaux_spark.scoring.adapter import CALIBRATED, MARGIN, RAW, VECTOR, ScoringModel, load_scoring_model

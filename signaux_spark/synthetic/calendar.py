@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
+
+from signaux_spark.months import from_index, index, parse_month
 
 _EPOCH_MONTH = 1970 * 12
 
 
-def parse_month(text: str) -> int:
-    """'YYYY-MM' -> month index."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text or ""):
-        raise ValueError(f"'{text}' is not a month YYYY-MM")
-    return int(text[:4]) * 12 + int(text[5:]) - 1
+def month_number(text: str) -> int:
+    """'YYYY-MM' -> month index (MonthError for anything else)."""
+    return index(parse_month(text))
 
 
 def month_str(m: int) -> str:
-    return f"{m // 12:04d}-{m % 12 + 1:02d}"
+    """Month index -> 'YYYY-MM'."""
+    return f"{from_index(m):%Y-%m}"
 
 
 def month_start(m) -> np.ndarray:
@@ -50,7 +49,7 @@ def ymd(dates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return months // 12, months % 12 + 1, day
 
 
-def add_months(dates, k) -> np.ndarray:
+def months_later(dates, k) -> np.ndarray:
     """Same day k months later (clipped to the target month's length)."""
     _, _, d = ymd(dates)
     return day_of(month_of(dates) + np.asarray(k, dtype=np.int64), d)

@@ -8,7 +8,7 @@ import numpy as np
 
 from signaux_spark.synthetic import encoders as enc
 from signaux_spark.synthetic import reference as ref
-from signaux_spark.synthetic.calendar import add_months, day_of, month_of, parse_month
+from signaux_spark.synthetic.calendar import day_of, month_number, month_of, months_later
 from signaux_spark.synthetic.context import Context
 from signaux_spark.synthetic.files import batch_of
 from signaux_spark.synthetic.process import CLOSED, PLAN
@@ -34,11 +34,11 @@ def short_time_work(ctx: Context) -> tuple[Records, Records]:
     shock = np.zeros((len(w), len(months)))
     motif = np.ones((len(w), len(months)), dtype=np.int64)
     for text, p in HEALTH_SHOCK:
-        j = parse_month(text) - months[0]
+        j = month_number(text) - months[0]
         if 0 <= j < len(months):
             shock[:, j], motif[:, j] = p * covid, 5
     for text, p in ENERGY_SHOCK:
-        j = parse_month(text) - months[0]
+        j = month_number(text) - months[0]
         if 0 <= j < len(months):
             shock[:, j], motif[:, j] = p * energy, 2
     base = REQUEST[np.clip(state, 0, CLOSED)]
@@ -85,7 +85,7 @@ def short_time_work(ctx: Context) -> tuple[Records, Records]:
         status + rs["ap_start_lag"].integers(0, 21, *key).astype("timedelta64[D]"),
     )
     length = np.where(shock_req, rs["ap_len"].integers(1, 4, *key), rs["ap_len"].integers(1, 7, *key))
-    end = add_months(start, length) - np.timedelta64(1, "D")
+    end = months_later(start, length) - np.timedelta64(1, "D")
 
     # Renewals overlapping the request (the pitfall `ap_overlap`).
     renew = rs["ap_renew"].uniform(*key) < plan.faults["ap_overlap"]
@@ -99,7 +99,7 @@ def short_time_work(ctx: Context) -> tuple[Records, Records]:
     site = np.concatenate([site, site[ri]])
     status = np.concatenate([status, r_status])
     start = np.concatenate([start, r_start])
-    end = np.concatenate([end, add_months(r_start, r_length) - np.timedelta64(1, "D")])
+    end = np.concatenate([end, months_later(r_start, r_length) - np.timedelta64(1, "D")])
     req_motif = np.concatenate([req_motif[r], req_motif[r][ri]])
     shock_req = np.concatenate([shock_req, shock_req[ri]])
     overlap = np.concatenate([np.zeros(len(r), dtype=bool), np.ones(len(ri), dtype=bool)])

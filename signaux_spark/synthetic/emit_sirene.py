@@ -78,7 +78,7 @@ def registry(ctx: Context) -> tuple[Records, Records]:
 
 
 def _legal_units(ctx: Context, full: set[int]) -> Records:
-    plan, w, s, rs, act = ctx.plan, ctx.world, ctx.world.sites, ctx.streams, ctx.act
+    w, s, rs, act = ctx.world, ctx.world.sites, ctx.streams, ctx.act
     head = np.nonzero(s.k == 0)[0]
     ho_move = np.where(ctx.move_date[head] < FAR, ctx.move_date[head], np.datetime64("NaT"))
     ceased = act.ceased_date
@@ -145,7 +145,7 @@ def _legal_units(ctx: Context, full: set[int]) -> Records:
 
 
 def _establishments(ctx: Context, full: set[int]) -> Records:
-    plan, w, s, rs, act = ctx.plan, ctx.world, ctx.world.sites, ctx.streams, ctx.act
+    w, s, rs, act = ctx.world, ctx.world.sites, ctx.streams, ctx.act
     french = ~s.pseudo
     closed = act.site_closed
     moves = ctx.move_date < np.where(np.isnat(closed), FAR, closed)

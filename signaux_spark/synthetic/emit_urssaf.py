@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from signaux_spark.synthetic import encoders as enc
-from signaux_spark.synthetic.calendar import add_months, day_of, month_of, ymd
+from signaux_spark.synthetic.calendar import day_of, month_of, months_later, ymd
 from signaux_spark.synthetic.context import Context
 from signaux_spark.synthetic.files import batch_of, effectif_lag, effectif_months
 from signaux_spark.synthetic.process import (
@@ -365,7 +365,7 @@ def _delai_records(ctx, rows) -> Records:
         )
     f, site, m, day, length, amount, stage, seq, delay = (np.array(c) for c in zip(*rows))
     created = day_of(m, day)
-    due = add_months(created, length)
+    due = months_later(created, length)
     duration = (due - created).astype(np.int64)
     # A plan first delivered as DEBUT is delivered again, approved, a few weeks later.
     again = stage == "DEBUT"

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from signaux_spark.config import CONF_DIR
-from signaux_spark.synthetic.calendar import month_str, parse_month
+from signaux_spark.synthetic.calendar import month_number, month_str
 from signaux_spark.synthetic.process import HORIZON, ProcessParams
 
 GENERATOR_CONF = CONF_DIR / "generator"
@@ -70,7 +70,7 @@ class Plan:
 
     @property
     def procol_start(self) -> int:
-        return min(parse_month(PROCOL_HISTORY_START), self.history_start)
+        return min(month_number(PROCOL_HISTORY_START), self.history_start)
 
     @property
     def sim_start(self) -> int:
@@ -122,7 +122,7 @@ def make_plan(
         firms = known[size]
     if firms < 1:
         raise ValueError("firms must be at least 1")
-    first, last = parse_month(first_batch), parse_month(last_batch)
+    first, last = month_number(first_batch), month_number(last_batch)
     if last < first:
         raise ValueError(f"last batch {last_batch} is before the first batch {first_batch}")
     if partitions is None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from signaux_spark.synthetic import reference as ref
-from signaux_spark.synthetic.calendar import parse_month
+from signaux_spark.synthetic.calendar import month_number
 from signaux_spark.synthetic.rng import Streams
 from signaux_spark.synthetic.world import REGIONS, World
 
@@ -142,7 +142,7 @@ def build_calendar(params: ProcessParams, seed: int, sim_start: int, n_months: i
     worsen = np.ones((len(ref.SECTION_NAMES), n_months))
     opening = np.ones(n_months)
     for shock in params.shocks:
-        on = (months >= parse_month(shock.start)) & (months <= parse_month(shock.end))
+        on = (months >= month_number(shock.start)) & (months <= month_number(shock.end))
         sens = sensitivities[shock.sensitivity] if shock.sensitivity else np.ones(len(ref.SECTION_NAMES))
         worsen[:, on] *= (1.0 + (shock.worsen - 1.0) * sens)[:, None]
         opening[on] *= shock.opening

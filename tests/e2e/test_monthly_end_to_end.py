@@ -8,7 +8,6 @@ against the same data the monthly run produced."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import html
 import io
 import json
@@ -26,9 +25,10 @@ from pyspark.sql import functions as F
 from signaux_spark.export.lists import BETTER, NEW, STABLE, WORSE
 from signaux_spark.export.published import month_folder
 from signaux_spark.features.build import build_features
-from signaux_spark.ingest import batch_range, ingest
+from signaux_spark.ingest import ingest
 from signaux_spark.io import Lake
 from signaux_spark.model.training import train
+from signaux_spark.months import batch_range, parse_month
 from signaux_spark.ops.monthly import run_monthly
 from signaux_spark.ops.runs import TABLE as RUNS
 from signaux_spark.ops.steps import STEP_FUNCTIONS
@@ -73,8 +73,8 @@ def pipeline(spark, tmp_path_factory):
     give_hostile_names(root)
     report = ingest(spark, settings, batch_range(FIRST, HISTORY_END))
     assert not report.failures, report.failures
-    build_features(spark, settings, month(FIRST), month(HISTORY_END))
-    model = train(spark, settings, month(HISTORY_END), promote=True)
+    build_features(spark, settings, parse_month(FIRST), parse_month(HISTORY_END))
+    model = train(spark, settings, parse_month(HISTORY_END), promote=True)
     assert model.promoted
     first = run_monthly(spark, settings, MONTH_1, STEP_FUNCTIONS)
     second = run_monthly(spark, settings, MONTH_2, STEP_FUNCTIONS)
@@ -110,16 +110,12 @@ def give_hostile_names(root: Path) -> None:
         path.write_text(newline.join(lines), encoding="utf-8")
 
 
-def month(text: str) -> dt.date:
-    return dt.date.fromisoformat(f"{text}-01")
-
-
 def outputs(spark, settings, batch: str) -> dict:
     """What readers see of a month: its scores and features, and every exported file but the
     manifests (whose only difference between runs is their timestamp; their checksums are compared
     through the files themselves)."""
     lake = Lake(settings)
-    period = month(batch)
+    period = parse_month(batch)
     rows = lambda table: sorted(
         tuple(r)
         for r in lake.read(spark, table)
@@ -170,7 +166,7 @@ def test_second_month_remembers_the_first(spark, pipeline):
     scores = Lake(settings).read(spark, "gold/scores")
     before = {
         r["siren"]: (r["alert_level"], r["probability"])
-        for r in scores.where(F.col("periode") == month(MONTH_1)).collect()
+        for r in scores.where(F.col("periode") == parse_month(MONTH_1)).collect()
     }
     checked = 0
     for doc in region_documents(settings, MONTH_2).values():

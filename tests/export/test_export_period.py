@@ -19,7 +19,7 @@ from conftest import job_main as job  # noqa: E402
 from scoring_kit import RISKY, SAFE, features_frame, firms_frame, probabilities, settings_for, tiny_model  # noqa: E402
 
 from signaux_spark import cli  # noqa: E402
-from signaux_spark.cli import JobError  # noqa: E402
+from signaux_spark.errors import JobError  # noqa: E402
 from signaux_spark.export import files  # noqa: E402
 from signaux_spark.export.publish import export_period, reference  # noqa: E402
 from signaux_spark.export.published import PUBLICATIONS, month_folder  # noqa: E402

@@ -3,7 +3,8 @@ is refused (not a month, a link leading elsewhere, a half-made month)."""
 
 import os
 
-from signaux_spark.export.published import PUBLICATIONS, is_month, month_folder, published_months
+from signaux_spark.export.published import PUBLICATIONS, month_folder, published_months
+from signaux_spark.months import is_month
 
 
 def _publication(root, month, token):

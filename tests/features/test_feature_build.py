@@ -9,7 +9,7 @@ from conftest import job_main
 from conftest import test_settings as settings_for
 from features_kit import d, scenario
 
-from signaux_spark.cli import JobError
+from signaux_spark.errors import JobError
 from signaux_spark.features.build import FIRMS_COLUMNS, build_features, build_month
 from signaux_spark.io import Lake
 from signaux_spark.sources import SOURCES

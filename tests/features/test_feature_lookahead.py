@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 
 from signaux_spark.config import load_settings
 from signaux_spark.features import build
-from signaux_spark.features.calendar import add_months
+from signaux_spark.months import add_months, index
 from signaux_spark.sources import SOURCES
 
 CUTS = [d("2023-09"), d("2023-10"), d("2023-11"), d("2023-12")]
@@ -180,7 +180,7 @@ def known_rows(rng, siren, cut, naf, commune):
 
 def cut_gap(m, cut):
     """Months from m to the cut, at least 1."""
-    return max(1, (cut.year - m.year) * 12 + cut.month - m.month)
+    return max(1, index(cut) - index(m))
 
 
 def later_rows(rng, siren, cut):

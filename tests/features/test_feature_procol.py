@@ -6,7 +6,7 @@ from chispa import assert_df_equality
 from features_kit import bronze, d
 
 from signaux_spark.features import procol
-from signaux_spark.features.calendar import add_months
+from signaux_spark.months import add_months
 
 B, P = "523109874", "812345676"
 

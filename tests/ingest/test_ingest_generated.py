@@ -14,8 +14,9 @@ import pytest
 from conftest import test_settings as make_settings
 from pyspark.sql import functions as F
 
-from signaux_spark.ingest import REJECTS_TABLE, SPECS, batch_range, ingest
+from signaux_spark.ingest import REJECTS_TABLE, SPECS, ingest
 from signaux_spark.io import Lake
+from signaux_spark.months import batch_range
 from signaux_spark.sources import SOURCES
 from signaux_spark.sources.common import REJECT_REASONS
 from signaux_spark.sources.text import decode, gunzip, physical_lines

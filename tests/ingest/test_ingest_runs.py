@@ -12,8 +12,9 @@ from conftest import test_settings as make_settings
 from ingest_samples import AP_CONSO, AP_DEMANDE, COTISATION, DEBIT, DELAI, Landing, altares
 
 import signaux_spark.ingest.run as ingestion
-from signaux_spark.ingest import REJECTS_TABLE, REPORT_TABLE, batch_range, ingest
+from signaux_spark.ingest import REJECTS_TABLE, REPORT_TABLE, ingest
 from signaux_spark.io import Lake
+from signaux_spark.months import batch_range
 from signaux_spark.sources import altares_paydex
 
 D = "827;74;827000000004512361;812345676;81234567600017;20090415;1;0;202412"

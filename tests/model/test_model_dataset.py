@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from pyspark.sql import functions as F
 
-from signaux_spark.cli import JobError
 from signaux_spark.config import ConfigError, load_settings
+from signaux_spark.errors import JobError
 from signaux_spark.model import dataset
 from signaux_spark.model.dataset import BLOCK, STRONG, WEIGHT
+from signaux_spark.months import add_months
 
 D = dt.date
 
@@ -41,10 +42,10 @@ def test_no_training_label_window_reaches_the_next_block(horizon, gap, test, val
         ),
     )
     # a label at month m looks at (m, m + horizon]: with gap >= horizon it ends before the next block
-    assert dataset.add_months(s.train_end, gap) == s.valid_start
-    assert dataset.add_months(s.valid_end, gap) == s.test_start
-    assert dataset.add_months(s.test_end, horizon) == s.as_of
-    assert dataset.add_months(s.valid_start, valid - 1) == s.valid_end
+    assert add_months(s.train_end, gap) == s.valid_start
+    assert add_months(s.valid_end, gap) == s.test_start
+    assert add_months(s.test_end, horizon) == s.as_of
+    assert add_months(s.valid_start, valid - 1) == s.valid_end
     assert (s.train_start is None) == (train == 0)
 
 

@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scoring"))
 from scoring_kit import RISKY, SAFE, features_frame, firms_frame, settings_for, tiny_model  # noqa: E402
 
-from signaux_spark.cli import JobError  # noqa: E402
+from signaux_spark.errors import JobError  # noqa: E402
 from signaux_spark.export.publish import export_period  # noqa: E402
 from signaux_spark.ingest import REPORT_SCHEMA, REPORT_TABLE  # noqa: E402
 from signaux_spark.io import Lake  # noqa: E402

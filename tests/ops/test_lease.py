@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from signaux_spark.cli import JobError
+from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
 from signaux_spark.ops.lease import TABLE, Lease, LeaseRefused
 from signaux_spark.ops.monthly import STEPS, StepOutput, run_monthly

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from signaux_spark.cli import JobError
+from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
 from signaux_spark.monitoring.findings import Finding
 from signaux_spark.monitoring.run import MonitorResult, verdict

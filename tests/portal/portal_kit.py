@@ -24,6 +24,7 @@ from signaux_spark.export.lists import Disclosure
 from signaux_spark.export.national import write_national
 from signaux_spark.export.published import NATIONAL, PUBLICATIONS
 from signaux_spark.export.region import ExportContext, write_region
+from signaux_spark.months import parse_month
 
 REGIONS = {"84": "Auvergne-Rhône-Alpes", "11": "Île-de-France", "94": "Corse"}
 DEPARTEMENTS = {"69": "Rhône", "01": "Ain", "75": "Paris", "2A": "Corse-du-Sud"}
@@ -122,7 +123,7 @@ def write_month(exports: Path, month: str, *, linked: bool, firms: dict = FIRMS)
     """Write `month` for every region of REGIONS and the national summary; `linked`: as a
     publication under `.publications/` with `<month>` a link to it (else a plain folder, the
     layout of exports written before publications); returns the publication folder."""
-    period = dt.date(int(month[:4]), int(month[5:]), 1)
+    period = parse_month(month)
     ctx = ExportContext(
         period=period,
         model_name="signaux_faibles",

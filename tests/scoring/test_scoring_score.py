@@ -17,8 +17,8 @@ from pyspark.sql import functions as F
 from scoring_kit import RISKY, SAFE, features_frame, settings_for, tiny_model
 
 from signaux_spark import cli
-from signaux_spark.cli import JobError
 from signaux_spark.config import ConfigError, load_settings
+from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
 from signaux_spark.scoring.score import (
     FORT,

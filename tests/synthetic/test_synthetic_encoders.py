@@ -10,7 +10,7 @@ import pytest
 from synthetic_checks import CHECKS, Reject, check_altares_increment, check_altares_retro, headcount_cell, split_fields
 
 from signaux_spark.synthetic import encoders as enc
-from signaux_spark.synthetic.calendar import parse_month
+from signaux_spark.synthetic.calendar import month_number
 from signaux_spark.synthetic.emit_urssaf import _headcount_cells
 from signaux_spark.synthetic.faults import LINE_FAULTS
 from signaux_spark.synthetic.files import SPECS
@@ -31,11 +31,11 @@ def test_dates_and_periods_match_the_spec_examples():
     assert enc.procol_date(dates("2014-05-26")).to_pylist() == ["26MAY2014"]
     assert enc.french_date(dates("2024-03-18")).to_pylist() == ["18/03/2024"]
     assert enc.compact_date(dates("2009-04-15")).to_pylist() == ["20090415"]
-    months = np.array([parse_month(m) for m in ("2024-02", "2024-04", "2023-01", "2016-07")])
+    months = np.array([month_number(m) for m in ("2024-02", "2024-04", "2023-01", "2016-07")])
     assert enc.period_code(months, np.array([1, 3, 12, 1])).to_pylist() == ["202412", "202420", "202362", "201631"]
     assert enc.period_code(months[:1], 1, 4).to_pylist() == ["2412"]
-    assert enc.period_code(np.array([parse_month("2021-01")]), 12, 4).to_pylist() == ["2162"]
-    assert enc.effectif_column(np.array([parse_month("2024-01"), parse_month("2024-06")])).to_pylist() == [
+    assert enc.period_code(np.array([month_number("2021-01")]), 12, 4).to_pylist() == ["2162"]
+    assert enc.effectif_column(np.array([month_number("2024-01"), month_number("2024-06")])).to_pylist() == [
         "eff202411",
         "eff202423",
     ]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from synthetic_checks import TRACKED_FLAGS, check_file, decode, physical_lines, read_file
 
+from signaux_spark.months import add_months, batch_range, index, parse_month
 from signaux_spark.sources import (
     ap_consommation,
     ap_demande,
@@ -219,14 +220,13 @@ def test_redelivered_lines_repeat_an_earlier_delivery(stressed):
 def test_deliveries_follow_the_cadence(stressed):
     out, _ = stressed
     missing = {(r["source"], r["batch"]) for r in manifest(out) if r["expected"] == "missing_delivery"}
-    first, last = (int(b[:4]) * 12 + int(b[5:]) - 1 for b in (FIRST, LAST))
-    batches = {f"{m // 12}-{m % 12 + 1:02d}" for m in range(first, last + 1)}
+    batches = set(batch_range(FIRST, LAST))
     for source in ("urssaf_effectif_ent", "dgfip_liasses"):
         months = {p.name for p in (out / "landing" / source).iterdir()}
         assert FIRST in months
         for batch in months - {FIRST}:
             quarter_month = int(batch[5:]) in (1, 4, 7, 10)
-            previous = f"{batch[:5]}{int(batch[5:]) - 1:02d}" if batch[5:] != "01" else f"{int(batch[:4]) - 1}-12"
+            previous = f"{add_months(parse_month(batch), -1):%Y-%m}"
             assert quarter_month or (source, previous) in missing, (source, batch)
     retro = list((out / "landing" / "altares_paydex").rglob("*Retro-Paydex*"))
     assert [p.parent.name for p in retro] == [FIRST]
@@ -255,7 +255,7 @@ def test_effectif_columns_are_consecutive_months_up_to_the_batch(stressed):
             months.append(int(m.group(1)) * 12 + 3 * (int(m.group(2)) - 1) + int(m.group(3)) - 1)
         assert months == list(range(months[0], months[0] + len(months)))
         batch = path.parent.name
-        assert months[-1] == int(batch[:4]) * 12 + int(batch[5:]) - 2
+        assert months[-1] == index(parse_month(batch)) - 1
         assert len(months) in (36, 48)
 
 

@@ -11,7 +11,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from signaux_spark.ids import luhn_ok, siret_ok
 from signaux_spark.synthetic import reference as ref
 from signaux_spark.synthetic.activity import activity
-from signaux_spark.synthetic.calendar import day_of, parse_month
+from signaux_spark.synthetic.calendar import day_of, month_number
 from signaux_spark.synthetic.plan import fault_profile
 from signaux_spark.synthetic.process import (
     FAILURE_EVENTS,
@@ -30,7 +30,7 @@ from signaux_spark.synthetic.process import (
 )
 from signaux_spark.synthetic.world import build_world
 
-SIM_START, LAST = parse_month("2006-01"), parse_month("2024-12")
+SIM_START, LAST = month_number("2006-01"), month_number("2024-12")
 FIRMS = 4000
 
 
@@ -60,7 +60,7 @@ def perimeter(w, path, act):
 def test_failure_rates_among_perimeter_firms(economy):
     w, _, path, act, _, real = economy
     months = SIM_START + np.arange(path.state.shape[1])
-    window = (months >= parse_month("2015-01")) & (months <= parse_month("2023-06"))
+    window = (months >= month_number("2015-01")) & (months <= month_number("2023-06"))
     rows = perimeter(w, path, act) & window[None, :] & ~np.isnan(real)
     in_proceeding = np.isin(path.state, [SAUVEGARDE, REDRESSEMENT, PLAN, LIQUIDATION])
     overall = real[rows].mean()
@@ -79,7 +79,7 @@ def test_health_shock_lowers_failures_then_catches_up(economy):
     opened = np.isin(path.event, FAILURE_EVENTS) & alive
 
     def rate(first, last):
-        on = (months >= parse_month(first)) & (months <= parse_month(last))
+        on = (months >= month_number(first)) & (months <= month_number(last))
         return opened[:, on].sum() / alive[:, on].sum()
 
     before, support, after = rate("2017-01", "2019-12"), rate("2020-04", "2021-12"), rate("2022-06", "2024-12")
@@ -90,7 +90,7 @@ def test_health_shock_lowers_failures_then_catches_up(economy):
 def test_oracle_agrees_with_empirical_frequencies_by_decile(economy):
     w, _, path, act, p, real = economy
     months = SIM_START + np.arange(path.state.shape[1])
-    window = (months >= parse_month("2012-01")) & (months <= parse_month("2023-06"))
+    window = (months >= month_number("2012-01")) & (months <= month_number("2023-06"))
     rows = perimeter(w, path, act) & window[None, :] & ~np.isnan(real) & (path.state <= PLAN)
     pp, rr = p[rows], real[rows]
     edges = np.quantile(pp, np.linspace(0, 1, 11))
