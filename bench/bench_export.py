@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from signaux_spark import tables
 from signaux_spark.config import load_settings
 from signaux_spark.export.publish import export_period, reference
 from signaux_spark.io import Lake
@@ -46,6 +47,7 @@ from signaux_spark.session import build_session
 
 TOPICS = ["dettes_sociales", "sante_financiere", "activite_partielle", "effectif", "retards_paiement", "contexte"]
 START = dt.date(2021, 1, 1)
+TRAIN_FEATURES = "gold/train_features"  # the training table of this bench only (a copy of gold/features)
 
 
 def groups(noise: int) -> dict[str, list[str]]:
@@ -116,7 +118,7 @@ def main() -> None:
             f"paths.root={args.root}",
             "spark.master=local[2]",
             "spark.shuffle_partitions=4",
-            "model.feature_table=gold/train_features",
+            f"model.feature_table={TRAIN_FEATURES}",
             "model.label_table=",
             "model.exclude_column=",
             f"model.features={features}",
@@ -156,7 +158,7 @@ def main() -> None:
             noise_features=args.noise_features,
         )
         table = train_rows.join(labels.select("siren", "periode", "failure"), ["siren", "periode"])
-        lake.write(table, "gold/train_features")
+        lake.write(table, TRAIN_FEATURES)
         return train(spark, settings, dt.date(2020, 6, 1), promote=True)
 
     trained = timed("train_model_seconds (not part of the monthly run)", report, prepare_model)
@@ -173,8 +175,8 @@ def main() -> None:
         "write_inputs_seconds",
         report,
         lambda: (
-            lake.write(table, "gold/features", partition_by=["periode"]),
-            lake.write(firms_table(table), "silver/firms"),
+            lake.write(table, tables.FEATURES, partition_by=["periode"]),
+            lake.write(firms_table(table), tables.FIRMS),
         ),
     )
     month, previous = dt.date(2021, 2, 1), START
@@ -187,7 +189,7 @@ def main() -> None:
     report["score_and_export_seconds"] = round(report["score_month_seconds"] + report["export_month_seconds"], 1)
 
     model = load_scoring_model(settings)
-    rows = lake.read(spark, "gold/features").where(F.col("periode") == F.lit(month))
+    rows = lake.read(spark, tables.FEATURES).where(F.col("periode") == F.lit(month))
     tasks = int(spark.conf.get("spark.sql.shuffle.partitions"))
     timed(
         "predict_only_noop_seconds",

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from signaux_spark import cli
+from signaux_spark import cli, tables
 from signaux_spark.config import load_settings
 from signaux_spark.features.build import build_features, build_month
 from signaux_spark.io import Lake
@@ -129,8 +129,8 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
         .withColumn("siret", F.concat("siren", "nic"))
     )
     commune = F.when(F.length("dep") == 3, F.concat("dep", F.lit("11"))).otherwise(F.concat("dep", F.lit("004")))
-    tables: dict[str, DataFrame] = {}
-    tables["sirene_unite_legale"] = _lineage(
+    frames: dict[str, DataFrame] = {}
+    frames["sirene_unite_legale"] = _lineage(
         f.crossJoin(stocks).select(
             "siren",
             F.lit("O").alias("statut_diffusion"),
@@ -153,7 +153,7 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
         ),
         F.col("b"),
     ).drop("b")
-    tables["sirene_etablissement"] = _lineage(
+    frames["sirene_etablissement"] = _lineage(
         etabs.crossJoin(stocks)
         .select(
             "siret",
@@ -191,7 +191,7 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
             )
         ).alias("periode"),
     )
-    tables["urssaf_effectif_ent"] = _lineage(
+    frames["urssaf_effectif_ent"] = _lineage(
         cells.select(
             "siren",
             "periode",
@@ -202,7 +202,7 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
         F.col("b"),
     ).drop("b")
     months = _months(spark, history, add_months(last, -1))
-    tables["urssaf_cotisation"] = _lineage(
+    frames["urssaf_cotisation"] = _lineage(
         etabs.crossJoin(months).select(
             "siret",
             "siren",
@@ -238,7 +238,7 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
     processed = F.make_date(
         F.year(F.add_months("m", F.col("s.offset"))), F.month(F.add_months("m", F.col("s.offset"))), F.col("s.day")
     )
-    tables["urssaf_debit"] = _lineage(
+    frames["urssaf_debit"] = _lineage(
         steps.select(
             "siret",
             "siren",
@@ -261,7 +261,7 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
         F.col("b"),
     ).drop("b")
     plans = f.where(F.col("id") % 17 == 0).crossJoin(months.where(F.month("m") == 3))
-    tables["urssaf_delai"] = _lineage(
+    frames["urssaf_delai"] = _lineage(
         plans.select(
             F.concat("siren", F.lit("00017")).alias("siret"),
             "siren",
@@ -309,7 +309,7 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
         )
     )
     effet = F.date_add(F.add_months("m", F.col("e.offset")), 13)
-    tables["urssaf_procol"] = _lineage(
+    frames["urssaf_procol"] = _lineage(
         events.select(
             F.concat("siren", F.lit("00017")).alias("siret"),
             "siren",
@@ -322,7 +322,7 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
         F.col("b"),
     ).drop("b")
     requests = f.where(F.col("id") % 10 == 0).crossJoin(months.where((F.month("m") == 3) & (F.year("m") % 2 == 0)))
-    tables["ap_demande"] = _lineage(
+    frames["ap_demande"] = _lineage(
         requests.select(
             F.concat(F.lit("07"), "siren").alias("id_demande"),
             F.concat("siren", F.lit("00017")).alias("siret"),
@@ -345,7 +345,7 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
     consumed = requests.select("*", F.explode(F.sequence(F.lit(0), F.lit(3))).alias("k")).select(
         "*", F.add_months("m", F.col("k")).alias("mois")
     )
-    tables["ap_consommation"] = _lineage(
+    frames["ap_consommation"] = _lineage(
         consumed.select(
             F.concat(F.lit("07"), "siren").alias("id_demande"),
             F.concat("siren", F.lit("00017")).alias("siret"),
@@ -374,7 +374,7 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
         for fld in liasse.fields
         if fld.name.startswith(("d_", "mnt_", "nbr_", "rto_"))
     }
-    tables["dgfip_liasses"] = _lineage(
+    frames["dgfip_liasses"] = _lineage(
         filed.select(
             "siren",
             F.lit("7401000").alias("no_ocfi"),
@@ -388,7 +388,7 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
         F.col("b"),
     ).drop("b")
     rated = f.where(F.col("id") % 4 != 0).crossJoin(months)
-    tables["altares_paydex"] = _lineage(
+    frames["altares_paydex"] = _lineage(
         rated.select(
             "siren",
             F.lit(None).cast("string").alias("siret"),
@@ -409,14 +409,14 @@ def synthesise(spark: SparkSession, lake: Lake, firms: int, first: dt.date, last
     counts = {}
     for source in SOURCES:
         schema = importlib.import_module(f"signaux_spark.sources.{source}").BRONZE_SCHEMA
-        df = tables[source].select(
+        df = frames[source].select(
             *[
                 F.col(fld.name) if fld.name == "quality_flags" else F.col(fld.name).cast(fld.dataType)
                 for fld in schema.fields
             ]
         )
-        lake.write(df, f"bronze/{source}", mode="overwrite")
-        counts[source] = lake.read(spark, f"bronze/{source}").count()
+        lake.write(df, tables.bronze(source), mode="overwrite")
+        counts[source] = lake.read(spark, tables.bronze(source)).count()
     f.unpersist()
     return counts
 
@@ -554,7 +554,7 @@ def main() -> None:
         start = time.monotonic()
         report["bronze_rows"] = synthesise(spark, lake, args.firms, args.first, args.last)
         report["synthesis_s"] = round(time.monotonic() - start, 1)
-    for table in ("silver/firm_months", "gold/features", "gold/labels", "silver/firms"):
+    for table in (tables.FIRM_MONTHS, tables.FEATURES, tables.LABELS, tables.FIRMS):
         shutil.rmtree(lake.path(table), ignore_errors=True)
     # synthesised bronze starts at --from, so its first year only feeds the windows; a real lake's
     # first batch carries 36 months of history already
@@ -565,7 +565,7 @@ def main() -> None:
         print(json.dumps(report, indent=2) + f"\nload {os.getloadavg()}")
         return
     report["history"] = timed(spark, steps, lambda: build_features(spark, settings, history_first, args.last))
-    built = {t: lake.version(spark, t) for t in ("silver/firm_months", "gold/features")}
+    built = {t: lake.version(spark, t) for t in (tables.FIRM_MONTHS, tables.FEATURES)}
     # The monthly run of the last month, its windows read from the silver the history stored: it
     # must give the rows of the one-pass build (checked against the version that build wrote).
     report["month"] = timed(spark, steps, lambda: build_month(spark, settings, args.last))

@@ -27,7 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_features import StepTimes, link_bronze, synthesise, timed  # noqa: E402
 
-from signaux_spark import cli  # noqa: E402
+from signaux_spark import (
+    cli,  # noqa: E402
+    tables,  # noqa: E402
+)
 from signaux_spark.config import load_settings  # noqa: E402
 from signaux_spark.features.build import build_features, build_month  # noqa: E402
 from signaux_spark.io import Lake  # noqa: E402
@@ -64,7 +67,7 @@ def main() -> None:
         if not args.lakes:
             shutil.rmtree(root, ignore_errors=True)
             synthesise(spark, lake, firms, args.first, args.last)
-        for table in ("silver/firm_months", "gold/features", "gold/labels", "silver/firms"):
+        for table in (tables.FIRM_MONTHS, tables.FEATURES, tables.LABELS, tables.FIRMS):
             shutil.rmtree(lake.path(table), ignore_errors=True)
         first = args.first if args.lakes else add_months(args.first, 12)  # synthesised: first year feeds windows
         runs.append(

@@ -27,6 +27,7 @@ from mlflow import MlflowClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from signaux_spark import tables  # noqa: E402
 from signaux_spark.config import load_settings  # noqa: E402
 from signaux_spark.io import Lake  # noqa: E402
 from signaux_spark.model.oracle import log_oracle_metrics, oracle_metrics  # noqa: E402
@@ -84,8 +85,8 @@ def main() -> None:
             unlabelled_months=18,
         )
         lake = Lake(settings)
-        lake.write(feats, "gold/features", partition_by=["periode"])
-        lake.write(labels, "gold/labels")
+        lake.write(feats, tables.FEATURES, partition_by=["periode"])
+        lake.write(labels, tables.LABELS)
         truth.write.mode("overwrite").parquet(f"{truth_dir}/firm_months")
         report["synthetic"] = {"firms": args.firms, "months": args.months, "seconds_to_write": time.monotonic() - t0}
     last = add_months(start, args.months - 1)

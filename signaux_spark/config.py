@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from signaux_spark import tables
+
 PROJECT_ROOT = Path(os.environ.get("SIGNAUX_HOME", Path(__file__).resolve().parent.parent))
 CONF_DIR = PROJECT_ROOT / "conf"
 DEFAULT_CONF = CONF_DIR / "local.yaml"
@@ -205,8 +207,8 @@ class TuningSettings:
 @dataclass
 class ModelSettings:
     # What to train on: any Delta table of the lake with a key, a monthly period and a 0/1 label.
-    feature_table: str = "gold/features"
-    label_table: str = "gold/labels"  # empty: the label column is in the feature table
+    feature_table: str = tables.FEATURES
+    label_table: str = tables.LABELS  # empty: the label column is in the feature table
     key_column: str = "siren"
     period_column: str = "periode"
     label_column: str = "failure"
@@ -264,8 +266,8 @@ class ScoreSettings:
 
     model_alias: str = "champion"  # the registered version scoring uses...
     model_version: str = ""  # ...unless a version number is pinned here
-    feature_table: str = "gold/features"
-    table: str = "gold/scores"
+    feature_table: str = tables.FEATURES
+    table: str = tables.SCORES
     explain: str = "alerts"  # alerts | all: which scored firms get SHAP contributions
     top_factors: int = 3  # features raising the risk most, kept per firm
     additivity_tolerance: float = 1e-6  # |base + contributions - log-odds| allowed on every row
@@ -282,7 +284,7 @@ class ScoreSettings:
 class ExportSettings:
     """Monthly regional lists (jobs/export.py), under paths.exports/<YYYY-MM>/<region code>/."""
 
-    firms_table: str = "silver/firms"
+    firms_table: str = tables.FIRMS
     regions: list[str] = field(default_factory=list)  # region codes to export; empty: every region of the reference
     include_exits: bool = True  # list last month's alerts that are no longer alerted
     include_proceedings: bool = True  # list the firms in an active collective proceeding
@@ -328,7 +330,7 @@ class PortalSettings:
     secure_cookies: bool = False  # true behind HTTPS: cookies only sent over TLS
     max_failures: int = 5  # failed sign-ins (per address or per client) before the throttle...
     throttle_minutes: int = 15  # ...refuses sign-ins for this long
-    feedback_table: str = "gold/feedback"  # Delta table the feedback command writes
+    feedback_table: str = tables.FEEDBACK  # Delta table the feedback command writes
 
     def __post_init__(self):
         if not 1 <= self.port <= 65535:
@@ -344,7 +346,7 @@ class MonitoringSettings:
     """The monitor step of the monthly run (signaux_spark/monitoring): thresholds of each check.
     A critical finding stops the run before export unless accepted (`monthly --accept-critical`)."""
 
-    table: str = "gold/monitoring"
+    table: str = tables.MONITORING
     accept_critical: bool = False  # publish anyway despite critical findings (monthly --accept-critical)
     # Every flag also needs the move to exceed counting noise: this many standard deviations
     # (Poisson for volumes, binomial for rates and shares), so small sources and regions stay quiet.

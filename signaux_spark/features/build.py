@@ -18,6 +18,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from signaux_spark import tables
 from signaux_spark.config import FeatureSettings, Settings
 from signaux_spark.errors import JobError
 from signaux_spark.features import (
@@ -35,7 +36,6 @@ from signaux_spark.features.calendar import KEY, MONTH
 from signaux_spark.features.context import CONTEXT_COLUMNS, NEEDS, with_context
 from signaux_spark.features.perimeter import with_perimeter
 from signaux_spark.features.windows import UnknownFeature, longest_window, windows_at, with_windows
-from signaux_spark.ingest import REPORT_TABLE as INGEST_REPORT
 from signaux_spark.io import Lake
 from signaux_spark.months import add_months, months_count, parse_month
 from signaux_spark.progress import log, step
@@ -240,11 +240,11 @@ def read_reference(spark: SparkSession, settings: Settings) -> tuple[DataFrame, 
 
 def read_bronze(spark: SparkSession, lake: Lake, *, last: dt.date) -> dict[str, DataFrame]:
     """Every bronze table, restricted to the batches delivered by `last`."""
-    missing = [s for s in SOURCES if not lake.exists(spark, f"bronze/{s}")]
+    missing = [s for s in SOURCES if not lake.exists(spark, tables.bronze(s))]
     if missing:
         raise JobError(f"bronze tables missing: {', '.join(missing)} (run the ingestion first)")
     batch = f"{last:%Y-%m}"
-    return {s: lake.read(spark, f"bronze/{s}").where(F.col("batch") <= batch) for s in SOURCES}
+    return {s: lake.read(spark, tables.bronze(s)).where(F.col("batch") <= batch) for s in SOURCES}
 
 
 def _months(first: dt.date, last: dt.date) -> str:
@@ -263,9 +263,9 @@ def observed_until(delivered_batches: DataFrame, extraction_day: int) -> dt.date
 def procol_deliveries(spark: SparkSession, lake: Lake) -> DataFrame:
     """Batches of proceedings delivered: those holding events, and those the ingestion report shows
     loaded (a header-only file is a delivery that says "nothing new")."""
-    batches = lake.read(spark, "bronze/urssaf_procol").select("batch")
-    if lake.exists(spark, INGEST_REPORT):
-        report = lake.read(spark, INGEST_REPORT)
+    batches = lake.read(spark, tables.bronze("urssaf_procol")).select("batch")
+    if lake.exists(spark, tables.INGEST_REPORT):
+        report = lake.read(spark, tables.INGEST_REPORT)
         batches = batches.unionByName(
             report.where((F.col("source") == "urssaf_procol") & (F.col("status") == "loaded")).select("batch")
         )
@@ -290,10 +290,11 @@ def build_month(spark: SparkSession, settings: Settings, period: dt.date) -> dic
     missing = missing_silver_months(spark, lake, period, history_needed(settings.features))
     if missing:
         log.warning(
-            "features %s: %d month(s) of the window are not in silver/firm_months (%s..%s): building the "
+            "features %s: %d month(s) of the window are not in %s (%s..%s): building the "
             "window from bronze (run `features --from .. --to ..` over them to make later months incremental)",
             f"{period:%Y-%m}",
             len(missing),
+            tables.FIRM_MONTHS,
             f"{missing[0]:%Y-%m}",
             f"{missing[-1]:%Y-%m}",
         )
@@ -303,10 +304,10 @@ def build_month(spark: SparkSession, settings: Settings, period: dt.date) -> dic
 def missing_silver_months(spark: SparkSession, lake: Lake, period: dt.date, history: int) -> list[dt.date]:
     """The months of the window before `period` that hold firms (from the registry's first batch on)
     and are not in silver/firm_months."""
-    if not lake.exists(spark, "bronze/sirene_unite_legale"):
+    if not lake.exists(spark, tables.bronze("sirene_unite_legale")):
         return []  # the build says which bronze tables are missing
     first_batch = (
-        lake.read(spark, "bronze/sirene_unite_legale")
+        lake.read(spark, tables.bronze("sirene_unite_legale"))
         .where(F.col("batch") <= f"{period:%Y-%m}")
         .agg(F.min("batch"))
         .first()[0]
@@ -316,10 +317,10 @@ def missing_silver_months(spark: SparkSession, lake: Lake, period: dt.date, hist
     start = max(add_months(period, -history), parse_month(first_batch))
     wanted = {add_months(start, k) for k in range(months_count(start, period) - 1)}
     stored = set()
-    if lake.exists(spark, "silver/firm_months"):
+    if lake.exists(spark, tables.FIRM_MONTHS):
         stored = {
             r[0]
-            for r in lake.read(spark, "silver/firm_months")
+            for r in lake.read(spark, tables.FIRM_MONTHS)
             .where(_months(start, add_months(period, -1)))
             .select(MONTH)
             .distinct()
@@ -337,19 +338,19 @@ def _build(
     with step(spark, f"features {first:%Y-%m}..{last:%Y-%m}: read bronze") as s:
         bronze = read_bronze(spark, lake, last=last)
         departements, sections = read_reference(spark, settings)
-        versions = {name: lake.version(spark, f"bronze/{name}") for name in SOURCES}
+        versions = {name: lake.version(spark, tables.bronze(name)) for name in SOURCES}
     metadata = {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}", "bronze_versions": versions}
     window_start = add_months(first, -history_needed(conf))
     start = first if stored_window else window_start
     counts["silver_months_built"] = months_count(start, last)
-    with step(spark, "features: registry (silver/firms)") as s:
+    with step(spark, f"features: registry ({tables.FIRMS})") as s:
         registry = registry_months(bronze, departements, sections, start=start, end=last).persist(
             StorageLevel.MEMORY_AND_DISK
         )
         firms_now = firms_table(registry, end=last)
-        lake.write(firms_now, "silver/firms", mode="overwrite", metadata=metadata)
+        lake.write(firms_now, tables.FIRMS, mode="overwrite", metadata=metadata)
         counts["firms"] = s.rows["firms"] = firms_now.count()
-    with step(spark, "features: silver/firm_months") as s:
+    with step(spark, f"features: {tables.FIRM_MONTHS}") as s:
         months = firm_months(bronze, registry, start=start, end=last, settings=conf).persist(
             StorageLevel.MEMORY_AND_DISK
         )
@@ -358,34 +359,34 @@ def _build(
         in_range = months.where(F.col(MONTH).between(F.lit(first), F.lit(last)))
         lake.write(
             in_range.repartition(MONTH),
-            "silver/firm_months",
+            tables.FIRM_MONTHS,
             replace_where=_months(first, last),
             partition_by=[MONTH],
             metadata=metadata,
         )
         counts["firm_months"] = s.rows["rows"] = in_range.count()
-    with step(spark, "features: gold/features") as s:
+    with step(spark, f"features: {tables.FEATURES}") as s:
         grid = months
         if stored_window:
-            stored = lake.read(spark, "silver/firm_months").where(_months(window_start, add_months(first, -1)))
+            stored = lake.read(spark, tables.FIRM_MONTHS).where(_months(window_start, add_months(first, -1)))
             grid = stored.unionByName(months)
             s.notes.append(f"windows from the stored silver months {window_start:%Y-%m}..{add_months(first, -1):%Y-%m}")
         features = gold_features(grid, first=first, last=last, settings=conf)
         _check_schema(spark, lake, features)
         lake.write(
             features.repartition(MONTH),
-            "gold/features",
+            tables.FEATURES,
             replace_where=_months(first, last),
             partition_by=[MONTH],
             metadata=metadata,
         )
         months.unpersist()
         counts["features"] = s.rows["rows"] = counts["firm_months"]
-    with step(spark, "features: gold/labels") as s:
+    with step(spark, f"features: {tables.LABELS}") as s:
         label_first = min(first, add_months(last, -conf.label_refresh_months))
-        every_event = lake.read(spark, "bronze/urssaf_procol")
+        every_event = lake.read(spark, tables.bronze("urssaf_procol"))
         until = observed_until(procol_deliveries(spark, lake), conf.procol_extraction_day)
-        rows = lake.read(spark, "gold/features").where(_months(label_first, last)).select(KEY, MONTH)
+        rows = lake.read(spark, tables.FEATURES).where(_months(label_first, last)).select(KEY, MONTH)
         labels = procol.labels(
             rows,
             procol.firm_events(every_event),
@@ -397,7 +398,7 @@ def _build(
         )
         lake.write(
             labels.repartition(MONTH),
-            "gold/labels",
+            tables.LABELS,
             replace_where=_months(label_first, last),
             partition_by=[MONTH],
             metadata={**metadata, "observed_until": str(until)},
@@ -408,11 +409,11 @@ def _build(
 
 
 def _check_schema(spark: SparkSession, lake: Lake, features: DataFrame) -> None:
-    if not lake.exists(spark, "gold/features"):
+    if not lake.exists(spark, tables.FEATURES):
         return
-    current = lake.read(spark, "gold/features").columns
+    current = lake.read(spark, tables.FEATURES).columns
     if current != features.columns:
         raise JobError(
-            "the feature list of conf differs from the columns of gold/features: recompute the whole "
-            "history into a new lake path (or remove gold/features) after changing features.groups"
+            f"the feature list of conf differs from the columns of {tables.FEATURES}: recompute the whole "
+            f"history into a new lake path (or remove {tables.FEATURES}) after changing features.groups"
         )

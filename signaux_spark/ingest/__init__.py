@@ -3,13 +3,11 @@ every file, then each source typed, counted and written), `split.py` is the Spar
 (`sources/text.py`), `report.py` the ingest report. What a source gives ingestion is the contract
 `sources/contract.py`; ingestion knows no source by name."""
 
-from signaux_spark.ingest.report import REPORT_SCHEMA, REPORT_TABLE, IngestReport, UnitReport
-from signaux_spark.ingest.run import REJECTS_TABLE, SPECS, ingest
+from signaux_spark.ingest.report import REPORT_SCHEMA, IngestReport, UnitReport
+from signaux_spark.ingest.run import SPECS, ingest
 
 __all__ = [
-    "REJECTS_TABLE",
     "REPORT_SCHEMA",
-    "REPORT_TABLE",
     "SPECS",
     "IngestReport",
     "UnitReport",

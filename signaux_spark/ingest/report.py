@@ -11,9 +11,9 @@ from threading import Lock
 from pyspark.sql import SparkSession
 from pyspark.sql.types import ArrayType, DoubleType, LongType, MapType, StringType, StructField, StructType
 
+from signaux_spark import tables
 from signaux_spark.io import Lake
 
-REPORT_TABLE = "bronze/ingest_report"
 # Per file: lines read = skipped (header, trailer, blank, duplicates) + accepted + rejected.
 FILE_COUNTS = ("file", "lines_read", "skipped_lines", "accepted_lines", "rejected_lines")
 REPORT_SCHEMA = StructType(
@@ -200,7 +200,7 @@ def write_report(spark: SparkSession, lake: Lake, report: IngestReport) -> None:
     where = " OR ".join(f"(source = '{s}' AND {batch_filter(b)})" for s, b in by_source.items())
     lake.write(
         spark.createDataFrame(rows, REPORT_SCHEMA).coalesce(1),
-        REPORT_TABLE,
+        tables.INGEST_REPORT,
         replace_where=where,
         metadata={"run_id": report.run_id, "batches": report.batches},
     )

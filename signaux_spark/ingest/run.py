@@ -28,11 +28,11 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from signaux_spark import tables
 from signaux_spark.config import ConfigError, Settings
 from signaux_spark.ingest.report import (
     REPORT_CONSTRAINTS,
     REPORT_SCHEMA,
-    REPORT_TABLE,
     IngestReport,
     StageClock,
     UnitReport,
@@ -47,7 +47,6 @@ from signaux_spark.sources.common import REJECT_REASONS, REJECTS_SCHEMA
 from signaux_spark.sources.contract import ParseContext, Source
 from signaux_spark.sources.rows import LINE_COLUMNS
 
-REJECTS_TABLE = "bronze/rejects"
 SPECS: dict[str, Source] = {name: importlib.import_module(f"signaux_spark.sources.{name}").SPEC for name in SOURCES}
 # A rejected line is kept whole up to this many characters (a 20 MB line has no place in a table).
 RAW_LINE_CAP = 4096
@@ -148,8 +147,8 @@ def ingest(
     )
     specs = [SPECS[s] for s in SOURCES if sources is None or s in sources]
     with clock("tables"):
-        lake.ensure(spark, REJECTS_TABLE, REJECTS_SCHEMA, constraints=REJECTS_CONSTRAINTS)
-        lake.ensure(spark, REPORT_TABLE, REPORT_SCHEMA, constraints=REPORT_CONSTRAINTS)
+        lake.ensure(spark, tables.REJECTS, REJECTS_SCHEMA, constraints=REJECTS_CONSTRAINTS)
+        lake.ensure(spark, REPORT_SCHEMA, constraints=REPORT_CONSTRAINTS)
     units = {spec.name: {b: UnitReport(spec.name, b) for b in report.batches} for spec in specs}
     lines, done = None, {}  # source -> its outcome, as each finishes
     with session_conf(spark, INGEST_SPARK_CONF):
@@ -467,7 +466,7 @@ def write_rejects(lake: Lake, loaded: dict[str, Loaded], run_id: str) -> None:
     where = " OR ".join(f"(source = '{source}' AND {batch_filter(o.written)})" for source, o in loaded.items())
     lake.write(
         reduce(DataFrame.unionByName, frames).coalesce(1),
-        REJECTS_TABLE,
+        tables.REJECTS,
         replace_where=where,
         metadata={"run_id": run_id, "sources": {source: o.written for source, o in loaded.items()}},
     )

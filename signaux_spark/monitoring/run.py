@@ -13,9 +13,9 @@ from mlflow import MlflowClient
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from signaux_spark import tables
 from signaux_spark.config import Settings
 from signaux_spark.errors import JobError
-from signaux_spark.ingest.report import REPORT_TABLE
 from signaux_spark.ingest.run import is_expected
 from signaux_spark.io import Lake
 from signaux_spark.monitoring import deliveries, features, outcomes, scores
@@ -106,7 +106,7 @@ def verdict(result: MonitorResult, accept_critical: bool) -> None:
 
 
 def _deliveries(spark: SparkSession, settings: Settings, lake: Lake, month: str) -> list[Finding]:
-    if not lake.exists(spark, REPORT_TABLE):
+    if not lake.exists(spark, tables.INGEST_REPORT):
         return [
             Finding(
                 deliveries.FAMILY,
@@ -115,18 +115,18 @@ def _deliveries(spark: SparkSession, settings: Settings, lake: Lake, month: str)
                 None,
                 None,
                 CRITICAL,
-                f"no ingestion report ({REPORT_TABLE}): nothing was ingested",
+                f"no ingestion report ({tables.INGEST_REPORT}): nothing was ingested",
             )
         ]
     first = add_months(parse_month(month), -settings.monitoring.history_batches)
     batches = [f"{add_months(first, i):%Y-%m}" for i in range(settings.monitoring.history_batches + 1)]
-    tables = {s: lake.read(spark, f"bronze/{s}") for s in SOURCES if lake.exists(spark, f"bronze/{s}")}
+    bronze = {s: lake.read(spark, tables.bronze(s)) for s in SOURCES if lake.exists(spark, tables.bronze(s))}
     firms = (
-        deliveries.firms_by_batch(tables, batches)
-        if tables
+        deliveries.firms_by_batch(bronze, batches)
+        if bronze
         else spark.createDataFrame([], "source string, batch string, firms long")
     )
-    figures = deliveries.delivery_figures(lake.read(spark, REPORT_TABLE), firms, batches)
+    figures = deliveries.delivery_figures(lake.read(spark, tables.INGEST_REPORT), firms, batches)
     expected = {s for s in SOURCES if is_expected(settings, s, month)}
     return deliveries.delivery_findings(
         figures, batch=month, sources=list(SOURCES), expected=expected, conf=settings.monitoring

@@ -23,11 +23,11 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
+from signaux_spark import tables
 from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
 from signaux_spark.progress import log
 
-TABLE = "ops/lease"
 SCHEMA = StructType(
     [
         StructField("name", StringType(), False),  # what the lease guards: "monthly"
@@ -103,7 +103,7 @@ class Lease:
                     [(self.name, self.token, self.holder, now, now, now + self.seconds)], SCHEMA
                 )
                 (
-                    self.lake.table(self.spark, TABLE)
+                    self.lake.table(self.spark, tables.LEASE)
                     .alias("t")
                     .merge(row.alias("s"), "t.name = s.name")
                     .whenMatchedUpdateAll(condition="t.expires_at < s.heartbeat_at OR t.token = s.token")
@@ -132,9 +132,9 @@ class Lease:
 
     def current(self):
         """The lease row as committed now, or None."""
-        if not self.lake.exists(self.spark, TABLE):
+        if not self.lake.exists(self.spark, tables.LEASE):
             return None
-        return self.lake.read(self.spark, TABLE).where(F.col("name") == self.name).first()
+        return self.lake.read(self.spark, tables.LEASE).where(F.col("name") == self.name).first()
 
     def check(self) -> None:
         """Raise JobError when the lease was lost (taken over after a heartbeat failed to land in time)."""
@@ -148,7 +148,9 @@ class Lease:
             self._beat.join()
         for _ in range(ATTEMPTS):
             try:
-                self.lake.table(self.spark, TABLE).delete((F.col("name") == self.name) & (F.col("token") == self.token))
+                self.lake.table(self.spark, tables.LEASE).delete(
+                    (F.col("name") == self.name) & (F.col("token") == self.token)
+                )
                 return
             except Exception as err:
                 if not _conflict(self.spark, err):
@@ -163,7 +165,7 @@ class Lease:
         """One heartbeat: push the expiry on, and notice when another run has taken the lease."""
         now = self.clock()
         try:
-            self.lake.table(self.spark, TABLE).update(
+            self.lake.table(self.spark, tables.LEASE).update(
                 (F.col("name") == self.name) & (F.col("token") == self.token),
                 {"heartbeat_at": F.lit(now), "expires_at": F.lit(now + self.seconds)},
             )
@@ -188,10 +190,10 @@ class Lease:
                 log.warning("lease %s: heartbeat failed: %s", self.name, str(err).splitlines()[0] if str(err) else err)
 
     def _ensure_table(self) -> None:
-        if not self.lake.exists(self.spark, TABLE):
+        if not self.lake.exists(self.spark, tables.LEASE):
             try:
-                self.lake.ensure(self.spark, TABLE, SCHEMA)
+                self.lake.ensure(self.spark, tables.LEASE, SCHEMA)
             except Exception:
-                if not self.lake.exists(self.spark, TABLE):
+                if not self.lake.exists(self.spark, tables.LEASE):
                     raise
                 # else created by a run starting at the same time

@@ -23,9 +23,8 @@ from pyspark.sql.types import (
 )
 from pyspark.sql.window import Window
 
+from signaux_spark import tables
 from signaux_spark.io import Lake
-
-TABLE = "ops/runs"
 
 SCHEMA = StructType(
     [
@@ -102,14 +101,14 @@ class RunLog:
             message,
         )
         df = self.spark.createDataFrame([row], SCHEMA)
-        self.lake.write(df, TABLE, mode="append", metadata={"run_id": run_id, "batch": batch, "step": step})
+        self.lake.write(df, tables.RUNS, mode="append", metadata={"run_id": run_id, "batch": batch, "step": step})
 
     def latest_run(self, batch: str, covering: list[str] = ()) -> RunState | None:
         """The most recent run of a batch (by first record) whose plan holds every step of
         `covering`, with each step's latest status."""
-        if not self.lake.exists(self.spark, TABLE):
+        if not self.lake.exists(self.spark, tables.RUNS):
             return None
-        rows = self.lake.read(self.spark, TABLE).where(F.col("batch") == batch)
+        rows = self.lake.read(self.spark, tables.RUNS).where(F.col("batch") == batch)
         for name in covering:
             rows = rows.where(F.array_contains("planned", name))
         first = (

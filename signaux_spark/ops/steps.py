@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
+from signaux_spark import tables
 from signaux_spark.config import Settings
 from signaux_spark.errors import JobError
 from signaux_spark.export.publish import export_period
@@ -19,12 +20,10 @@ from signaux_spark.ops.monthly import StepFn, StepOutput
 from signaux_spark.scoring.score import score_period
 from signaux_spark.sources import SOURCES
 
-FEATURE_TABLES = ("silver/firms", "silver/firm_months", "gold/features", "gold/labels")
 
-
-def versions(spark: SparkSession, settings: Settings, tables) -> dict[str, int]:
+def versions(spark: SparkSession, settings: Settings, names) -> dict[str, int]:
     lake = Lake(settings)
-    found = {table: lake.version(spark, table) for table in tables}
+    found = {table: lake.version(spark, table) for table in names}
     return {table: v for table, v in found.items() if v is not None}
 
 
@@ -38,13 +37,13 @@ def ingest_step(spark: SparkSession, settings: Settings, batch: str, run_id: str
         "accepted": sum(u.accepted_lines for u in report.units),
         "rejected": sum(u.rejected_lines for u in report.units),
     }
-    tables = [f"bronze/{s}" for s in SOURCES] + ["bronze/rejects", "bronze/ingest_report"]
-    return StepOutput(rows, versions(spark, settings, tables))
+    written = [tables.bronze(s) for s in SOURCES] + [tables.REJECTS, tables.INGEST_REPORT]
+    return StepOutput(rows, versions(spark, settings, written))
 
 
 def features_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:
     counts = build_month(spark, settings, parse_month(batch))
-    return StepOutput(counts, versions(spark, settings, FEATURE_TABLES))
+    return StepOutput(counts, versions(spark, settings, tables.FEATURE_TABLES))
 
 
 def train_step(spark: SparkSession, settings: Settings, batch: str, run_id: str) -> StepOutput:

@@ -8,6 +8,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, DoubleType, IntegerType, StringType, StructField
 
+from signaux_spark import tables
 from signaux_spark.progress import step
 from signaux_spark.sources import ap_demande
 from signaux_spark.sources import values as v
@@ -88,8 +89,8 @@ def parse(records: DataFrame, context: ParseContext) -> DataFrame:
 
 def known_requests(context: ParseContext) -> DataFrame:
     """The request ids in bronze (column `id_demande`); none before the first load of ap_demande."""
-    if context.lake.exists(context.spark, f"bronze/{ap_demande.SOURCE}"):
-        return context.lake.read(context.spark, f"bronze/{ap_demande.SOURCE}").select("id_demande")
+    if context.lake.exists(context.spark, tables.bronze(ap_demande.SOURCE)):
+        return context.lake.read(context.spark, tables.bronze(ap_demande.SOURCE)).select("id_demande")
     return context.spark.createDataFrame([], "id_demande string")
 
 
@@ -97,7 +98,7 @@ def refresh_orphan_flags(context: ParseContext, loaded: set[str], run_id: str) -
     """Keep `orphan_request` true to the requests known in bronze once either AP source loaded:
     rewrite the consumption batches whose flag changed (requests delivered later, or reloaded out
     of order)."""
-    lake, spark, table = context.lake, context.spark, f"bronze/{SOURCE}"
+    lake, spark, table = context.lake, context.spark, tables.bronze(SOURCE)
     if not loaded & {SOURCE, ap_demande.SOURCE} or not lake.exists(spark, table):
         return
     known = F.broadcast(known_requests(context).select(F.col("id_demande").alias("known_request")).distinct())

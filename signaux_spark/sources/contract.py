@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
+from signaux_spark import tables
 from signaux_spark.sources.text import Layout
 
 
@@ -48,4 +49,4 @@ class Source:
 
     @property
     def table(self) -> str:
-        return f"bronze/{self.name}"
+        return tables.bronze(self.name)

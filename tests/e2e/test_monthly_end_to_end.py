@@ -22,6 +22,7 @@ from conftest import test_settings as base_settings
 from nbclient import NotebookClient
 from pyspark.sql import functions as F
 
+from signaux_spark import tables
 from signaux_spark.export.lists import BETTER, NEW, STABLE, WORSE
 from signaux_spark.export.published import month_folder
 from signaux_spark.features.build import build_features
@@ -30,7 +31,6 @@ from signaux_spark.io import Lake
 from signaux_spark.model.training import train
 from signaux_spark.months import batch_range, parse_month
 from signaux_spark.ops.monthly import run_monthly
-from signaux_spark.ops.runs import TABLE as RUNS
 from signaux_spark.ops.steps import STEP_FUNCTIONS
 from signaux_spark.synthetic import generate
 
@@ -129,7 +129,7 @@ def outputs(spark, settings, batch: str) -> dict:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != "manifest.json" and p.suffix != ".xlsx"
     }
-    return {"scores": rows("gold/scores"), "features": rows("gold/features"), "files": files}
+    return {"scores": rows(tables.SCORES), "features": rows(tables.FEATURES), "files": files}
 
 
 def region_documents(settings, batch: str) -> dict[str, dict]:
@@ -144,11 +144,11 @@ def region_documents(settings, batch: str) -> dict[str, dict]:
 def test_two_consecutive_months_give_lists_per_region(spark, pipeline):
     settings, first, second = pipeline
     assert first.ran == second.ran == ["ingest", "features", "score", "monitor", "export"]
-    log = Lake(settings).read(spark, RUNS)
+    log = Lake(settings).read(spark, tables.RUNS)
     done = {(r["batch"], r["step"]) for r in log.where("status = 'succeeded'").collect()}
     assert {(b, s) for b in (MONTH_1, MONTH_2) for s in first.ran} <= done
     written = log.where(f"batch = '{MONTH_2}' AND step = 'score' AND status = 'succeeded'").first()
-    assert written["rows"]["scored"] > 0 and "gold/scores" in written["versions"]
+    assert written["rows"]["scored"] > 0 and tables.SCORES in written["versions"]
 
     folder = month_folder(settings.path("exports"), MONTH_2)
     regions = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != "national")
@@ -163,7 +163,7 @@ def test_two_consecutive_months_give_lists_per_region(spark, pipeline):
 
 def test_second_month_remembers_the_first(spark, pipeline):
     settings, _, _ = pipeline
-    scores = Lake(settings).read(spark, "gold/scores")
+    scores = Lake(settings).read(spark, tables.SCORES)
     before = {
         r["siren"]: (r["alert_level"], r["probability"])
         for r in scores.where(F.col("periode") == parse_month(MONTH_1)).collect()
@@ -202,7 +202,7 @@ def test_killed_run_resumes_to_the_outputs_of_a_clean_run(spark, pipeline, monke
     real_write = Lake.write
 
     def killed_write(self, df, table, **kw):
-        if table == "gold/features":
+        if table == tables.FEATURES:
             raise KeyboardInterrupt("killed")
         return real_write(self, df, table, **kw)
 
@@ -221,7 +221,7 @@ def test_hostile_names_are_inert_text_in_every_file(spark, pipeline):
     """Names delivered as formulas or with control characters, through the real monthly run: text
     cells in the workbooks, a leading quote in the CSV, the exact name in the JSON and the HTML."""
     settings, _, _ = pipeline
-    names = {r["siren"]: r["raison_sociale"] for r in Lake(settings).read(spark, "silver/firms").collect()}
+    names = {r["siren"]: r["raison_sociale"] for r in Lake(settings).read(spark, tables.FIRMS).collect()}
     folder = month_folder(settings.path("exports"), MONTH_2)
     shown = []
     for region in (p for p in folder.iterdir() if p.name != "national"):
@@ -260,7 +260,7 @@ def test_notebook_runs_top_to_bottom(pipeline, notebook, monkeypatch):
     assert any(cell.get("outputs") for cell in document.cells if cell.cell_type == "code")
 
 
-@pytest.mark.parametrize("table", ["gold/features", "gold/scores", "bronze/rejects"])
+@pytest.mark.parametrize("table", [tables.FEATURES, tables.SCORES, tables.REJECTS])
 def test_a_second_engine_reads_our_tables(spark, pipeline, table):
     """delta-rs (the `deltalake` package), and DuckDB over its Arrow dataset, see the rows and the
     schema Spark sees: data scientists may read the lake without Spark."""

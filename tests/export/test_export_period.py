@@ -18,7 +18,10 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scoring"))
 from conftest import job_main as job  # noqa: E402
 from scoring_kit import RISKY, SAFE, features_frame, firms_frame, probabilities, settings_for, tiny_model  # noqa: E402
 
-from signaux_spark import cli  # noqa: E402
+from signaux_spark import (
+    cli,  # noqa: E402
+    tables,  # noqa: E402
+)
 from signaux_spark.errors import JobError  # noqa: E402
 from signaux_spark.export import files  # noqa: E402
 from signaux_spark.export.publish import export_period, reference  # noqa: E402
@@ -74,8 +77,8 @@ def exported(spark, tmp_path_factory):
         )
         for i, period in enumerate((P1, P2))
     ]
-    lake.write(months[0].unionByName(months[1]), "gold/features", partition_by=["periode"])
-    lake.write(firms_frame(spark, PLACES), "silver/firms")
+    lake.write(months[0].unionByName(months[1]), tables.FEATURES, partition_by=["periode"])
+    lake.write(firms_frame(spark, PLACES), tables.FIRMS)
     for period in (P1, P2):
         score_period(spark, settings, period)
     export_period(spark, settings, P1)
@@ -310,7 +313,7 @@ def test_national_summary_adds_up_the_regions(spark, exported):
     assert rows["84"]["risque fort"] == "2" and rows["11"]["en procédure collective"] == "1"
     assert regions["84"]["files"] == region_files(exported["month"], "84")["manifest"]["files"]
     lake = Lake(exported["settings"])
-    assert national["inputs"] == {t: lake.version(spark, t) for t in ("gold/scores", "silver/firms", "gold/features")}
+    assert national["inputs"] == {t: lake.version(spark, t) for t in (tables.SCORES, tables.FIRMS, tables.FEATURES)}
     for path in (exported["month"] / "national").iterdir():  # counts only: no firm is named
         assert not re.search(r"\b\d{9}\b", path.read_text(encoding="utf-8-sig")), path.name
 

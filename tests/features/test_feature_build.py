@@ -9,18 +9,17 @@ from conftest import job_main
 from conftest import test_settings as settings_for
 from features_kit import d, scenario
 
+from signaux_spark import tables
 from signaux_spark.errors import JobError
 from signaux_spark.features.build import FIRMS_COLUMNS, build_features, build_month
 from signaux_spark.io import Lake
 from signaux_spark.sources import SOURCES
 
-TABLES = ["silver/firms", "silver/firm_months", "gold/features", "gold/labels"]
 
-
-def write_bronze(spark, settings, tables):
+def write_bronze(spark, settings, frames):
     lake = Lake(settings)
-    for source, df in tables.items():
-        lake.write(df, f"bronze/{source}", mode="overwrite")
+    for source, df in frames.items():
+        lake.write(df, tables.bronze(source), mode="overwrite")
     return lake
 
 
@@ -44,7 +43,7 @@ def lakes(spark, tmp_path_factory):
 
 def test_one_pass_equals_month_by_month(spark, lakes):
     one, each, counts, monthly = lakes
-    for table in TABLES:
+    for table in tables.FEATURE_TABLES:
         a, b = one.read(spark, table), each.read(spark, table)
         assert_df_equality(a, b, ignore_row_order=True)
     assert counts["features"] == 3 * 20  # 3 firms x 20 months
@@ -59,7 +58,7 @@ def test_a_month_without_its_stored_window_builds_it_from_bronze(spark, lakes, t
     write_bronze(spark, alone, scenario(spark))
     counts = build_month(spark, alone, d("2024-08"))
     assert counts["silver_months_built"] == 37
-    for table in ("silver/firm_months", "gold/features"):
+    for table in (tables.FIRM_MONTHS, tables.FEATURES):
         got = Lake(alone).read(spark, table)
         assert got.select("periode").distinct().collect() == [(d("2024-08"),)]
         assert_df_equality(got, one.read(spark, table).where("periode = '2024-08-01'"), ignore_row_order=True)
@@ -67,7 +66,7 @@ def test_a_month_without_its_stored_window_builds_it_from_bronze(spark, lakes, t
 
 def test_contracts_of_the_tables(spark, lakes):
     one, _, _, _ = lakes
-    features = one.read(spark, "gold/features")
+    features = one.read(spark, tables.FEATURES)
     types = dict(features.dtypes)
     assert list(features.columns[:11]) == [
         "siren",
@@ -85,7 +84,7 @@ def test_contracts_of_the_tables(spark, lakes):
     assert types["periode"] == "date" and types["in_perimeter"] == "boolean" and types["in_proceeding"] == "boolean"
     numeric = {"double", "int", "bigint"}
     assert all(types[c] in numeric for c in features.columns[11:] if c not in ("naf_section", "region"))
-    assert one.table(spark, "gold/features").detail().first()["partitionColumns"] == ["periode"]
+    assert one.table(spark, tables.FEATURES).detail().first()["partitionColumns"] == ["periode"]
     rows = {(r["siren"], r["periode"]): r for r in features.collect()}
     a, b, c = rows[("812345676", d("2024-07"))], rows[("523109874", d("2024-07"))], rows[("042112359", d("2024-08"))]
     assert (a["region"], a["naf_section"], a["in_perimeter"], a["dette_sociale"], a["effectif"]) == (
@@ -106,11 +105,11 @@ def test_contracts_of_the_tables(spark, lakes):
         "Redressement judiciaire",
     )
     assert c["ap_heures_autorisees"] == 0.0 and c["effectif"] == 1204
-    labels = {(r["siren"], r["periode"]): r for r in one.read(spark, "gold/labels").collect()}
+    labels = {(r["siren"], r["periode"]): r for r in one.read(spark, tables.LABELS).collect()}
     assert labels[("523109874", d("2024-07"))]["next_opening"] == d("2024-08-09")
     assert labels[("523109874", d("2024-07"))]["in_proceeding_known"]
     assert labels[("812345676", d("2024-07"))]["failure"] is None  # 18 months not observed yet
-    firms = one.read(spark, "silver/firms")
+    firms = one.read(spark, tables.FIRMS)
     assert firms.columns == FIRMS_COLUMNS and firms.count() == 3
 
 
@@ -149,5 +148,5 @@ def test_quiet_proceedings_deliveries_count_as_observed(spark, settings):
         return {**values, "run_id": "r", "batch": batch, "source": "urssaf_procol", "status": status, "message": None}
 
     report = spark.createDataFrame([report_row("2024-03", "loaded"), report_row("2024-04", "missing")], REPORT_SCHEMA)
-    lake.write(report, "bronze/ingest_report")
+    lake.write(report, tables.INGEST_REPORT)
     assert observed_until(procol_deliveries(spark, lake), 20) == dt.date(2024, 3, 20)

@@ -14,7 +14,8 @@ import pytest
 from conftest import test_settings as make_settings
 from pyspark.sql import functions as F
 
-from signaux_spark.ingest import REJECTS_TABLE, SPECS, ingest
+from signaux_spark import tables
+from signaux_spark.ingest import SPECS, ingest
 from signaux_spark.io import Lake
 from signaux_spark.months import batch_range
 from signaux_spark.sources import SOURCES
@@ -157,7 +158,7 @@ def test_rejects_reconcile_exactly_with_the_manifest(spark, generated):
     )
     got = Counter(
         (f"{r.source}/{r.batch}/{r.source_file}", r.line_number, r.reason)
-        for r in generated.lake.read(spark, REJECTS_TABLE).collect()
+        for r in generated.lake.read(spark, tables.REJECTS).collect()
     )
     assert got == expected, ((got - expected).most_common(10), (expected - got).most_common(10))
 
@@ -171,7 +172,7 @@ def test_tracked_flags_reconcile_exactly_with_the_manifest(spark, generated):
     got = set()
     for source in SOURCES:
         flagged = (
-            generated.lake.read(spark, f"bronze/{source}")
+            generated.lake.read(spark, tables.bronze(source))
             .select("batch", "source_file", "line_number", "quality_flags")
             .filter(F.arrays_overlap("quality_flags", F.array(*[F.lit(f) for f in TRACKED_FLAGS])))
             .collect()
@@ -195,7 +196,7 @@ def test_lines_with_an_accepted_outcome_are_in_bronze(spark, generated):
     for source in SOURCES:
         got |= {
             (f"{source}/{r.batch}/{r.source_file}", r.line_number)
-            for r in generated.lake.read(spark, f"bronze/{source}")
+            for r in generated.lake.read(spark, tables.bronze(source))
             .select("batch", "source_file", "line_number")
             .distinct()
             .collect()

@@ -12,7 +12,8 @@ from conftest import test_settings as make_settings
 from ingest_samples import AP_CONSO, AP_DEMANDE, COTISATION, DEBIT, DELAI, Landing, altares
 
 import signaux_spark.ingest.run as ingestion
-from signaux_spark.ingest import REJECTS_TABLE, REPORT_TABLE, ingest
+from signaux_spark import tables
+from signaux_spark.ingest import ingest
 from signaux_spark.io import Lake
 from signaux_spark.months import batch_range
 from signaux_spark.sources import altares_paydex
@@ -156,8 +157,8 @@ def test_nothing_is_written_for_a_failed_batch_and_the_rest_still_loads(spark, s
     assert sorted((r.batch, r.ingest_run_id) for r in debit.collect()) == [("2024-06", "first"), ("2024-07", "second")]
     assert [r.batch for r in lake.read(spark, "bronze/urssaf_procol").collect()] == ["2024-07"]
     assert not lake.exists(spark, "bronze/ap_demande") or lake.read(spark, "bronze/ap_demande").count() == 0
-    assert lake.read(spark, REJECTS_TABLE).filter("source = 'ap_demande'").count() == 0
-    statuses = {(r.source, r.batch): r.status for r in lake.read(spark, REPORT_TABLE).collect()}
+    assert lake.read(spark, tables.REJECTS).filter("source = 'ap_demande'").count() == 0
+    statuses = {(r.source, r.batch): r.status for r in lake.read(spark, tables.INGEST_REPORT).collect()}
     assert statuses[("urssaf_procol", "2024-07")] == "loaded" and statuses[("urssaf_procol", "2024-06")] == "failed"
     assert statuses[("urssaf_effectif_ent", "2024-06")] == "no_delivery"
 
@@ -172,7 +173,7 @@ def test_a_cut_delivery_is_flagged_and_its_last_line_rejected(structural):
 
 def test_a_long_rejected_line_is_stored_cut_and_says_so(spark, structural):
     _, lake, _, _ = structural
-    long = lake.read(spark, REJECTS_TABLE).filter("source = 'urssaf_procol' AND reason = 'wrong_field_count'").first()
+    long = lake.read(spark, tables.REJECTS).filter("source = 'urssaf_procol' AND reason = 'wrong_field_count'").first()
     assert long.raw_line == "x" * ingestion.RAW_LINE_CAP
     assert (
         long.detail
@@ -367,17 +368,17 @@ AP = ["ap_demande", "ap_consommation"]
 BATCHES = batch_range("2024-05", "2024-07")
 
 
-def tables(spark, lake):
+def final_tables(spark, lake):
     """The bronze and rejects tables without the run id, in a stable order."""
     out = {}
-    for table in [f"bronze/{s}" for s in AP] + [REJECTS_TABLE]:
+    for table in [tables.bronze(s) for s in AP] + [tables.REJECTS]:
         df = lake.read(spark, table).drop("ingest_run_id")
         out[table] = df.orderBy(*[c for c in df.columns if c != "quality_flags"])
     return out
 
 
 def assert_same_tables(spark, lake, expected_lake):
-    got, expected = tables(spark, lake), tables(spark, expected_lake)
+    got, expected = final_tables(spark, lake), final_tables(spark, expected_lake)
     for table in expected:
         assert_df_equality(got[table], expected[table], ignore_nullable=False)
 
@@ -398,7 +399,7 @@ def test_clean_run_resolves_orphans_with_every_batch(spark, clean_run):
     conso = {(r.batch, r.line_number): r.quality_flags for r in lake.read(spark, "bronze/ap_consommation").collect()}
     assert conso == {("2024-05", 2): [], ("2024-06", 2): [], ("2024-06", 3): ["orphan_request"], ("2024-07", 2): []}
     rejects = {
-        (r.source, r.batch, r.source_file, r.line_number, r.reason) for r in lake.read(spark, REJECTS_TABLE).collect()
+        (r.source, r.batch, r.source_file, r.line_number, r.reason) for r in lake.read(spark, tables.REJECTS).collect()
     }
     assert rejects == landing.rejects
 

@@ -11,7 +11,8 @@ from conftest import test_settings as make_settings
 from ingest_samples import ALTARES_INCREMENT, ALTARES_INCREMENT_JULY, landing
 from pyspark.sql import functions as F
 
-from signaux_spark.ingest import REJECTS_TABLE, REPORT_TABLE, SPECS, ingest
+from signaux_spark import tables
+from signaux_spark.ingest import SPECS, ingest
 from signaux_spark.io import Lake
 from signaux_spark.sources import SOURCES
 from signaux_spark.sources.urssaf_cotisation import RECORD_KEY as COTISATION_KEY
@@ -35,7 +36,7 @@ def loaded(spark, tmp_path_factory):
 
 
 def bronze(spark, lake, source):
-    return lake.read(spark, f"bronze/{source}")
+    return lake.read(spark, tables.bronze(source))
 
 
 def rows_by_line(spark, lake, source, *columns):
@@ -82,7 +83,7 @@ def test_report_balances_and_counts_every_line(loaded):
 
 def test_rejects_match_the_expectations_exactly(spark, loaded):
     samples, _, lake, _ = loaded
-    rejects = lake.read(spark, REJECTS_TABLE)
+    rejects = lake.read(spark, tables.REJECTS)
     got = {(r.source, r.batch, r.source_file, r.line_number, r.reason) for r in rejects.collect()}
     assert got == samples.rejects
     assert rejects.filter(F.col("raw_line").isNull() | (F.col("ingest_run_id") != RUN)).count() == 0
@@ -90,7 +91,7 @@ def test_rejects_match_the_expectations_exactly(spark, loaded):
 
 def test_reject_rows_carry_raw_line_and_detail(spark, loaded):
     _, _, lake, _ = loaded
-    rejects = {(r.source, r.line_number, r.reason): r for r in lake.read(spark, REJECTS_TABLE).collect()}
+    rejects = {(r.source, r.line_number, r.reason): r for r in lake.read(spark, tables.REJECTS).collect()}
     cell = rejects[("urssaf_effectif_ent", 4, "invalid_headcount")]
     assert cell.detail == "eff202413=3x5" and cell.raw_line.startswith("887654325;31;29;3x5")
     period = rejects[("urssaf_cotisation", 6, "invalid_period_code")]
@@ -309,7 +310,7 @@ def test_bronze_schemas_lineage_and_commit_metadata(spark, loaded):
         table = bronze(spark, lake, source)
         assert table.schema == SPECS[source].schema, source
         assert table.filter(F.col("ingest_run_id") != RUN).count() == 0
-        history = lake.table(spark, f"bronze/{source}").history().select("operation", "userMetadata").collect()
+        history = lake.table(spark, tables.bronze(source)).history().select("operation", "userMetadata").collect()
         written = [json.loads(h.userMetadata) for h in history if h.operation == "WRITE"]
         assert written and all(m["run_id"] == RUN and set(m["batches"]) <= {"2024-06", "2024-07"} for m in written)
     lines = bronze(spark, lake, "urssaf_cotisation").select("source_file").distinct().collect()
@@ -334,7 +335,7 @@ def test_check_constraints_guard_the_tables(spark, loaded):
 
 def test_report_table_and_versions(spark, loaded):
     _, report, lake, _ = loaded
-    table = lake.read(spark, REPORT_TABLE)
+    table = lake.read(spark, tables.INGEST_REPORT)
     assert table.count() == len(SOURCES) * 2 == len(report.units)
     row = table.filter("source = 'urssaf_cotisation' AND batch = '2024-06'").first()
     assert (row.lines_read, row.accepted_lines, row.rejected_lines, row.rejects_by_reason["date_out_of_range"]) == (

@@ -14,7 +14,7 @@ from mlflow import MlflowClient
 from pyspark.ml.classification import GBTClassificationModel
 from pyspark.sql import functions as F
 
-from signaux_spark import cli
+from signaux_spark import cli, tables
 from signaux_spark.io import Lake
 from signaux_spark.model.pipeline import CALIBRATED, RAW
 from signaux_spark.model.registry import load_model
@@ -47,8 +47,8 @@ def trained(spark, tmp_path_factory):
     base = [f"paths.root={root}", "spark.master=local[2]", "spark.shuffle_partitions=2"] + SMALL
     features, labels, truth = firm_months(spark, firms=120, start=dt.date(2018, 1, 1), months=42, unlabelled_months=6)
     lake = Lake(settings)
-    lake.write(features, "gold/features")
-    lake.write(labels, "gold/labels")
+    lake.write(features, tables.FEATURES)
+    lake.write(labels, tables.LABELS)
     truth.write.parquet(str(root / "truth" / "firm_months"))
     base.append("model.auto_promote=true")
     assert cli.run(job("train"), ["--as-of", "2021-06"] + base) == 0
@@ -143,7 +143,7 @@ def test_the_registered_model_carries_what_scoring_needs(spark, trained):
     assert version.tags["threshold_fort"] == f"{model.thresholds.fort:.6f}" and version.tags["test_end"] == "2020-12"
     info = mlflow.models.get_model_info("models:/signaux_faibles/1")
     assert [c.name for c in info.signature.inputs.inputs] == model.features
-    rows = Lake(settings).read(spark, "gold/features").where(F.col("periode") == dt.date(2020, 7, 1))
+    rows = Lake(settings).read(spark, tables.FEATURES).where(F.col("periode") == dt.date(2020, 7, 1))
     scored = model.score(rows).toPandas()
     assert len(scored) == rows.count()
     assert np.allclose(scored[CALIBRATED], model.calibration.apply(scored[RAW].to_numpy()))
@@ -164,7 +164,7 @@ def test_evaluate_logs_the_oracle_beside_the_model(trained, capsys):
 def test_evaluate_logs_what_knowing_the_hidden_state_alone_would_give(trained, spark, capsys):
     """A truth whose `state` is the label itself: the state-only score separates the rows perfectly."""
     folder = trained["root"] / "truth_with_state"
-    labels = Lake(trained["settings"]).read(spark, "gold/labels").select("siren", "periode", "failure")
+    labels = Lake(trained["settings"]).read(spark, tables.LABELS).select("siren", "periode", "failure")
     truth = spark.read.parquet(str(trained["root"] / "truth" / "firm_months"))
     truth.join(labels, ["siren", "periode"], "left").select(
         "siren",

@@ -16,9 +16,10 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scoring"))
 from scoring_kit import RISKY, SAFE, features_frame, firms_frame, settings_for, tiny_model  # noqa: E402
 
+from signaux_spark import tables  # noqa: E402
 from signaux_spark.errors import JobError  # noqa: E402
 from signaux_spark.export.publish import export_period  # noqa: E402
-from signaux_spark.ingest import REPORT_SCHEMA, REPORT_TABLE  # noqa: E402
+from signaux_spark.ingest import REPORT_SCHEMA  # noqa: E402
 from signaux_spark.io import Lake  # noqa: E402
 from signaux_spark.monitoring.features import REFERENCE_ARTIFACT  # noqa: E402
 from signaux_spark.monitoring.findings import CRITICAL, FAMILIES, OK, WARNING  # noqa: E402
@@ -75,14 +76,14 @@ def lake(spark, tmp_path_factory):
         for (s, (d, r)), p in zip(PLACES.items(), profiles, strict=True)
     ]
     months = [features_frame(spark, firms, period) for period in (P1, P2)]
-    lake.write(months[0].unionByName(months[1]), "gold/features", partition_by=["periode"])
-    lake.write(firms_frame(spark, PLACES), "silver/firms")
+    lake.write(months[0].unionByName(months[1]), tables.FEATURES, partition_by=["periode"])
+    lake.write(firms_frame(spark, PLACES), tables.FIRMS)
     for period in (P1, P2):
         score_period(spark, settings, period)
-    lake.write(spark.createDataFrame(report_rows({}), REPORT_SCHEMA), REPORT_TABLE)
+    lake.write(spark.createDataFrame(report_rows({}), REPORT_SCHEMA), tables.INGEST_REPORT)
     sirens = spark.createDataFrame([(b, s) for b in BATCHES for s in PLACES], "batch string, siren string")
     for source in SOURCES:
-        lake.write(sirens, f"bronze/{source}")
+        lake.write(sirens, tables.bronze(source))
     return settings
 
 
@@ -118,7 +119,7 @@ def test_the_export_renders_the_page_and_the_summary_links_it(spark, lake):
 
 def test_a_halved_delivery_is_critical_and_stops_with_one_line(spark, lake):
     halved = report_rows({("urssaf_debit", "2020-03"): 50})
-    Lake(lake).write(spark.createDataFrame(halved, REPORT_SCHEMA), REPORT_TABLE)
+    Lake(lake).write(spark.createDataFrame(halved, REPORT_SCHEMA), tables.INGEST_REPORT)
     try:
         result = monitor_period(spark, lake, P2)
         critical = result.of(CRITICAL)
@@ -127,7 +128,7 @@ def test_a_halved_delivery_is_critical_and_stops_with_one_line(spark, lake):
             verdict(result, accept_critical=False)
         verdict(result, accept_critical=True)
     finally:
-        Lake(lake).write(spark.createDataFrame(report_rows({}), REPORT_SCHEMA), REPORT_TABLE)
+        Lake(lake).write(spark.createDataFrame(report_rows({}), REPORT_SCHEMA), tables.INGEST_REPORT)
 
 
 def test_a_model_without_a_feature_reference_gets_a_warning_not_a_crash(spark, lake):

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from signaux_spark import tables
 from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
-from signaux_spark.ops.lease import TABLE, Lease, LeaseRefused
+from signaux_spark.ops.lease import Lease, LeaseRefused
 from signaux_spark.ops.monthly import STEPS, StepOutput, run_monthly
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +137,7 @@ def test_two_processes_one_run_at_a_time(spark, settings, tmp_path):
         "monitor",
         "export",
     ]
-    assert Lake(settings).read(spark, TABLE).count() == 0  # both gave the lease back
+    assert Lake(settings).read(spark, tables.LEASE).count() == 0  # both gave the lease back
 
 
 @pytest.mark.slow  # a second Spark driver
@@ -150,5 +151,5 @@ def test_a_killed_holders_lease_is_taken_over_only_after_it_expired(spark, setti
     assert calls == []
     monkeypatch.setattr(Lease, "clock", staticmethod(lambda: time.time() + 601))  # ten minutes later
     resumed = run_monthly(spark, settings, "2024-01", quick_steps(calls))
-    killed = Lake(settings).read(spark, "ops/runs").where("status = 'running'").first()
+    killed = Lake(settings).read(spark, tables.RUNS).where("status = 'running'").first()
     assert resumed.run_id == killed["run_id"] and resumed.ran == ["ingest", "features", "score", "monitor", "export"]

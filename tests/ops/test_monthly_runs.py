@@ -5,12 +5,12 @@ import datetime as dt
 
 import pytest
 
+from signaux_spark import tables
 from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
 from signaux_spark.monitoring.findings import Finding
 from signaux_spark.monitoring.run import MonitorResult, verdict
 from signaux_spark.ops.monthly import STEPS, MonthlyOutcome, StepOutput, plan, run_monthly
-from signaux_spark.ops.runs import TABLE
 
 
 class FakeSteps(dict):
@@ -56,7 +56,7 @@ def test_failed_run_resumes_with_same_id_then_is_a_no_op(spark, settings):
     again = run_monthly(spark, settings, "2024-03", steps)
     assert again.skipped and again.ran == [] and again.run_id == resumed.run_id
 
-    log = Lake(settings).read(spark, TABLE).where("batch = '2024-03'")
+    log = Lake(settings).read(spark, tables.RUNS).where("batch = '2024-03'")
     assert log.select("run_id").distinct().count() == 1
     statuses = [(r["step"], r["status"]) for r in log.orderBy("started_at", "ended_at").collect()]
     assert ("score", "failed") in statuses and ("score", "succeeded") in statuses
@@ -113,7 +113,7 @@ def test_a_critical_check_stops_the_run_before_export_until_accepted(spark, sett
     with pytest.raises(JobError, match="step monitor failed: monitoring 2024-07: 1 critical check"):
         run_monthly(spark, settings, "2024-07", steps)
     assert steps.calls == ["ingest", "features", "score"] and "export" not in steps.calls
-    failed = Lake(settings).read(spark, TABLE).where("batch = '2024-07' AND status = 'failed'").collect()
+    failed = Lake(settings).read(spark, tables.RUNS).where("batch = '2024-07' AND status = 'failed'").collect()
     assert [r["step"] for r in failed] == ["monitor"]
     assert "urssaf_debit lines 40 against 100" in failed[0]["message"] and "\n" not in failed[0]["message"]
 
@@ -156,7 +156,9 @@ def test_a_failed_run_resumed_with_only_is_done_only_when_every_step_ran(spark, 
     plain = run_monthly(spark, settings, "2024-07", steps)
     assert plain.run_id == fixed.run_id and plain.ran == ["features", "score", "monitor", "export"]
     assert run_monthly(spark, settings, "2024-07", steps).skipped
-    planned = {tuple(r["planned"]) for r in Lake(settings).read(spark, TABLE).where("batch = '2024-07'").collect()}
+    planned = {
+        tuple(r["planned"]) for r in Lake(settings).read(spark, tables.RUNS).where("batch = '2024-07'").collect()
+    }
     assert planned == {("ingest", "features", "score", "monitor", "export")}
 
 

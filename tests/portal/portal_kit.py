@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 
+from signaux_spark import tables
 from signaux_spark.config import PROJECT_ROOT
 from signaux_spark.export.lists import Disclosure
 from signaux_spark.export.national import write_national
@@ -150,7 +151,7 @@ def write_month(exports: Path, month: str, *, linked: bool, firms: dict = FIRMS)
         )
         for region in REGIONS
     }
-    write_national(folder / NATIONAL, ctx, manifests, stats, 0, {"gold/scores": 1})
+    write_national(folder / NATIONAL, ctx, manifests, stats, 0, {tables.SCORES: 1})
     if linked:
         os.symlink(os.path.relpath(folder, exports), exports / month)
     return folder

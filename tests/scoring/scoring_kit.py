@@ -14,6 +14,7 @@ import datetime as dt
 from conftest import test_settings
 from pyspark.sql import types as T
 
+from signaux_spark import tables
 from signaux_spark.config import load_settings
 from signaux_spark.io import Lake
 from signaux_spark.model.registry import load_model
@@ -74,7 +75,7 @@ def tiny_model(spark, tmp_path_factory) -> tuple[str, ScoringModel]:
         settings = settings_for(root)
         features, labels, _ = firm_months(spark, firms=300, start=dt.date(2018, 1, 1), months=15, intercept=-2.5)
         table = features.join(labels.select("siren", "periode", "failure"), ["siren", "periode"])
-        Lake(settings).write(table.coalesce(1), "gold/features")
+        Lake(settings).write(table.coalesce(1), tables.FEATURES)
         train(spark, settings, dt.date(2019, 3, 1), promote=True)
         _CACHE["model"] = (settings.path("mlflow"), ScoringModel(load_model(settings)))
     return _CACHE["model"]

@@ -16,7 +16,7 @@ from pyspark.ml.functions import vector_to_array
 from pyspark.sql import functions as F
 from scoring_kit import RISKY, SAFE, features_frame, settings_for, tiny_model
 
-from signaux_spark import cli
+from signaux_spark import cli, tables
 from signaux_spark.config import ConfigError, load_settings
 from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
@@ -67,10 +67,10 @@ def scored(spark, tmp_path_factory, model):
     settings = settings_for(root, mlflow_dir)
     lake = Lake(settings)
     features = features_frame(spark, ROWS, PERIOD).unionByName(features_frame(spark, ROWS[:3], OTHER))
-    lake.write(features, "gold/features", partition_by=["periode"])
+    lake.write(features, tables.FEATURES, partition_by=["periode"])
     counts = score_period(spark, settings, OTHER)
     counts = score_period(spark, settings, PERIOD)
-    first = lake.read(spark, "gold/scores").orderBy("periode", "siren").collect()
+    first = lake.read(spark, tables.SCORES).orderBy("periode", "siren").collect()
     code = cli.run(
         job("score"),
         [
@@ -82,7 +82,7 @@ def scored(spark, tmp_path_factory, model):
             "spark.shuffle_partitions=2",
         ],
     )
-    second = lake.read(spark, "gold/scores").orderBy("periode", "siren").collect()
+    second = lake.read(spark, tables.SCORES).orderBy("periode", "siren").collect()
     return {
         "settings": settings,
         "counts": counts,
@@ -210,7 +210,7 @@ def test_scoring_a_month_again_gives_the_same_rows_and_leaves_other_months(score
     assert scored["code"] == 0
     assert scored["first"] == scored["second"]
     assert {r["periode"] for r in scored["second"]} == {OTHER, PERIOD}
-    history = Lake(scored["settings"]).table(spark, "gold/scores").history().select("operationParameters").collect()
+    history = Lake(scored["settings"]).table(spark, tables.SCORES).history().select("operationParameters").collect()
     assert sum("periode = '2020-03-01'" in str(h[0]) for h in history) == 2
 
 
@@ -255,17 +255,17 @@ def test_bad_inputs_fail_clearly(spark, scored, model, tmp_path):
     with pytest.raises(JobError, match="lack columns .* paydex"):
         score_month(scored["features"].drop("paydex"), m)
     duplicated = Lake(settings_for(tmp_path / "dup", settings.path("mlflow")))
-    duplicated.write(features_frame(spark, [ROWS[0], ROWS[0]], PERIOD), "gold/features", partition_by=["periode"])
+    duplicated.write(features_frame(spark, [ROWS[0], ROWS[0]], PERIOD), tables.FEATURES, partition_by=["periode"])
     with pytest.raises(JobError, match="1 duplicate siren rows for 2020-03"):
         score_period(spark, settings_for(tmp_path / "dup", settings.path("mlflow")), PERIOD)
     no_model = settings_for(tmp_path / "no_model", tmp_path / "empty_mlflow")
-    Lake(no_model).write(features_frame(spark, ROWS[:2], PERIOD), "gold/features", partition_by=["periode"])
+    Lake(no_model).write(features_frame(spark, ROWS[:2], PERIOD), tables.FEATURES, partition_by=["periode"])
     with pytest.raises(JobError, match="no model signaux_faibles with alias 'champion'"):
         score_period(spark, no_model, PERIOD)
     strict = settings_for(tmp_path / "no_model", settings.path("mlflow"), ["score.additivity_tolerance=-1"])
     with pytest.raises(JobError, match="explanations are not additive for 2020-03"):
         score_period(spark, strict, PERIOD)
-    assert not Lake(no_model).exists(spark, "gold/scores")  # nothing written by a failed scoring
+    assert not Lake(no_model).exists(spark, tables.SCORES)  # nothing written by a failed scoring
 
 
 @pytest.mark.parametrize(
