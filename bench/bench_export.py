@@ -36,11 +36,12 @@ from pyspark.sql import functions as F
 
 from signaux_spark import tables
 from signaux_spark.config import load_settings
-from signaux_spark.export.publish import export_period, reference
+from signaux_spark.export.publish import export_period
 from signaux_spark.io import Lake
 from signaux_spark.model.toy_tables import FEATURE_GROUPS, firm_months
 from signaux_spark.model.training import train
 from signaux_spark.progress import setup_logging
+from signaux_spark.reference import labels
 from signaux_spark.scoring.adapter import load_scoring_model
 from signaux_spark.scoring.score import score_month, score_period
 from signaux_spark.session import build_session
@@ -164,7 +165,7 @@ def main() -> None:
     trained = timed("train_model_seconds (not part of the monthly run)", report, prepare_model)
     report["model_version"] = trained.version
     report["model_params"] = trained.best_params
-    departements, _, _ = reference(settings)
+    departements, _, _ = labels(settings)
     by_region: dict[str, list[str]] = {}
     with open(Path(settings.path("reference")) / "departement_region.csv", encoding="utf-8") as handle:
         for line in handle.read().splitlines()[1:]:

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from signaux_spark import cli, tables
+from signaux_spark import cli, reference, tables
 from signaux_spark.config import load_settings
 from signaux_spark.features.build import build_features, build_month
 from signaux_spark.io import Lake
@@ -491,7 +491,7 @@ def profile_silver(spark: SparkSession, settings, first: dt.date, last: dt.date)
     lake = Lake(settings)
     start = add_months(first, -build.history_needed(conf))
     bronze = build.read_bronze(spark, lake, last=last)
-    deps, sections = build.read_reference(spark, settings)
+    deps, sections = reference.frames(spark, settings)
     registry = build.registry_months(bronze, deps, sections, start=start, end=last)
     seconds: dict[str, float] = {}
 

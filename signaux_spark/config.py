@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from signaux_spark import tables
+from signaux_spark.months import QUARTER_STARTS
 
 PROJECT_ROOT = Path(os.environ.get("SIGNAUX_HOME", Path(__file__).resolve().parent.parent))
 CONF_DIR = PROJECT_ROOT / "conf"
@@ -78,8 +79,8 @@ class IngestSettings:
     # Months (1-12) in which a source's delivery is expected; a source not listed is expected monthly.
     cadence: dict[str, list[int]] = field(
         default_factory=lambda: {
-            "urssaf_effectif_ent": [1, 4, 7, 10],
-            "dgfip_liasses": [1, 4, 7, 10],
+            "urssaf_effectif_ent": list(QUARTER_STARTS),
+            "dgfip_liasses": list(QUARTER_STARTS),
         }
     )
     missing_delivery: str = "error"  # error | warn: an expected file absent from its batch
@@ -100,8 +101,6 @@ class FeatureSettings:
     history_months: int = 36  # months before the first month computed, for the windows
     label_horizon_months: int = 18  # failure = an opening in (periode, periode + horizon]
     label_refresh_months: int = 30  # each run recomputes the labels of this many last months
-    procol_extraction_day: int = 20  # proceedings of batch M are fully observed up to M-<day>
-    debit_cutoff_day: int = 20  # a debt step after this day counts for the next month
     plan_validity_years: int = 10  # a continuation plan stops counting as a proceeding after
     perimeter_min_effectif: int = 10
     perimeter_window_months: int = 36

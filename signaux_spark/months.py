@@ -10,6 +10,7 @@ import re
 from signaux_spark.errors import MonthError
 
 PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # YYYY-MM, months 01 to 12; nothing around it
+QUARTER_STARTS = (1, 4, 7, 10)  # the first month of each quarter: when quarterly deliveries land
 
 
 def is_month(text: str) -> bool:

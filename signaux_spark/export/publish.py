@@ -8,13 +8,13 @@ proceedings) and small counts reach the driver, never the country's scores.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from signaux_spark import reference
 from signaux_spark.config import Settings
 from signaux_spark.errors import JobError
 from signaux_spark.export import lists
@@ -29,27 +29,13 @@ from signaux_spark.progress import log, step
 from signaux_spark.scoring.score import ALERTS
 
 
-def reference(settings: Settings) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """(departement -> name, region -> name, NAF section -> label) from conf/reference."""
-    folder = Path(settings.path("reference"))
-    with open(folder / "departement_region.csv", encoding="utf-8", newline="") as handle:
-        places = list(csv.DictReader(handle))
-    with open(folder / "naf_sections.csv", encoding="utf-8", newline="") as handle:
-        sections = {r["section"]: r["libelle_section"] for r in csv.DictReader(handle)}
-    return (
-        {r["departement"]: r["libelle_departement"] for r in places},
-        {r["region"]: r["libelle_region"] for r in places},
-        sections,
-    )
-
-
 def export_period(spark: SparkSession, settings: Settings, period: dt.date) -> dict:
     """Publish `exports/<YYYY-MM>/<region>/` for every region and `exports/<YYYY-MM>/national/`;
     returns the national manifest. The tables are read at the Delta versions current when the
     export starts, recorded in the national manifest (`inputs`: table -> version)."""
     conf, lake, month = settings.export, Lake(settings), f"{period:%Y-%m}"
     scores_table, features_table = settings.score.table, settings.score.feature_table
-    departements, regions, sections = reference(settings)
+    departements, regions, sections = reference.labels(settings)
     unknown = [r for r in conf.regions if r not in regions]
     if unknown:
         raise JobError(f"export.regions lists codes absent from departement_region.csv: {', '.join(unknown)}")

@@ -10,15 +10,13 @@ computed once.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from pathlib import Path
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from signaux_spark import tables
+from signaux_spark import reference, tables
 from signaux_spark.config import FeatureSettings, Settings
 from signaux_spark.errors import JobError
 from signaux_spark.features import (
@@ -39,7 +37,7 @@ from signaux_spark.features.windows import UnknownFeature, longest_window, windo
 from signaux_spark.io import Lake
 from signaux_spark.months import add_months, months_count, parse_month
 from signaux_spark.progress import log, step
-from signaux_spark.sources import SOURCES
+from signaux_spark.sources import SOURCES, urssaf_procol
 
 FIRMS_COLUMNS = [
     "siren",
@@ -158,7 +156,7 @@ def signals(
     span = {"start": start, "end": end}
     return {
         "cotisation": cotisation.monthly_cotisation(bronze["urssaf_cotisation"], **span),
-        "debits": debits.monthly_debts(bronze["urssaf_debit"], cutoff_day=settings.debit_cutoff_day, **span),
+        "debits": debits.monthly_debts(bronze["urssaf_debit"], **span),
         "delais": delais.monthly_plans(bronze["urssaf_delai"], **span),
         "effectif": effectif.last_known_headcount(bronze["urssaf_effectif_ent"], **span),
         "effectif_seuil": effectif.months_at_threshold(
@@ -221,21 +219,6 @@ def gold_features(months: DataFrame, *, first: dt.date, last: dt.date, settings:
 def history_needed(settings: FeatureSettings) -> int:
     """Months before `first` that the windows read (at least the conf's history_months)."""
     return max(settings.history_months, longest_window(settings.feature_columns() + NEEDS))
-
-
-def read_reference(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
-    """The department -> region and NAF division -> section tables shipped in conf/reference."""
-    folder = Path(settings.path("reference"))
-
-    def table(name: str) -> DataFrame:
-        with open(folder / name, encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        columns = list(rows[0])
-        return spark.createDataFrame(
-            [tuple(r[c] for c in columns) for r in rows], ", ".join(f"{c} string" for c in columns)
-        )
-
-    return table("departement_region.csv"), table("naf_sections.csv")
 
 
 def read_bronze(spark: SparkSession, lake: Lake, *, last: dt.date) -> dict[str, DataFrame]:
@@ -337,7 +320,7 @@ def _build(
     counts: dict[str, int] = {}
     with step(spark, f"features {first:%Y-%m}..{last:%Y-%m}: read bronze") as s:
         bronze = read_bronze(spark, lake, last=last)
-        departements, sections = read_reference(spark, settings)
+        departements, sections = reference.frames(spark, settings)
         versions = {name: lake.version(spark, tables.bronze(name)) for name in SOURCES}
     metadata = {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}", "bronze_versions": versions}
     window_start = add_months(first, -history_needed(conf))
@@ -385,7 +368,7 @@ def _build(
     with step(spark, f"features: {tables.LABELS}") as s:
         label_first = min(first, add_months(last, -conf.label_refresh_months))
         every_event = lake.read(spark, tables.bronze("urssaf_procol"))
-        until = observed_until(procol_deliveries(spark, lake), conf.procol_extraction_day)
+        until = observed_until(procol_deliveries(spark, lake), urssaf_procol.EXTRACTION_DAY)
         rows = lake.read(spark, tables.FEATURES).where(_months(label_first, last)).select(KEY, MONTH)
         labels = procol.labels(
             rows,

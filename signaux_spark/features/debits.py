@@ -1,6 +1,7 @@
 """Social-contribution debts (SOURCES.md section 2): employee and employer shares at each month.
 
-A history step counts from its effective month (processing date, the next month after the 20th)
+A history step counts from its effective month (processing date, the next month after the 20th:
+`sources/urssaf_debit.py` owns that rule, the same that fills the bronze `periode_prise_en_compte`)
 and never before its batch. A debt's state at t is its known step with the highest history number;
 it is carried forward until the next step, and attached to the SIREN of that step's SIRET (a debt
 moved to another establishment leaves the old one). Firm totals are running sums of the changes of
@@ -11,26 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from signaux_spark.features.calendar import KEY, MONTH, batch_month, running_sum
+from signaux_spark.sources.urssaf_debit import effective_month
 
 DEBT_KEY = ["numero_compte", "periode_debut", "numero_ecart_negatif"]
 
 
-def effective_month(processed: Column, cutoff_day: int) -> Column:
-    """First day of the month a step counts for: its own month up to the cutoff day, else the next."""
-    month = F.trunc(processed, "month")
-    return F.when(F.dayofmonth(processed) <= cutoff_day, month).otherwise(F.add_months(month, 1))
-
-
-def debt_states(debits: DataFrame, *, end: dt.date, cutoff_day: int = 20) -> DataFrame:
+def debt_states(debits: DataFrame, *, end: dt.date) -> DataFrame:
     """One row per debt and month its known state changes: debt key, periode, state struct
     (numero_historique, date_traitement, batch, line_number, siren, centimes ouvriere/patronale)."""
     steps = debits.select(
         *DEBT_KEY,
-        F.greatest(effective_month(F.col("date_traitement"), cutoff_day), batch_month()).alias(MONTH),
+        F.greatest(effective_month(F.col("date_traitement")), batch_month()).alias(MONTH),
         F.struct(
             "numero_historique",
             "date_traitement",
@@ -46,9 +42,9 @@ def debt_states(debits: DataFrame, *, end: dt.date, cutoff_day: int = 20) -> Dat
     return per_month.select(*DEBT_KEY, MONTH, F.max("step").over(so_far).alias("state"))
 
 
-def monthly_debts(debits: DataFrame, *, start: dt.date, end: dt.date, cutoff_day: int = 20) -> DataFrame:
+def monthly_debts(debits: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
     """siren, periode, dette_ouvriere, dette_patronale (EUR), dense from the firm's first debt."""
-    states = debt_states(debits, end=end, cutoff_day=cutoff_day)
+    states = debt_states(debits, end=end)
     previous = F.lag("state").over(Window.partitionBy(*DEBT_KEY).orderBy(MONTH))
     changes = states.select(MONTH, "state", previous.alias("previous"))
     delta = F.struct(F.lit(1).alias("sign"), F.col("state").alias("s"))

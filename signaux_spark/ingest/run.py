@@ -14,7 +14,6 @@ failure.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import importlib
 import uuid
@@ -22,13 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import reduce
-from pathlib import Path
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from signaux_spark import tables
+from signaux_spark import reference, tables
 from signaux_spark.config import ConfigError, Settings
 from signaux_spark.ingest.report import (
     REPORT_CONSTRAINTS,
@@ -76,20 +74,6 @@ def is_expected(settings: Settings, source: str, batch: str) -> bool:
     """Whether the cadence of SOURCES.md 0.1 (conf `ingest.cadence`) expects a delivery in `batch`."""
     months = settings.ingest.cadence.get(source)
     return months is None or int(batch[5:7]) in months
-
-
-def read_reference(settings: Settings) -> dict[str, dict[str, str]]:
-    """The shipped reference tables of SOURCES.md 12, small enough for the driver."""
-    root = Path(settings.path("reference"))
-
-    def table(name: str, key: str, value: str) -> dict[str, str]:
-        with open(root / name, encoding="utf-8", newline="") as f:
-            return {row[key]: row[value] for row in csv.DictReader(f)}
-
-    return {
-        "regions": table("departement_region.csv", "departement", "region"),
-        "naf_sections": table("naf_sections.csv", "division", "section"),
-    }
 
 
 def parse_date(text: str, key: str) -> dt.date:
@@ -143,7 +127,8 @@ def ingest(
         lake,
         parse_date(settings.ingest.history_start, "history_start"),
         parse_date(settings.ingest.procol_history_start, "procol_history_start"),
-        **read_reference(settings),
+        regions=reference.mapping(settings, reference.DEPARTEMENTS, "departement", "region"),
+        naf_sections=reference.mapping(settings, reference.NAF_SECTIONS, "division", "section"),
     )
     specs = [SPECS[s] for s in SOURCES if sources is None or s in sources]
     with clock("tables"):

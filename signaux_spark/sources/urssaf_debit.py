@@ -72,7 +72,8 @@ CONSTRAINTS = default_constraints(BRONZE_SCHEMA) | {
     "numero_historique_positive": "numero_historique >= 1",
     "periode_fin_after_debut": "periode_fin > periode_debut",
     "prise_en_compte_day_20_rule": (
-        "periode_prise_en_compte = CASE WHEN dayofmonth(date_traitement) <= 20 THEN trunc(date_traitement, 'MM') "
+        f"periode_prise_en_compte = CASE WHEN dayofmonth(date_traitement) <= {EFFECTIVE_MONTH_LAST_DAY} "
+        "THEN trunc(date_traitement, 'MM') "
         "ELSE add_months(trunc(date_traitement, 'MM'), 1) END"
     ),
 }

@@ -10,7 +10,7 @@ from signaux_spark.synthetic import encoders as enc
 from signaux_spark.synthetic import reference as ref
 from signaux_spark.synthetic.calendar import day_of, month_number, month_of, months_later
 from signaux_spark.synthetic.context import Context
-from signaux_spark.synthetic.files import batch_of
+from signaux_spark.synthetic.files import batch_of, extraction_day
 from signaux_spark.synthetic.process import CLOSED, PLAN
 from signaux_spark.synthetic.records import Records
 
@@ -165,10 +165,10 @@ def short_time_work(ctx: Context) -> tuple[Records, Records]:
     v_num = np.concatenate([np.zeros(len(firm), dtype=np.int64), np.ones(len(ui), dtype=np.int64)])
     v_hours = np.where(v_num == 1, np.rint(consumed[v_row] * 0.7 * 10) / 10, 0.0)
     v_eff = np.where(v_num == 1, np.rint(covered[v_row] * 0.8), 0)
-    request_batch = batch_of(status, 5)
+    request_batch = batch_of(status, extraction_day("ap_demande"))
     demande = Records(
         "ap_demande",
-        batch_of(v_status, 5),
+        batch_of(v_status, extraction_day("ap_demande")),
         fa[v_row],
         [seq[v_row], v_num],
         [

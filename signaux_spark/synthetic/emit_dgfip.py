@@ -11,7 +11,7 @@ from signaux_spark.synthetic import reference as ref
 from signaux_spark.synthetic.calendar import day_of, month_start, ymd
 from signaux_spark.synthetic.context import SEVERITY, Context
 from signaux_spark.synthetic.emit_urssaf import CONTRIBUTION_RATE, _wage_index
-from signaux_spark.synthetic.files import batch_of
+from signaux_spark.synthetic.files import batch_of, extraction_day
 from signaux_spark.synthetic.process import CLOSED, PLAN
 from signaux_spark.synthetic.records import Records
 
@@ -112,7 +112,7 @@ def _records(ctx: Context, c: dict, section: np.ndarray, capital: np.ndarray) ->
     )
     f, fa, start_date, end_date = f[take], fa[take], start_date[take], end_date[take]
     c = {k: v[take] for k, v in c.items()}
-    keep = batch_of(depot, 15) <= plan.last_batch
+    keep = batch_of(depot, extraction_day("dgfip_liasses")) <= plan.last_batch
     f, fa, start_date, end_date, depot, version = (
         f[keep],
         fa[keep],
@@ -178,7 +178,7 @@ def _records(ctx: Context, c: dict, section: np.ndarray, capital: np.ndarray) ->
     columns = _blank_some(columns, zeros, zero_col, "0")
     return Records(
         "dgfip_liasses",
-        batch_of(depot, 15),
+        batch_of(depot, extraction_day("dgfip_liasses")),
         fa,
         [end_date.astype(np.int64), version],
         columns,

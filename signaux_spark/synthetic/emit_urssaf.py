@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from signaux_spark.synthetic import encoders as enc
 from signaux_spark.synthetic.calendar import day_of, month_of, months_later, ymd
 from signaux_spark.synthetic.context import Context
-from signaux_spark.synthetic.files import batch_of, effectif_lag, effectif_months
+from signaux_spark.synthetic.files import batch_of, effectif_lag, effectif_months, extraction_day
 from signaux_spark.synthetic.process import (
     CLOSED,
     CONVERTED_TO_LIQUIDATION,
@@ -303,7 +303,7 @@ def _debit_records(ctx, steps, d_site, d_start, d_len, d_full, created) -> Recor
     site = d_site[debt]
     firm = s.firm[site]
     fa = w.firm[firm]
-    batch = batch_of(date, 20)
+    batch = batch_of(date, extraction_day("urssaf_debit"))
     late = rs["late_step"].uniform(fa, s.k[site], d_start[debt], hist) < plan.faults["late_debit_step"]
     batch = np.where(late, batch + 1 + (rs["late_step_n"].uniform(fa, s.k[site], d_start[debt], hist) < 0.3), batch)
 
@@ -396,7 +396,12 @@ def _delai_records(ctx, rows) -> Records:
         enc.constant("DELAI", len(f)),
     ]
     return Records(
-        "urssaf_delai", batch_of(version_date, 20), w.firm[f], [seq, version], fields, notes=[_pseudo_notes(s, site)]
+        "urssaf_delai",
+        batch_of(version_date, extraction_day("urssaf_delai")),
+        w.firm[f],
+        [seq, version],
+        fields,
+        notes=[_pseudo_notes(s, site)],
     )
 
 
@@ -432,7 +437,7 @@ def procol(ctx: Context) -> Records:
             labels = [("Ouverture", "liquidation"), ("Inclusion_autre_procedure", before)]
         events += [(f, date, f"{stage}_{action}", k, None) for k, (stage, action) in enumerate(labels)]
     closing = ctx.act.closing_date
-    horizon = day_of(np.array([plan.last_batch]), np.array([20]))[0]
+    horizon = day_of(np.array([plan.last_batch]), np.array([extraction_day("urssaf_procol")]))[0]
     for f in np.nonzero(~np.isnat(closing) & (closing <= horizon))[0]:
         events.append((f, closing[f], "Cloture_insuffisance_actif_liquidation", 0, None))
         events.append((f, closing[f], "Solde_procedure_liquidation", 1, "per_site"))
@@ -474,7 +479,7 @@ def procol(ctx: Context) -> Records:
         "timedelta64[D]"
     )
     late = rs["procol_late"].uniform(fa, ev_rank[e], ev_date[e].astype(np.int64)) < plan.faults["procol_late"]
-    batch = batch_of(np.maximum(recorded, date), 20) + np.where(
+    batch = batch_of(np.maximum(recorded, date), extraction_day("urssaf_procol")) + np.where(
         late, rs["procol_late_n"].integers(1, 7, fa, ev_date[e].astype(np.int64)), 0
     )
     label = ev_label[e]

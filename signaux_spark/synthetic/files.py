@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from signaux_spark.months import QUARTER_STARTS
 from signaux_spark.sources import (
     altares_paydex,
     ap_consommation,
@@ -35,9 +36,6 @@ class FileSpec:
     key: str  # file kind: the source, or source:kind for Altares
     source: str
     columns: tuple[str, ...]  # header (effectif: built per batch)
-    sep: str
-    encoding: str  # declared encoding
-    extraction_day: int
     cadence: str
     line_end: str = "\n"
     quoted: bool = False  # RFC 4180 quoting of text values and header names (AP)
@@ -48,6 +46,20 @@ class FileSpec:
     amount_field: int | None = None  # amount whose text a stray quote breaks (lazy sources)
     can_be_late: bool = True
     recoding: tuple[str, ...] = ()  # encodings a wrongly encoded delivery may use
+
+    # Separator, declared encoding and extraction day: the source module's (its layout and its
+    # EXTRACTION_DAY), so the generated files are what ingestion reads.
+    @property
+    def sep(self) -> str:
+        return SOURCE_MODULES[self.source].LAYOUT.sep
+
+    @property
+    def encoding(self) -> str:
+        return SOURCE_MODULES[self.source].LAYOUT.encoding
+
+    @property
+    def extraction_day(self) -> int:
+        return extraction_day(self.source)
 
     def header(self, batch: int, plan: Plan) -> list[str]:
         if self.source == "urssaf_effectif_ent":
@@ -64,8 +76,8 @@ class FileSpec:
         return f"E_{day}{stamp // 60:02d}{stamp % 60:02d}_{kind}_{day}.csv"
 
 
-FILE_NAMES = {
-    m.SOURCE: m.FILE_NAME
+SOURCE_MODULES = {
+    m.SOURCE: m
     for m in (
         urssaf_cotisation,
         urssaf_debit,
@@ -75,10 +87,19 @@ FILE_NAMES = {
         ap_demande,
         ap_consommation,
         dgfip_liasses,
+        altares_paydex,
         sirene_unite_legale,
         sirene_etablissement,
     )
 }
+FILE_NAMES = {name: m.FILE_NAME for name, m in SOURCE_MODULES.items() if name != altares_paydex.SOURCE}
+
+
+def extraction_day(source: str) -> int:
+    """The day of the month a source's batch is extracted (the source module's EXTRACTION_DAY)."""
+    return SOURCE_MODULES[source].EXTRACTION_DAY
+
+
 _CP1252_OR_UTF16 = ("cp1252", "utf-16")
 
 SPECS = {
@@ -88,9 +109,6 @@ SPECS = {
             "urssaf_cotisation",
             "urssaf_cotisation",
             tuple(urssaf_cotisation.RAW_COLUMNS),
-            ";",
-            "utf-8",
-            20,
             MONTHLY,
             lazy_quotes=True,
             ids=((2, "siret"),),
@@ -101,9 +119,6 @@ SPECS = {
             "urssaf_debit",
             "urssaf_debit",
             tuple(urssaf_debit.RAW_COLUMNS),
-            ";",
-            "utf-8",
-            20,
             MONTHLY,
             ids=((3, "siren"), (4, "siret")),
             date_field=(11, "urssaf"),
@@ -114,9 +129,6 @@ SPECS = {
             "urssaf_effectif_ent",
             "urssaf_effectif_ent",
             (),
-            ";",
-            "utf-8",
-            20,
             QUARTERLY,
             lazy_quotes=True,
             ids=((0, "siren"),),
@@ -126,9 +138,6 @@ SPECS = {
             "urssaf_delai",
             "urssaf_delai",
             tuple(urssaf_delai.RAW_COLUMNS),
-            ";",
-            "utf-8",
-            20,
             MONTHLY,
             ids=((2, "siret"),),
             date_field=(5, "french"),
@@ -138,9 +147,6 @@ SPECS = {
             "urssaf_procol",
             "urssaf_procol",
             tuple(urssaf_procol.RAW_COLUMNS),
-            ";",
-            "utf-8",
-            20,
             MONTHLY,
             ids=((0, "siret"), (1, "siren")),
             date_field=(2, "procol"),
@@ -149,9 +155,6 @@ SPECS = {
             "ap_demande",
             "ap_demande",
             tuple(ap_demande.RAW_COLUMNS),
-            ",",
-            "utf-8",
-            5,
             MONTHLY,
             line_end="\r\n",
             quoted=True,
@@ -163,9 +166,6 @@ SPECS = {
             "ap_consommation",
             "ap_consommation",
             tuple(ap_consommation.RAW_COLUMNS),
-            ",",
-            "utf-8",
-            5,
             MONTHLY,
             line_end="\r\n",
             quoted=True,
@@ -176,9 +176,6 @@ SPECS = {
             "dgfip_liasses",
             "dgfip_liasses",
             tuple(dgfip_liasses.RAW_COLUMNS),
-            "|",
-            "utf-8",
-            15,
             QUARTERLY,
             ids=((0, "siren"),),
             date_field=(5, "iso"),
@@ -187,9 +184,6 @@ SPECS = {
             "altares_paydex:retro",
             "altares_paydex",
             tuple(altares_paydex.RETRO_COLUMNS),
-            ";",
-            "iso-8859-15",
-            10,
             FIRST_ONLY,
             ids=((0, "siren"),),
             date_field=(10, "french"),
@@ -200,9 +194,6 @@ SPECS = {
             "altares_paydex:increment",
             "altares_paydex",
             tuple(altares_paydex.INCREMENT_COLUMNS),
-            ";",
-            "iso-8859-15",
-            10,
             MONTHLY,
             ids=((1, "siren"), (2, "siret")),
             date_field=(30, "iso"),
@@ -212,9 +203,6 @@ SPECS = {
             "sirene_unite_legale",
             "sirene_unite_legale",
             tuple(sirene_unite_legale.RAW_COLUMNS),
-            ",",
-            "utf-8",
-            1,
             MONTHLY,
             ids=((0, "siren"),),
             recoding=_CP1252_OR_UTF16,
@@ -223,16 +211,12 @@ SPECS = {
             "sirene_etablissement",
             "sirene_etablissement",
             tuple(sirene_etablissement.RAW_COLUMNS),
-            ",",
-            "utf-8",
-            1,
             MONTHLY,
             ids=((0, "siren"), (2, "siret")),
             recoding=_CP1252_OR_UTF16,
         ),
     ]
 }
-CADENCE_MONTHS = (1, 4, 7, 10)  # quarterly deliveries (headcount, financial statements)
 
 
 def effectif_months(batch: int, plan: Plan) -> np.ndarray:
@@ -276,7 +260,7 @@ class Schedule:
         if cadence == FIRST_ONLY:
             return batch == self.plan.first_batch
         if cadence == QUARTERLY:
-            return batch == self.plan.first_batch or batch % 12 + 1 in CADENCE_MONTHS
+            return batch == self.plan.first_batch or batch % 12 + 1 in QUARTER_STARTS
         return True
 
     def late(self, key: str, batch: int) -> bool:

@@ -24,9 +24,10 @@ from signaux_spark import (
 )
 from signaux_spark.errors import JobError  # noqa: E402
 from signaux_spark.export import files  # noqa: E402
-from signaux_spark.export.publish import export_period, reference  # noqa: E402
+from signaux_spark.export.publish import export_period  # noqa: E402
 from signaux_spark.export.published import PUBLICATIONS, month_folder  # noqa: E402
 from signaux_spark.io import Lake  # noqa: E402
+from signaux_spark.reference import labels  # noqa: E402
 from signaux_spark.scoring.score import score_period  # noqa: E402
 
 P1, P2 = dt.date(2020, 2, 1), dt.date(2020, 3, 1)
@@ -136,7 +137,7 @@ def region_files(folder: pathlib.Path, region: str) -> dict[str, object]:
 
 
 def test_every_region_gets_its_files_and_the_job_succeeds(exported):
-    _, regions, _ = reference(exported["settings"])
+    _, regions, _ = labels(exported["settings"])
     assert exported["code"] == 0
     assert sorted(p.name for p in exported["month"].iterdir()) == sorted(regions) + ["national"]
     for region in regions:
@@ -152,7 +153,7 @@ def test_every_region_gets_its_files_and_the_job_succeeds(exported):
 
 
 def test_a_region_folder_holds_only_firms_whose_head_office_is_in_that_region(exported):
-    departements, regions, _ = reference(exported["settings"])
+    departements, regions, _ = labels(exported["settings"])
     region_of = {d: r for d, r in (("69", "84"), ("01", "84"), ("75", "11"), ("2A", "94"))}
     listed = set()
     for region in regions:

@@ -4,6 +4,7 @@ known at each month, silver/firms."""
 import pytest
 from features_kit import bronze, d
 
+from signaux_spark import reference
 from signaux_spark.features import build
 from signaux_spark.features.build import FIRMS_COLUMNS
 
@@ -75,7 +76,7 @@ def registry(spark, settings_module):
         "sirene_unite_legale": bronze(spark, "sirene_unite_legale", units),
         "sirene_etablissement": bronze(spark, "sirene_etablissement", etabs),
     }
-    deps, sections = build.read_reference(spark, settings_module)
+    deps, sections = reference.frames(spark, settings_module)
     reg = build.registry_months(bronzes, deps, sections, start=d("2024-01"), end=d("2024-04")).cache()
     yield {(r["siren"], r["periode"]): r for r in reg.collect()}, build.firms_table(reg, end=d("2024-04")).collect()
     reg.unpersist()

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
 
+from signaux_spark import reference
 from signaux_spark.config import load_settings
 from signaux_spark.features import build
 from signaux_spark.months import add_months, index
@@ -392,7 +393,7 @@ def test_data_after_the_month_never_changes_its_features(spark, seed, cuts):
     tables = {s: bronze(spark, s, rows[s]) for s in SOURCES}
     conf = load_settings()
     first, last = min(cuts), max(cuts)
-    deps, sections = build.read_reference(spark, conf)
+    deps, sections = reference.frames(spark, conf)
     start = add_months(first, -36)
     registry = build.registry_months(tables, deps, sections, start=start, end=last)
     months = build.firm_months(tables, registry, start=start, end=last, settings=conf.features)

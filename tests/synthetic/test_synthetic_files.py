@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from synthetic_checks import TRACKED_FLAGS, check_file, decode, physical_lines, read_file
 
-from signaux_spark.months import add_months, batch_range, index, parse_month
+from signaux_spark.months import QUARTER_STARTS, add_months, batch_range, index, parse_month
 from signaux_spark.sources import (
     ap_consommation,
     ap_demande,
@@ -225,7 +225,7 @@ def test_deliveries_follow_the_cadence(stressed):
         months = {p.name for p in (out / "landing" / source).iterdir()}
         assert FIRST in months
         for batch in months - {FIRST}:
-            quarter_month = int(batch[5:]) in (1, 4, 7, 10)
+            quarter_month = int(batch[5:]) in QUARTER_STARTS
             previous = f"{add_months(parse_month(batch), -1):%Y-%m}"
             assert quarter_month or (source, previous) in missing, (source, batch)
     retro = list((out / "landing" / "altares_paydex").rglob("*Retro-Paydex*"))
