@@ -543,8 +543,9 @@ def main() -> None:
     settings = load_settings(overrides=overrides)
     spark = build_session("bench-features", settings)
     lake = Lake(settings)
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     report: dict = {
-        "machine": f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
+        "machine": f"{os.cpu_count()} cores, {memory_gib:.0f} GiB",
         "spark": spark.sparkContext.master,
         "firms": args.firms,
         "lake": args.lake or "synthesised",

@@ -77,7 +77,8 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)
     print(
-        f"{'size':10s} {'firms':>9s} {'estab.':>9s} {'files':>6s} {'lines':>12s} {'time':>9s} {'landing':>10s} {'truth':>9s}"
+        f"{'size':10s} {'firms':>9s} {'estab.':>9s} {'files':>6s} {'lines':>12s} "
+        f"{'time':>9s} {'landing':>10s} {'truth':>9s}"
     )
     for r in results:
         print(

@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import sys
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
@@ -73,8 +74,8 @@ def main() -> None:
         runs.append(
             {
                 "firms": firms,
-                "history": timed(spark, steps, lambda: build_features(spark, settings, first, args.last)),
-                "month": timed(spark, steps, lambda: build_month(spark, settings, args.last)),
+                "history": timed(spark, steps, partial(build_features, spark, settings, first, args.last)),
+                "month": timed(spark, steps, partial(build_month, spark, settings, args.last)),
             }
         )
     small, large = runs

@@ -7,8 +7,9 @@ On a synthetic firm-month table of region-like size (signaux_spark.model.toy_tab
     .venv/bin/python bench/bench_train.py --synthetic --firms 12000 --months 120 [--trials 20]
 
 Everything (lake, MLflow, checkpoints) lives under --root (default /tmp/model-bench). Early stopping is
-off and the trials file is new, so that exactly --trials trials run. The oracle figures come from the oracle check of jobs/evaluate.py
-(signaux_spark/model/oracle.py). Results go to bench/results/train-<time>.json.
+off and the trials file is new, so that exactly --trials trials run. The oracle figures come from the
+oracle check of jobs/evaluate.py (signaux_spark/model/oracle.py). Results go to
+bench/results/train-<time>.json.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def distributions(sample: pd.DataFrame, features: list[str], *, label: str, bins
     columns = 3
     rows = max(1, -(-len(features) // columns))
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3 * rows), squeeze=False)
-    for ax, feature in zip(axes.flat, features):
+    for ax, feature in zip(axes.flat, features, strict=False):  # the grid may have spare cells
         known = sample[[label, feature]].dropna()
         values = known[feature].astype(float)
         if values.empty:

@@ -88,7 +88,7 @@ def csv_bytes(table: pd.DataFrame, columns) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([c.header for c in columns])
     for row in table.itertuples(index=False):
-        writer.writerow([_csv_text(_cell(v, c.kind), c.kind) for v, c in zip(row, columns)])
+        writer.writerow([_csv_text(_cell(v, c.kind), c.kind) for v, c in zip(row, columns, strict=True)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -143,7 +143,7 @@ def xlsx_bytes(
                 cell.fill = PatternFill("solid", fgColor="1F4E79")
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             for row in rows:
-                _append(sheet, [_cell(v, c.kind) for v, c in zip(row, columns)])
+                _append(sheet, [_cell(v, c.kind) for v, c in zip(row, columns, strict=True)])
             for index, column in enumerate(columns, start=1):
                 letter = get_column_letter(index)
                 if column.kind in FORMATS:
@@ -158,7 +158,8 @@ def xlsx_bytes(
             for cell in sheet["A"]:
                 if cell.value and cell.row == 1:
                     cell.font = Font(bold=True, size=13)
-        for letter, width in zip("ABCDEFGH", (widths or {}).get(title, [])):
+        # Widths are given for the first columns only (fewer than the letters).
+        for letter, width in zip("ABCDEFGH", (widths or {}).get(title, []), strict=False):
             sheet.column_dimensions[letter].width = width
     book.properties.creator = "signaux_spark"
     book.properties.created = stamp

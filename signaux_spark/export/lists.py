@@ -315,12 +315,13 @@ def region_table(
             out[column.key] = rows[column.key]
     out["libelle_departement"] = rows["departement"].map(lambda d: departements.get(d) if d else None)
     out["secteur"] = [
-        f"{code} - {label}" if label else code for code, label in zip(rows["code_secteur"], rows["libelle_section"])
+        f"{code} - {label}" if label else code
+        for code, label in zip(rows["code_secteur"], rows["libelle_section"], strict=True)
     ]
     out["forme_juridique"] = rows["categorie_juridique"].map(labels.legal_form)
     contributions = rows["contributions"].map(lambda m: dict(m) if m is not None else {})
     for topic in topics:
-        out[f"contribution_{topic}"] = contributions.map(lambda m: m.get(topic))
+        out[f"contribution_{topic}"] = contributions.map(lambda m, topic=topic: m.get(topic))
     out[FACTORS.key] = rows["facteurs"].map(lambda f: factor_text(f, disclosure))
     if disclosure.include_confidential:
         for c in disclosure.financial_columns:
@@ -332,7 +333,7 @@ def region_records(rows: pd.DataFrame, table: pd.DataFrame, topics: list[str], d
     """One JSON object per firm: the table's values, with `contributions` and `facteurs` nested."""
     flat = [c for c in table.columns if not c.startswith("contribution_") and c != FACTORS.key]
     records = []
-    for (_, row), (_, source) in zip(table.iterrows(), rows.reset_index(drop=True).iterrows()):
+    for (_, row), (_, source) in zip(table.iterrows(), rows.reset_index(drop=True).iterrows(), strict=True):
         record = {c: _plain(row[c]) for c in flat}
         contributions = dict(source["contributions"]) if source["contributions"] is not None else {}
         record["contributions"] = {t: contributions.get(t) for t in topics} if contributions else None

@@ -24,7 +24,7 @@ def with_perimeter(df: DataFrame, *, excluded_legal_categories: list[str], exclu
         ~F.coalesce(F.col("siege_actif"), F.lit(False)),
     ]
     exclusion = F.lit(None).cast("string")
-    for rule, name in reversed(list(zip(failed, EXCLUSIONS))):
+    for rule, name in reversed(list(zip(failed, EXCLUSIONS, strict=True))):
         exclusion = F.when(F.coalesce(rule, F.lit(False)), F.lit(name)).otherwise(exclusion)
     return df.withColumn("perimeter_exclusion", exclusion).withColumn(
         "in_perimeter", F.col("perimeter_exclusion").isNull()

@@ -164,12 +164,17 @@ class IngestReport:
             for u in units:
                 for r, n in u.rejects_by_reason.items():
                     reasons[r] = reasons.get(r, 0) + n
-            total = lambda name: sum(getattr(u, name) for u in units)  # noqa: E731
+
+            def total(name: str, units: list[UnitReport] = units) -> int:
+                return sum(getattr(u, name) for u in units)
+
             skipped = total("header_lines") + total("trailer_lines") + total("blank_lines")
             lines.append(
-                f"{source:<22}{batch or f'x{len(units)}':<9}{'/'.join(statuses):<19}{sum(len(u.files) for u in units):>6}"
+                f"{source:<22}{batch or f'x{len(units)}':<9}{'/'.join(statuses):<19}"
+                f"{sum(len(u.files) for u in units):>6}"
                 f"{total('lines_read'):>10}{total('accepted_lines'):>10}{total('rejected_lines'):>9}"
-                f"{total('duplicates_dropped'):>7}{skipped:>8}{total('rows_written'):>10}{max(u.elapsed_seconds for u in units):>7.1f}  "
+                f"{total('duplicates_dropped'):>7}{skipped:>8}{total('rows_written'):>10}"
+                f"{max(u.elapsed_seconds for u in units):>7.1f}  "
                 + ", ".join(f"{r}={n}" for r, n in sorted(reasons.items()))
             )
             files = [f for u in units for f in u.file_lines]

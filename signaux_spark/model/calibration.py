@@ -90,7 +90,7 @@ def _platt(g: pd.DataFrame, iterations: int = 100) -> Calibration:
 def _isotonic(g: pd.DataFrame) -> Calibration:
     asc = g.sort_values("score", kind="stable")
     blocks: list[list[float]] = []  # [sum of positives, rows, lowest score, highest score]
-    for score, pos, n in zip(asc["score"], asc["pos"], asc["n"]):
+    for score, pos, n in zip(asc["score"], asc["pos"], asc["n"], strict=True):
         blocks.append([float(pos), float(n), float(score), float(score)])
         while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
             last = blocks.pop()

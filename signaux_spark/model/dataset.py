@@ -172,7 +172,7 @@ def modelling_rows(frame: DataFrame, *, model: ModelSettings, spec: FeatureSpec,
     if model.strong_signal:
         strong = F.coalesce(F.expr(model.strong_signal).cast("boolean"), F.lit(False))
         try:
-            frame.select(strong).schema
+            _ = frame.select(strong).schema  # resolving the expression raises when it does not apply
         except AnalysisException as err:
             raise JobError(
                 f"model.strong_signal '{model.strong_signal}' cannot be evaluated on "

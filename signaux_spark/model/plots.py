@@ -52,7 +52,7 @@ def region_precision(lists: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(8, 4))
     regions = lists["region"].fillna("?").astype(str)
     ax.bar(regions, lists["precision"].fillna(0))
-    for x, (p, n) in enumerate(zip(lists["precision"].fillna(0), lists["listed"])):
+    for x, (p, n) in enumerate(zip(lists["precision"].fillna(0), lists["listed"], strict=True)):
         ax.annotate(str(int(n)), (x, p), ha="center", va="bottom", fontsize=7)
     ax.set(xlabel="region", ylabel="precision of the list", title="Precision at each region's list size")
     fig.tight_layout()

@@ -82,7 +82,7 @@ class LoadedModel:
     @property
     def slot_features(self) -> dict[str, str]:
         """Slot name -> raw feature column, in slot order (sum SHAP values per raw feature with it)."""
-        return dict(zip(self.metadata["slots"], self.metadata["slot_features"]))
+        return dict(zip(self.metadata["slots"], self.metadata["slot_features"], strict=True))
 
     @property
     def topics(self) -> dict[str, str]:

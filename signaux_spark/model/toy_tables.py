@@ -4,10 +4,10 @@ probability, for the model's tests and benchmark when the generator's lake is no
 Each firm has a frailty; each month a latent risk `z` = frailty + a firm trend + monthly noise, and a
 part `h` no feature sees. The failure label is drawn with probability sigmoid(intercept + 1.3 (z + h)
 + sector effect), which is also returned as the oracle. Features are noisy views of `z` (some with
-nulls, one with a `_missing` flag column), plus pure-noise columns to make fits as wide as a real table. Every draw is a hash of
-(siren, month, seed, name): the same rows whatever the partitioning. Labels are independent draws
-per row (no 18-month event structure): enough to exercise the training mechanics, not a model of
-firm failure (that is the generator's job).
+nulls, one with a `_missing` flag column), plus pure-noise columns to make fits as wide as a real
+table. Every draw is a hash of (siren, month, seed, name): the same rows whatever the partitioning.
+Labels are independent draws per row (no 18-month event structure): enough to exercise the training
+mechanics, not a model of firm failure (that is the generator's job).
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ def explain(
 
 
 def _topic_map(names: list[str], cols: list[str]) -> F.Column:
-    pairs = [x for name, col in zip(names, cols) for x in (F.lit(name), F.col(col))]
+    pairs = [x for name, col in zip(names, cols, strict=True) for x in (F.lit(name), F.col(col))]
     return F.when(F.col(cols[0]).isNotNull(), F.create_map(*pairs))
 
 

@@ -57,7 +57,9 @@ class UnsupportedTree(ValueError):
 
 def forest_of(gbt) -> Forest:
     """Read the trees of a fitted Spark `GBTClassificationModel` (driver side, through py4j)."""
-    trees = tuple(_tree(model._java_obj.rootNode(), weight) for model, weight in zip(gbt.trees, gbt.treeWeights))
+    trees = tuple(
+        _tree(model._java_obj.rootNode(), weight) for model, weight in zip(gbt.trees, gbt.treeWeights, strict=True)
+    )
     return Forest(trees=trees, num_features=int(gbt.numFeatures))
 
 

@@ -60,7 +60,7 @@ def short_time_work(ctx: Context) -> tuple[Records, Records]:
     col = c[j]
     req_rows, site_rows = [], []
     sites_of = {}
-    for r_i, (ff, cc) in enumerate(zip(f, col)):
+    for r_i, (ff, cc) in enumerate(zip(f, col, strict=True)):
         sites = sites_of.setdefault(ff, np.nonzero(s.firm == ff)[0])
         heads = ctx.site_headcount[sites, cc]
         order = sites[np.argsort(-heads, kind="stable")]

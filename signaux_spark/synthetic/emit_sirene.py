@@ -39,7 +39,7 @@ def _rows(created, changes, ctx, key, full_batches):
     plan = ctx.plan
     landing = ctx.schedule.delivered(key, np.asarray(plan.batches))
     units, batches = [], []
-    for b, lands in zip(plan.batches, landing):
+    for b, lands in zip(plan.batches, landing, strict=True):
         if b not in full_batches and lands in full_batches:
             continue
         e = month_start(b)

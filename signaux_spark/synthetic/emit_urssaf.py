@@ -363,7 +363,7 @@ def _delai_records(ctx, rows) -> Records:
         return Records(
             "urssaf_delai", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], [enc.blank(0)] * 14
         )
-    f, site, m, day, length, amount, stage, seq, delay = (np.array(c) for c in zip(*rows))
+    f, site, m, day, length, amount, stage, seq, delay = (np.array(c) for c in zip(*rows, strict=True))
     created = day_of(m, day)
     due = months_later(created, length)
     duration = (due - created).astype(np.int64)
@@ -418,7 +418,7 @@ def procol(ctx: Context) -> Records:
     plan, w, s, rs, path = ctx.plan, ctx.world, ctx.world.sites, ctx.streams, ctx.path
     f_idx, t_idx = np.nonzero((path.event > 0) & (path.event <= CONVERTED_TO_LIQUIDATION))
     events = []  # (firm, date, label, rank within the date)
-    for f, t in zip(f_idx, t_idx):
+    for f, t in zip(f_idx, t_idx, strict=True):
         ev = int(path.event[f, t])
         date = day_of(np.array([plan.sim_start + t]), np.array([path.event_day[f, t]]))[0]
         before = ACTION_NAMES.get(int(path.action[f, t]), "redressement")
@@ -487,7 +487,8 @@ def procol(ctx: Context) -> Records:
     varied = u < plan.faults["procol_token_variation"]
     variant = (u * 1000).astype(np.int64) % 4
     label = np.array(
-        [_token_variant(lb, int(v)) if vr else lb for lb, v, vr in zip(label, variant, varied)], dtype=object
+        [_token_variant(lb, int(v)) if vr else lb for lb, v, vr in zip(label, variant, varied, strict=True)],
+        dtype=object,
     )
     fields = [
         _siret(ctx, site, np.minimum(date, ref_date[e])),

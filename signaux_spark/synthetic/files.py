@@ -245,7 +245,7 @@ class Schedule:
             rate = plan.faults[key] if spec.can_be_late and spec.source != "dgfip_liasses" else 0.0
             draws = Stream(plan.seed, f"late/{spec.key}").uniform(np.asarray(plan.batches))
             late = self._late[spec.key] = set()
-            for b, u in zip(plan.batches, draws):
+            for b, u in zip(plan.batches, draws, strict=True):
                 if (
                     u < rate
                     and self.natural(spec.key, b)

@@ -356,7 +356,7 @@ def failure_probability(r: Rates, horizon: int = HORIZON) -> np.ndarray:
         c = months - k  # columns t whose value needs column t + 1 of the previous step
         nx = [x[:, 1 : c + 1] for x in v]
 
-        def a(x):
+        def a(x, c=c):
             return x[:, :c]
 
         v = [

@@ -79,6 +79,7 @@ def render(rec: Records, plan: Plan, schedule: Schedule) -> dict[int, Chunk]:
             [0] * int(kept_notes.sum()),
             note_fault[kept_notes].tolist(),
             note_expected[kept_notes].tolist(),
+            strict=True,
         )
     )
     noted = np.zeros(n, dtype=bool)
@@ -117,9 +118,9 @@ def render(rec: Records, plan: Plan, schedule: Schedule) -> dict[int, Chunk]:
                 copies += [(r, batch[r], lf.key, "duplicate_dropped") for r in hit]
             else:
                 target = schedule.delivered(rec.key, batch[hit] + 1)
-                copies += [(r, t, lf.key, "redelivered") for r, t in zip(hit, target) if t >= 0]
+                copies += [(r, t, lf.key, "redelivered") for r, t in zip(hit, target, strict=True) if t >= 0]
             continue
-        row_fields = list(zip(*[f.take(pa.array(rows[hit])).to_pylist() for f in rec.fields]))
+        row_fields = list(zip(*[f.take(pa.array(rows[hit])).to_pylist() for f in rec.fields], strict=True))
         u3 = [variants.uniform(firm[hit], batch[hit], rank[hit], k) for k in range(3)]
         for j, r in enumerate(hit):
             result, outcomes = lf.rewrite(list(row_fields[j]), spec, (u3[0][j], u3[1][j], u3[2][j]))
@@ -131,7 +132,7 @@ def render(rec: Records, plan: Plan, schedule: Schedule) -> dict[int, Chunk]:
     if replaced_rows:
         mask = np.zeros(n, dtype=bool)
         mask[replaced_rows] = True
-        by_row = dict(zip(replaced_rows, replaced_text))
+        by_row = dict(zip(replaced_rows, replaced_text, strict=True))
         lines = pc.replace_with_mask(
             lines, pa.array(mask), pa.array([by_row[r] for r in np.nonzero(mask)[0]], pa.string())
         )
@@ -157,7 +158,7 @@ def render(rec: Records, plan: Plan, schedule: Schedule) -> dict[int, Chunk]:
     note_list = [(final_of_row[r], off, f, e) for r, off, f, e in notes]
     copy_final = np.nonzero(tier[final] == 1)[0]
     copy_index = final[copy_final] - n
-    note_list += [(int(p), 0, copies[ci][2], copies[ci][3]) for p, ci in zip(copy_final, copy_index)]
+    note_list += [(int(p), 0, copies[ci][2], copies[ci][3]) for p, ci in zip(copy_final, copy_index, strict=True)]
 
     text = pc.cast(text, pa.large_string())
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
@@ -168,7 +169,7 @@ def render(rec: Records, plan: Plan, schedule: Schedule) -> dict[int, Chunk]:
     notes_by_batch: dict[int, list] = {}
     for pos, off, f, e in note_list:
         notes_by_batch.setdefault(int(fb[pos]), []).append((int(pos), off, f, e))
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         bt = int(fb[a])
         payload = memoryview(data)[offsets[a] : offsets[b]].tobytes()
         chunk_notes = sorted(

@@ -328,7 +328,7 @@ def communes(dept: np.ndarray, u: np.ndarray, number: np.ndarray):
     code = np.empty(len(dept), dtype=object)
     name = np.empty(len(dept), dtype=object)
     postal = np.empty(len(dept), dtype=object)
-    for i, (d, ui, k) in enumerate(zip(dept, u, number)):
+    for i, (d, ui, k) in enumerate(zip(dept, u, number, strict=True)):
         dcode, _, _, main_name, main_code, main_postal = ref.DEPARTMENTS[d]
         if dcode in ref.ARRONDISSEMENTS and (ui < 0.5 or dcode == "75"):
             first, count, first_postal = ref.ARRONDISSEMENTS[dcode]
