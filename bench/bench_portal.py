@@ -27,12 +27,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "portal")]  # run from a checkout; the test kit writes the months
+sys.path.insert(0, str(ROOT))  # run from a checkout; the test kit (tests/portal/portal_kit.py) writes the months
 
 import httpx  # noqa: E402
-from portal_kit import PASSWORD, REGIONS, many_firms, served, write_month  # noqa: E402
 
 from signaux_spark.portal.store import Store, default_url  # noqa: E402
+from tests.portal.portal_kit import PASSWORD, REGIONS, many_firms, served, write_month  # noqa: E402
 
 MONTHS = ["2024-11", "2024-12"]
 

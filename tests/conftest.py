@@ -1,52 +1,22 @@
 """Shared fixtures: one local[2] Spark session for the whole run, and settings whose paths point
-under a per-test temporary folder."""
+under a per-test temporary folder (helpers that are not fixtures: tests/helpers.py)."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
-from signaux_spark.config import PROJECT_ROOT, Settings, load_settings
+from signaux_spark.config import Settings
 from signaux_spark.session import build_session
-
-
-def test_settings(root) -> Settings:
-    """Settings for tests: everything under `root`, small shuffles."""
-    settings = load_settings(
-        overrides=[
-            f"paths.root={root}",
-            "spark.master=local[2]",
-            "spark.shuffle_partitions=2",
-            "spark.driver_memory=3g",
-        ]
-    )
-    settings.spark.conf.update(
-        {
-            "spark.ui.enabled": "false",
-            "spark.sql.adaptive.coalescePartitions.initialPartitionNum": "2",
-            "spark.default.parallelism": "2",
-            "spark.databricks.delta.snapshotPartitions": "1",
-        }
-    )
-    return settings
-
-
-def job_main(name: str):
-    """The `main` of jobs/<name>.py, to run a job's argument handling in the tests' session."""
-    spec = importlib.util.spec_from_file_location(f"job_{name}", PROJECT_ROOT / "jobs" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
+from tests.helpers import make_settings
 
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
-    session = build_session("signaux_spark-tests", test_settings(tmp_path_factory.mktemp("session")))
+    session = build_session("signaux_spark-tests", make_settings(tmp_path_factory.mktemp("session")))
     yield session
     session.stop()
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return test_settings(tmp_path)
+    return make_settings(tmp_path)

@@ -21,7 +21,7 @@ def test_contributions_stack_each_explained_firm_by_sign():
         }
     )
     ax = contributions(table, ["dettes", "effectif"], title="t").axes[0]
-    ticks = {t.get_text(): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks())}
+    ticks = {t.get_text(): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)}
     assert ticks == {"1. a": 1, "2. b": 0}  # c has no explanation; the first firm on top
     bars = {(round(p.get_y() + p.get_height() / 2), p.get_x(), p.get_width()) for p in ax.patches}
     # firm a (top, y=1): dettes from 0 to 2, effectif from 2 to 2.5; firm b (y=0): dettes 0 to -1, effectif 0 to 1.5

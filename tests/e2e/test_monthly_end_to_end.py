@@ -18,7 +18,6 @@ import duckdb
 import nbformat
 import openpyxl
 import pytest
-from conftest import test_settings as base_settings
 from nbclient import NotebookClient
 from pyspark.sql import functions as F
 
@@ -33,6 +32,7 @@ from signaux_spark.months import batch_range, parse_month
 from signaux_spark.ops.monthly import run_monthly
 from signaux_spark.ops.steps import STEP_FUNCTIONS
 from signaux_spark.synthetic import generate
+from tests.helpers import make_settings
 
 pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
@@ -57,7 +57,7 @@ MODEL_OVERRIDES = [
 def settings_for(root: Path):
     from signaux_spark.config import load_settings
 
-    base = base_settings(root)
+    base = make_settings(root)
     extra = load_settings(overrides=[f"paths.root={root}", *MODEL_OVERRIDES])
     base.model = extra.model
     base.ingest.missing_delivery = "warn"  # the history has late deliveries, caught up the next month
@@ -116,13 +116,16 @@ def outputs(spark, settings, batch: str) -> dict:
     through the files themselves)."""
     lake = Lake(settings)
     period = parse_month(batch)
-    rows = lambda table: sorted(
-        tuple(r)
-        for r in lake.read(spark, table)
-        .where(F.col("periode") == period)
-        .drop("contributions", "top_factors")
-        .collect()
-    )  # noqa: E731
+
+    def rows(table: str) -> list[tuple]:
+        return sorted(
+            tuple(r)
+            for r in lake.read(spark, table)
+            .where(F.col("periode") == period)
+            .drop("contributions", "top_factors")
+            .collect()
+        )
+
     folder = month_folder(settings.path("exports"), batch)
     files = {
         str(p.relative_to(folder)): p.read_bytes()

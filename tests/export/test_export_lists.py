@@ -5,17 +5,13 @@ order, the columns joined from silver/firms and gold/features, and the French fl
 from __future__ import annotations
 
 import datetime as dt
-import pathlib
-import sys
 
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scoring"))
-from scoring_kit import features_frame, firms_frame, scores_frame  # noqa: E402
-
-from signaux_spark.export import lists  # noqa: E402
-from signaux_spark.scoring.score import FORT, MODERE, NO_ALERT, PROCEEDING  # noqa: E402
+from signaux_spark.export import lists
+from signaux_spark.scoring.score import FORT, MODERE, NO_ALERT, PROCEEDING
+from tests.scoring.scoring_kit import features_frame, firms_frame, scores_frame
 
 P, P1, P2 = dt.date(2020, 3, 1), dt.date(2020, 2, 1), dt.date(2020, 1, 1)
 RED = {

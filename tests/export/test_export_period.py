@@ -9,26 +9,23 @@ import datetime as dt
 import json
 import pathlib
 import re
-import sys
 
 import openpyxl
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scoring"))
-from conftest import job_main as job  # noqa: E402
-from scoring_kit import RISKY, SAFE, features_frame, firms_frame, probabilities, settings_for, tiny_model  # noqa: E402
-
 from signaux_spark import (
-    cli,  # noqa: E402
-    tables,  # noqa: E402
+    cli,
+    tables,
 )
-from signaux_spark.errors import JobError  # noqa: E402
-from signaux_spark.export import files  # noqa: E402
-from signaux_spark.export.publish import export_period  # noqa: E402
-from signaux_spark.export.published import PUBLICATIONS, month_folder  # noqa: E402
-from signaux_spark.io import Lake  # noqa: E402
-from signaux_spark.reference import labels  # noqa: E402
-from signaux_spark.scoring.score import score_period  # noqa: E402
+from signaux_spark.errors import JobError
+from signaux_spark.export import files
+from signaux_spark.export.publish import export_period
+from signaux_spark.export.published import PUBLICATIONS, month_folder
+from signaux_spark.io import Lake
+from signaux_spark.reference import labels
+from signaux_spark.scoring.score import score_period
+from tests.helpers import job_main as job
+from tests.scoring.scoring_kit import RISKY, SAFE, features_frame, firms_frame, probabilities, settings_for, tiny_model
 
 P1, P2 = dt.date(2020, 2, 1), dt.date(2020, 3, 1)
 MID = {"dette_sociale": 3000.0, "dette_ratio": 1.0, "marge": 0.0, "paydex": 40.0}
@@ -129,7 +126,7 @@ def region_files(folder: pathlib.Path, region: str) -> dict[str, object]:
     sheet = list(book["Liste"].values)
     return {
         "csv": rows,
-        "xlsx": [dict(zip(sheet[0], r)) for r in sheet[1:]],
+        "xlsx": [dict(zip(sheet[0], r, strict=True)) for r in sheet[1:]],
         "json": json.loads((base / f"signaux_faibles_{region}_2020-03.json").read_text(encoding="utf-8")),
         "html": (base / f"synthese_{region}_2020-03.html").read_text(encoding="utf-8"),
         "manifest": json.loads((base / "manifest.json").read_text(encoding="utf-8")),
@@ -348,10 +345,8 @@ def test_bad_export_settings_fail_clearly(spark, exported):
 
 def test_the_portal_serves_what_the_export_published(exported):
     """The portal over a real export: a region's list, its files byte for byte, a firm's history."""
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "portal"))
-    from portal_kit import PASSWORD, served, sign_in
-
     from signaux_spark.portal.store import Store, default_url
+    from tests.portal.portal_kit import PASSWORD, served, sign_in
 
     root = exported["root"]
     store = Store(default_url(str(root)))

@@ -2,9 +2,9 @@
 max, 2,425.3 h with sum, motif 6 excluded), requests known from their batch, consumption."""
 
 import pytest
-from features_kit import bronze, d
 
 from signaux_spark.features.activite_partielle import authorised_hours, consumed_hours
+from tests.features.features_kit import bronze, d
 
 A, B = "812345676", "042112359"
 

@@ -1,9 +1,9 @@
 """Paydex and FPI: latest value date known at t, clipped FPI shares, age, availability by batch."""
 
 from chispa import assert_df_equality
-from features_kit import bronze, d
 
 from signaux_spark.features.altares import monthly_paydex
+from tests.features.features_kit import bronze, d
 
 A = "812345676"
 

@@ -5,15 +5,14 @@ import datetime as dt
 
 import pytest
 from chispa import assert_df_equality
-from conftest import job_main
-from conftest import test_settings as settings_for
-from features_kit import d, scenario
 
 from signaux_spark import tables
 from signaux_spark.errors import JobError
 from signaux_spark.features.build import FIRMS_COLUMNS, build_features, build_month
 from signaux_spark.io import Lake
 from signaux_spark.sources import SOURCES
+from tests.features.features_kit import d, scenario
+from tests.helpers import job_main, make_settings
 
 
 def write_bronze(spark, settings, frames):
@@ -29,9 +28,9 @@ def lakes(spark, tmp_path_factory):
     and in lake `each` 2023-01..2024-06 in one pass then 2024-07 and 2024-08 as monthly runs (the
     job's --period, then build_month), their windows read from the silver months stored before."""
     bronze = scenario(spark)
-    one = settings_for(tmp_path_factory.mktemp("one"))
+    one = make_settings(tmp_path_factory.mktemp("one"))
     each_root = tmp_path_factory.mktemp("each")
-    each = settings_for(each_root)
+    each = make_settings(each_root)
     write_bronze(spark, one, bronze)
     write_bronze(spark, each, bronze)
     counts = build_features(spark, one, d("2023-01"), d("2024-08"))
@@ -54,7 +53,7 @@ def test_a_month_without_its_stored_window_builds_it_from_bronze(spark, lakes, t
     """No silver month before 2024-08 is stored: the month falls back to the window from bronze
     (37 silver months built, none stored but its own) and gives the one-pass rows."""
     one, _, _, _ = lakes
-    alone = settings_for(tmp_path)
+    alone = make_settings(tmp_path)
     write_bronze(spark, alone, scenario(spark))
     counts = build_month(spark, alone, d("2024-08"))
     assert counts["silver_months_built"] == 37
@@ -114,7 +113,7 @@ def test_contracts_of_the_tables(spark, lakes):
 
 
 def test_missing_bronze_table_is_a_clear_error(spark, tmp_path):
-    settings = settings_for(tmp_path)
+    settings = make_settings(tmp_path)
     with pytest.raises(JobError, match="bronze tables missing: " + ", ".join(SOURCES[:2])):
         build_features(spark, settings, dt.date(2024, 7, 1), dt.date(2024, 7, 1))
     with pytest.raises(JobError, match="--period"):

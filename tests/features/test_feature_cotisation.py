@@ -2,9 +2,9 @@
 
 import pytest
 from chispa import assert_df_equality
-from features_kit import bronze, d
 
 from signaux_spark.features.cotisation import monthly_cotisation
+from tests.features.features_kit import bronze, d
 
 A, B = "812345676", "042112359"
 

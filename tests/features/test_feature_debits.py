@@ -1,9 +1,9 @@
 """Debts: the worked example of SOURCES.md section 2, the day-20 rule, late steps, transfers."""
 
 from chispa import assert_df_equality
-from features_kit import bronze, d
 
 from signaux_spark.features.debits import monthly_debts
+from tests.features.features_kit import bronze, d
 
 A, C = "812345676", "887654325"
 SCHEMA = "siren string, periode date, dette_ouvriere double, dette_patronale double"

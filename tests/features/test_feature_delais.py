@@ -1,9 +1,9 @@
 """Payment plans in force at each month, their amount and remaining days, from their batch."""
 
 from chispa import assert_df_equality
-from features_kit import bronze, d
 
 from signaux_spark.features.delais import monthly_plans
+from tests.features.features_kit import bronze, d
 
 A = "812345676"
 

@@ -2,9 +2,9 @@
 latest fiscal year wins, every ratio by hand, null (not an error) on a zero denominator."""
 
 import pytest
-from features_kit import bronze, d
 
 from signaux_spark.features.dgfip import RATIOS, monthly_statements
+from tests.features.features_kit import bronze, d
 
 A = "812345676"
 # The first example line of SOURCES.md section 8.

@@ -1,9 +1,9 @@
 """Headcount: last known value and its age, revisions from their batch, the size rule."""
 
 from chispa import assert_df_equality
-from features_kit import bronze, d
 
 from signaux_spark.features.effectif import last_known_headcount, months_at_threshold
+from tests.features.features_kit import bronze, d
 
 A = "812345676"
 

@@ -2,11 +2,11 @@
 known at each month, silver/firms."""
 
 import pytest
-from features_kit import bronze, d
 
 from signaux_spark import reference
 from signaux_spark.features import build
 from signaux_spark.features.build import FIRMS_COLUMNS
+from tests.features.features_kit import bronze, d
 
 A, B, C, E, F, G = "812345676", "523109874", "042112359", "390045128", "887654325", "552100554"
 
@@ -84,9 +84,9 @@ def registry(spark, settings_module):
 
 @pytest.fixture(scope="module")
 def settings_module(tmp_path_factory):
-    from conftest import test_settings
+    from tests.helpers import make_settings
 
-    return test_settings(tmp_path_factory.mktemp("firms"))
+    return make_settings(tmp_path_factory.mktemp("firms"))
 
 
 def test_places_from_the_head_office(registry):

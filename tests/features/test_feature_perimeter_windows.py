@@ -2,12 +2,12 @@
 
 import pytest
 from chispa import assert_df_equality
-from features_kit import d
 from pyspark.sql import functions as F
 
 from signaux_spark.features.context import with_context
 from signaux_spark.features.perimeter import with_perimeter
 from signaux_spark.features.windows import UnknownFeature, windows_at, with_windows
+from tests.features.features_kit import d
 
 EXCLUDED = dict(excluded_legal_categories=["7210"], excluded_naf=["84.11Z", "64.19Z"])
 

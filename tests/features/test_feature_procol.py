@@ -3,10 +3,10 @@ date, the 10-year plan, point in time against every event known."""
 
 import pytest
 from chispa import assert_df_equality
-from features_kit import bronze, d
 
 from signaux_spark.features import procol
 from signaux_spark.months import add_months
+from tests.features.features_kit import bronze, d
 
 B, P = "523109874", "812345676"
 

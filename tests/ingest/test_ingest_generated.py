@@ -11,7 +11,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import test_settings as make_settings
 from pyspark.sql import functions as F
 
 from signaux_spark import tables
@@ -22,6 +21,7 @@ from signaux_spark.sources import SOURCES
 from signaux_spark.sources.common import REJECT_REASONS
 from signaux_spark.sources.text import decode, gunzip, physical_lines
 from signaux_spark.synthetic import generate
+from tests.helpers import make_settings
 
 FIRST, LAST = "2023-10", "2024-06"
 # Temporary-work firms (pseudo SIRETs) and Altares trailers are few on tiny data; every quarterly

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 from chispa import assert_df_equality
-from conftest import test_settings as make_settings
-from ingest_samples import AP_CONSO, AP_DEMANDE, COTISATION, DEBIT, DELAI, Landing, altares
 
 import signaux_spark.ingest.run as ingestion
 from signaux_spark import tables
@@ -17,6 +15,8 @@ from signaux_spark.ingest import ingest
 from signaux_spark.io import Lake
 from signaux_spark.months import batch_range
 from signaux_spark.sources import altares_paydex
+from tests.helpers import make_settings
+from tests.ingest.ingest_samples import AP_CONSO, AP_DEMANDE, COTISATION, DEBIT, DELAI, Landing, altares
 
 D = "827;74;827000000004512361;812345676;81234567600017;20090415;1;0;202412"
 PROCOL = "Siret;Siren;Dt_effet;Cat_v2;Lib_actx_stdx"
@@ -132,12 +132,14 @@ def test_structural_problems_fail_their_batch_with_the_file_and_the_problem(stru
         "urssaf_cotisation 2024-06: sigfaible_cotisdues.csv: empty file (0 bytes)",
         "urssaf_cotisation 2024-07: sigfaible_cotisdues.csv: no data line (this source must deliver rows)",
         "urssaf_debit 2024-06: sigfaible_debits.csv: undecodable: NUL bytes without a UTF-16 byte-order mark",
-        "urssaf_effectif_ent 2024-07: sigfaible_effectif_siren.csv: columns eff202412 and EFF202412 are both the month 2024-02",
+        "urssaf_effectif_ent 2024-07: sigfaible_effectif_siren.csv: "
+        "columns eff202412 and EFF202412 are both the month 2024-02",
         "urssaf_delai 2024-06: sigfaible_delais.csv: missing header column(s) Numero_structure",
         f"urssaf_procol 2024-06: missing delivery: no sigfaible_pcoll.csv in {root}/landing/urssaf_procol/2024-06/",
         f"dgfip_liasses 2024-07: missing delivery: no dgfip_liasses.csv in {root}/landing/dgfip_liasses/2024-07/",
         "altares_paydex 2024-06: E_202406100300_Paydex-Mensuel_20240610.csv: line 4 comes after the trailer line 3",
-        "altares_paydex 2024-07: E_202407100300_Paydex-Mensuel_20240710.csv: no trailer line (Fin du fichier : total N ligne(s))",
+        "altares_paydex 2024-07: E_202407100300_Paydex-Mensuel_20240710.csv: "
+        "no trailer line (Fin du fichier : total N ligne(s))",
         "sirene_unite_legale 2024-06: StockUniteLegale_utf8.csv delivered twice (plain and .gz)",
         "ap_demande 2024-06: 12 of 15 data lines rejected (80.0%), above the threshold of 5.0%: invalid_date=12",
     ] + [

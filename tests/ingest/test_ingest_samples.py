@@ -7,8 +7,6 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import test_settings as make_settings
-from ingest_samples import ALTARES_INCREMENT, ALTARES_INCREMENT_JULY, landing
 from pyspark.sql import functions as F
 
 from signaux_spark import tables
@@ -18,6 +16,8 @@ from signaux_spark.sources import SOURCES
 from signaux_spark.sources.urssaf_cotisation import RECORD_KEY as COTISATION_KEY
 from signaux_spark.sources.urssaf_debit import RECORD_KEY as DEBIT_KEY
 from signaux_spark.sources.versions import latest_versions
+from tests.helpers import make_settings
+from tests.ingest.ingest_samples import ALTARES_INCREMENT, ALTARES_INCREMENT_JULY, landing
 
 D = dt.date
 RUN = "run-samples"

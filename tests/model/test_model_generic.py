@@ -13,13 +13,13 @@ import datetime as dt
 import re
 
 import pandas as pd
-from conftest import job_main
 from mlflow import MlflowClient
 
 from signaux_spark import cli
 from signaux_spark.io import Lake
 from signaux_spark.model.registry import load_model
 from signaux_spark.tracking import configure_mlflow
+from tests.helpers import job_main
 
 TAIWAN = "/work/shared/data/real/taiwan_bankruptcy.csv.gz"
 

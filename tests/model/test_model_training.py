@@ -8,8 +8,6 @@ import datetime as dt
 import mlflow
 import numpy as np
 import pytest
-from conftest import job_main as job
-from conftest import test_settings as settings_under
 from mlflow import MlflowClient
 from pyspark.ml.classification import GBTClassificationModel
 from pyspark.sql import functions as F
@@ -20,6 +18,8 @@ from signaux_spark.model.pipeline import CALIBRATED, RAW
 from signaux_spark.model.registry import load_model
 from signaux_spark.model.toy_tables import CATEGORICAL, FEATURE_GROUPS, firm_months
 from signaux_spark.tracking import configure_mlflow
+from tests.helpers import job_main as job
+from tests.helpers import make_settings
 
 FEATURES = [c for cols in FEATURE_GROUPS.values() for c in cols if c not in CATEGORICAL]
 SMALL = [
@@ -43,7 +43,7 @@ def trained(spark, tmp_path_factory):
     """Two trainings with the same data, conf and seed and auto-promotion on: the first becomes
     champion (there is none yet), the second only ties with it on the same test rows."""
     root = tmp_path_factory.mktemp("train")
-    settings = settings_under(root)
+    settings = make_settings(root)
     base = [f"paths.root={root}", "spark.master=local[2]", "spark.shuffle_partitions=2"] + SMALL
     features, labels, truth = firm_months(spark, firms=120, start=dt.date(2018, 1, 1), months=42, unlabelled_months=6)
     lake = Lake(settings)

@@ -9,23 +9,20 @@ import datetime as dt
 import json
 import pathlib
 import shutil
-import sys
 
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scoring"))
-from scoring_kit import RISKY, SAFE, features_frame, firms_frame, settings_for, tiny_model  # noqa: E402
-
-from signaux_spark import tables  # noqa: E402
-from signaux_spark.errors import JobError  # noqa: E402
-from signaux_spark.export.publish import export_period  # noqa: E402
-from signaux_spark.ingest import REPORT_SCHEMA  # noqa: E402
-from signaux_spark.io import Lake  # noqa: E402
-from signaux_spark.monitoring.features import REFERENCE_ARTIFACT  # noqa: E402
-from signaux_spark.monitoring.findings import CRITICAL, FAMILIES, OK, WARNING  # noqa: E402
-from signaux_spark.monitoring.run import monitor_period, verdict  # noqa: E402
-from signaux_spark.scoring.score import score_period  # noqa: E402
-from signaux_spark.sources import SOURCES  # noqa: E402
+from signaux_spark import tables
+from signaux_spark.errors import JobError
+from signaux_spark.export.publish import export_period
+from signaux_spark.ingest import REPORT_SCHEMA
+from signaux_spark.io import Lake
+from signaux_spark.monitoring.features import REFERENCE_ARTIFACT
+from signaux_spark.monitoring.findings import CRITICAL, FAMILIES, OK, WARNING
+from signaux_spark.monitoring.run import monitor_period, verdict
+from signaux_spark.scoring.score import score_period
+from signaux_spark.sources import SOURCES
+from tests.scoring.scoring_kit import RISKY, SAFE, features_frame, firms_frame, settings_for, tiny_model
 
 P1, P2 = dt.date(2020, 2, 1), dt.date(2020, 3, 1)
 BATCHES = [f"2019-{m:02d}" for m in range(3, 13)] + ["2020-01", "2020-02", "2020-03"]

@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import pathlib
-import sys
 
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scoring"))
-from scoring_kit import scores_frame  # noqa: E402
-
-from signaux_spark.config import MonitoringSettings  # noqa: E402
-from signaux_spark.monitoring.findings import OK, WARNING  # noqa: E402
-from signaux_spark.monitoring.outcomes import ALERTS_GROUP, outcome_findings  # noqa: E402
-from signaux_spark.scoring.score import FORT, MODERE, NO_ALERT  # noqa: E402
+from signaux_spark.config import MonitoringSettings
+from signaux_spark.monitoring.findings import OK, WARNING
+from signaux_spark.monitoring.outcomes import ALERTS_GROUP, outcome_findings
+from signaux_spark.scoring.score import FORT, MODERE, NO_ALERT
+from tests.scoring.scoring_kit import scores_frame
 
 MONTHS = [dt.date(2022, m, 1) for m in (1, 2, 3)]
 CONF = MonitoringSettings(outcome_min_alerts=3)

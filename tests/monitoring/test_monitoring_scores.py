@@ -5,18 +5,14 @@ means nothing to compare, said plainly."""
 from __future__ import annotations
 
 import datetime as dt
-import pathlib
-import sys
 
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scoring"))
-from scoring_kit import scores_frame  # noqa: E402
-
-from signaux_spark.config import MonitoringSettings  # noqa: E402
-from signaux_spark.monitoring.findings import OK, WARNING  # noqa: E402
-from signaux_spark.monitoring.scores import score_findings  # noqa: E402
-from signaux_spark.scoring.score import FORT, MODERE, NO_ALERT, PROCEEDING  # noqa: E402
+from signaux_spark.config import MonitoringSettings
+from signaux_spark.monitoring.findings import OK, WARNING
+from signaux_spark.monitoring.scores import score_findings
+from signaux_spark.scoring.score import FORT, MODERE, NO_ALERT, PROCEEDING
+from tests.scoring.scoring_kit import scores_frame
 
 MONTHS = [dt.date(2024, m, 1) for m in (9, 10, 11)]
 NOW = dt.date(2024, 12, 1)

@@ -1,9 +1,8 @@
 """The platform self-check runs every check, reports each, and fails when one fails."""
 
-from conftest import job_main
-
 from signaux_spark import cli
 from signaux_spark.ops import doctor
+from tests.helpers import job_main
 
 
 def test_every_check_passes_on_the_test_session(spark, tmp_path, capsys):

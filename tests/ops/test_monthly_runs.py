@@ -130,7 +130,7 @@ def test_warnings_do_not_stop_the_run(spark, settings):
 
 
 def test_monthly_job_accept_critical_flag_reaches_the_monitor(spark, monkeypatch, tmp_path):
-    from conftest import job_main
+    from tests.helpers import job_main
 
     seen = {}
 

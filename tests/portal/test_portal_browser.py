@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from portal_kit import PASSWORD, served, write_month
 
 from signaux_spark.config import PROJECT_ROOT
 from signaux_spark.portal.store import DOWNLOAD, Store, default_url
+from tests.portal.portal_kit import PASSWORD, served, write_month
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(os.environ.get("PORTAL_SCREENSHOTS", PROJECT_ROOT / "test-artifacts" / "portal"))

@@ -3,13 +3,12 @@ with everything recorded so far) and the review of notebook 03."""
 
 from __future__ import annotations
 
-from portal_kit import PASSWORD
-
 from signaux_spark.analysis.review import region_feedback
 from signaux_spark.io import Lake
 from signaux_spark.portal.app import portal_paths
 from signaux_spark.portal.feedback import export_feedback
 from signaux_spark.portal.store import Store
+from tests.portal.portal_kit import PASSWORD
 
 
 def test_feedback_is_exported_to_delta_and_reviewed_per_region(spark, settings):

@@ -12,7 +12,6 @@ import sys
 from urllib.parse import urlparse
 
 import pytest
-from portal_kit import OTHER_REGION_SIREN, PASSWORD, csrf_of, served, sign_in, write_month
 
 from signaux_spark.config import PROJECT_ROOT
 from signaux_spark.export.published import PUBLICATIONS
@@ -25,6 +24,7 @@ from signaux_spark.portal.store import (
     Store,
     default_url,
 )
+from tests.portal.portal_kit import OTHER_REGION_SIREN, PASSWORD, csrf_of, served, sign_in, write_month
 
 USERS = {
     "a84@region.fr": "84",

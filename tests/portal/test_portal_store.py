@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from portal_kit import PASSWORD, free_port, write_month
 
 from signaux_spark.portal import store as db
 from signaux_spark.portal.__main__ import main as portal_main
+from tests.portal.portal_kit import PASSWORD, free_port, write_month
 
 
 def postgres_binaries() -> Path | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import test_settings
 from pyspark.sql import types as T
 
 from signaux_spark import tables
@@ -22,6 +21,7 @@ from signaux_spark.model.toy_tables import CATEGORICAL, FEATURE_GROUPS, firm_mon
 from signaux_spark.model.training import train
 from signaux_spark.scoring.adapter import ScoringModel
 from signaux_spark.scoring.score import SCHEMA
+from tests.helpers import make_settings
 
 NUMERIC = [c for cols in FEATURE_GROUPS.values() for c in cols if c not in CATEGORICAL]
 GROUPS = {
@@ -54,7 +54,7 @@ _CACHE: dict = {}
 
 def settings_for(root, mlflow_dir=None, overrides=()):
     """Test settings under `root`; the MLflow store of the tiny model when `mlflow_dir` is given."""
-    settings = test_settings(root)
+    settings = make_settings(root)
     extra = load_settings(overrides=[f"paths.root={root}"] + TINY + list(overrides))
     settings.paths, settings.model, settings.score, settings.export = (
         extra.paths,

@@ -9,12 +9,10 @@ import math
 
 import numpy as np
 import pytest
-from conftest import job_main as job
 from pyspark.ml.classification import GBTClassifier
 from pyspark.ml.feature import VectorAssembler, VectorIndexer
 from pyspark.ml.functions import vector_to_array
 from pyspark.sql import functions as F
-from scoring_kit import RISKY, SAFE, features_frame, settings_for, tiny_model
 
 from signaux_spark import cli, tables
 from signaux_spark.config import ConfigError, load_settings
@@ -31,6 +29,8 @@ from signaux_spark.scoring.score import (
     with_region_rank,
 )
 from signaux_spark.scoring.trees import UnsupportedTree, forest_of
+from tests.helpers import job_main as job
+from tests.scoring.scoring_kit import RISKY, SAFE, features_frame, settings_for, tiny_model
 
 PERIOD, OTHER = dt.date(2020, 3, 1), dt.date(2020, 2, 1)
 MID = {"dette_sociale": 3000.0, "dette_ratio": 1.0, "marge": 0.0, "paydex": 40.0}

@@ -210,7 +210,7 @@ def test_debit_stray_quote_is_malformed_but_cotisation_keeps_it():
 
 def test_ap_quoted_csv_with_crlf_and_decimal_comma_in_quotes():
     header = ",".join(f'"{c}"' for c in ap_demande.RAW_COLUMNS)
-    line = '"07420012345","81234567600017",14.0,12.0,"2020-03-25","2020-03-16","2020-06-30",6370.0,"51469,60",12.0,"5","3",3890.5,12.0,"31435,24","1"'
+    line = '"07420012345","81234567600017",14.0,12.0,"2020-03-25","2020-03-16","2020-06-30",6370.0,"51469,60",12.0,"5","3",3890.5,12.0,"31435,24","1"'  # noqa: E501 (a sample line, kept whole)
     _, records = split_file("demande_ap.csv", f"{header}\r\n{line}\r\n".encode(), ap_demande.LAYOUT)
     assert records[0].fields[8] == "51469,60" and records[0].fields[0] == "07420012345"
 

@@ -156,7 +156,7 @@ def test_urssaf_periods(spark):
         .orderBy("i")
         .collect()
     )
-    for (code, expected), row in zip(cases.items(), rows):
+    for (code, expected), row in zip(cases.items(), rows, strict=True):
         if expected is None:
             assert (row.s, row.p) == (None, "invalid_period_code"), code
         else:

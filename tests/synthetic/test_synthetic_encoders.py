@@ -7,7 +7,6 @@ import itertools
 
 import numpy as np
 import pytest
-from synthetic_checks import CHECKS, Reject, check_altares_increment, check_altares_retro, headcount_cell, split_fields
 
 from signaux_spark.synthetic import encoders as enc
 from signaux_spark.synthetic.calendar import month_number
@@ -16,6 +15,14 @@ from signaux_spark.synthetic.faults import LINE_FAULTS
 from signaux_spark.synthetic.files import SPECS
 from signaux_spark.synthetic.plan import fault_profile
 from signaux_spark.synthetic.rng import Streams
+from tests.synthetic.synthetic_checks import (
+    CHECKS,
+    Reject,
+    check_altares_increment,
+    check_altares_retro,
+    headcount_cell,
+    split_fields,
+)
 
 
 def dates(*texts):
@@ -51,14 +58,14 @@ def test_amounts_match_the_spec_examples():
 # Valid lines taken from SOURCES.md examples (Altares increment shortened to its 31 fields).
 EXAMPLES = {
     "urssaf_cotisation": "827;74;81234567600017;827000000004512361;2412;4021,00;11209,40;15230,40",
-    "urssaf_debit": "827;74;827000000004512361;812345676;81234567600017;20090415;1;0;202412;101;1;1240318;120630;281470;1;2;0",
-    "urssaf_delai": "827;74;81234567600017;827000000004512361;7410000321457;12/03/2024;12/09/2024;184;MENUISERIE DU LAC;SUP;2024;4021,00;APPROB;DELAI",
+    "urssaf_debit": "827;74;827000000004512361;812345676;81234567600017;20090415;1;0;202412;101;1;1240318;120630;281470;1;2;0",  # noqa: E501 (a sample line, kept whole)
+    "urssaf_delai": "827;74;81234567600017;827000000004512361;7410000321457;12/03/2024;12/09/2024;184;MENUISERIE DU LAC;SUP;2024;4021,00;APPROB;DELAI",  # noqa: E501 (a sample line, kept whole)
     "urssaf_procol": "52310987400017;523109874;14MAR2022;1;Ouverture_redressement",
-    "ap_demande": '"07420012345","81234567600017",14.0,12.0,"2020-03-25","2020-03-16","2020-06-30",6370.0,"51469,60",12.0,"5","3",3890.5,12.0,"31435,24","1"',
+    "ap_demande": '"07420012345","81234567600017",14.0,12.0,"2020-03-25","2020-03-16","2020-06-30",6370.0,"51469,60",12.0,"5","3",3890.5,12.0,"31435,24","1"',  # noqa: E501 (a sample line, kept whole)
     "ap_consommation": '"07420012345","81234567600017",1204.5,9732.36,12.0,"2020-04-01"',
-    "dgfip_liasses": "812345676|7401000|2023|2023-01-01|2023-12-31|2024-05-03|18500|42300|512000|201000|0|14|50000|238400|3.1|27.4|310200|12500|111700|185400|25600|64300|1684000|66900|121500|860000|52|61|1.82|6.9|98400|1.24",
+    "dgfip_liasses": "812345676|7401000|2023|2023-01-01|2023-12-31|2024-05-03|18500|42300|512000|201000|0|14|50000|238400|3.1|27.4|310200|12500|111700|185400|25600|64300|1684000|66900|121500|860000|52|61|1.82|6.9|98400|1.24",  # noqa: E501 (a sample line, kept whole)
     "altares_paydex:retro": "812345676;Actif;070;15 jours;15;12;164000;57;22;3;15/01/2019",
-    "altares_paydex:increment": "SF000123;812345676;81234567600017;MENUISERIE DU LAC;;;MDL;ZA DES GLAISINS;12 RUE DES ACACIAS;;74000 ANNECY;FRANCE;74000;ANNECY;SIEGE;1;Siège social;Actif;Actif;;O;062;21;14;182500;12400;35;5;MAJ;Mise à jour du paydex;2024-05-31",
+    "altares_paydex:increment": "SF000123;812345676;81234567600017;MENUISERIE DU LAC;;;MDL;ZA DES GLAISINS;12 RUE DES ACACIAS;;74000 ANNECY;FRANCE;74000;ANNECY;SIEGE;1;Siège social;Actif;Actif;;O;062;21;14;182500;12400;35;5;MAJ;Mise à jour du paydex;2024-05-31",  # noqa: E501 (a sample line, kept whole)
 }
 BATCH = "2024-06"
 # The same lines with identifiers starting with 0 (the spec's 042112359), so that every fault applies.
@@ -128,7 +135,7 @@ def test_every_line_fault_has_its_promised_outcome(key):
             text = result if isinstance(result, str) else spec.sep.join(result)
             physical = text.split(spec.line_end)
             assert len(physical) == len(outcomes), (fault.key, text)
-            for piece, (_, expected) in zip(physical, outcomes):
+            for piece, (_, expected) in zip(physical, outcomes, strict=True):
                 assert outcome(key, piece) == (None if expected == "none" else expected), (fault.key, u, piece)
             tried += 1
     assert tried > 0

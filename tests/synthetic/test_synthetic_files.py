@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from synthetic_checks import TRACKED_FLAGS, check_file, decode, physical_lines, read_file
 
 from signaux_spark.months import QUARTER_STARTS, add_months, batch_range, index, parse_month
 from signaux_spark.sources import (
@@ -28,6 +27,7 @@ from signaux_spark.sources import (
     urssaf_procol,
 )
 from signaux_spark.synthetic import generate
+from tests.synthetic.synthetic_checks import TRACKED_FLAGS, check_file, decode, physical_lines, read_file
 
 REJECT_REASONS = {
     "wrong_field_count",
@@ -295,6 +295,7 @@ PAYDEX_DAYS = {
                 3,
                 1,
             ],
+            strict=True,
         )
     ),
     **{c: 0 for c in range(80, 91)},

@@ -8,12 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import job_main
 
 from signaux_spark import cli
 from signaux_spark.config import PROJECT_ROOT
 from signaux_spark.synthetic import generate
 from signaux_spark.synthetic.generator import MARKER
+from tests.helpers import job_main
 
 ARGS = dict(firms=60, first_batch="2020-01", last_batch="2021-03", seed=5, faults="stress")
 

@@ -139,7 +139,7 @@ def test_world_identifiers_locations_and_sizes():
     s = w.sites
     assert len(set(w.siren_text)) == len(w) and all(luhn_ok(x) for x in w.siren_text[:3000])
     assert "356000000" not in set(w.siren_text)
-    sirets = np.array([a + f"{b:05d}" for a, b in zip(w.siren_text[s.firm], s.nic)])
+    sirets = np.array([a + f"{b:05d}" for a, b in zip(w.siren_text[s.firm], s.nic, strict=True)])
     assert all(siret_ok(x) for x in sirets[~s.pseudo][:5000])
     assert set(x[9] for x in sirets[~s.pseudo]) <= set("01234") and set(x[9] for x in sirets[s.pseudo]) <= set("5679")
     assert len(set(sirets)) == len(sirets)
