@@ -35,7 +35,7 @@ from signaux_spark.features.context import CONTEXT_COLUMNS, NEEDS, with_context
 from signaux_spark.features.perimeter import with_perimeter
 from signaux_spark.features.windows import UnknownFeature, longest_window, windows_at, with_windows
 from signaux_spark.io import Lake
-from signaux_spark.months import add_months, months_count, parse_month
+from signaux_spark.months import add_months, month_range, months_count, parse_month
 from signaux_spark.progress import log, step
 from signaux_spark.sources import SOURCES, urssaf_procol
 
@@ -298,7 +298,7 @@ def missing_silver_months(spark: SparkSession, lake: Lake, period: dt.date, hist
     if first_batch is None:
         return []
     start = max(add_months(period, -history), parse_month(first_batch))
-    wanted = {add_months(start, k) for k in range(months_count(start, period) - 1)}
+    wanted = set(month_range(start, add_months(period, -1)))
     stored = set()
     if lake.exists(spark, tables.FIRM_MONTHS):
         stored = {
