@@ -133,7 +133,7 @@ def ingest(
     specs = [SPECS[s] for s in SOURCES if sources is None or s in sources]
     with clock("tables"):
         lake.ensure(spark, tables.REJECTS, REJECTS_SCHEMA, constraints=REJECTS_CONSTRAINTS)
-        lake.ensure(spark, REPORT_SCHEMA, constraints=REPORT_CONSTRAINTS)
+        lake.ensure(spark, tables.INGEST_REPORT, REPORT_SCHEMA, constraints=REPORT_CONSTRAINTS)
     units = {spec.name: {b: UnitReport(spec.name, b) for b in report.batches} for spec in specs}
     lines, done = None, {}  # source -> its outcome, as each finishes
     with session_conf(spark, INGEST_SPARK_CONF):
