@@ -18,6 +18,8 @@ setup(
         "mlflow>=3.1,<4",
         "hyperopt>=0.2.7",
         "shap>=0.46",
+        "xgboost>=2.1",  # model.estimator: xgboost (xgboost.spark)
+        "scikit-learn>=1.4",  # bench/bench_real.py peer (also a dependency of shap)
         "openpyxl>=3.1",
         "matplotlib>=3.8",
         # The regional portal (signaux_spark/portal).

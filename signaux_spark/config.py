@@ -184,23 +184,52 @@ class FeatureSettings:
 
 @dataclass
 class SearchSpace:
-    """Bounds `[low, high]` Hyperopt explores for each GBT parameter; `feature_subset` lists choices."""
+    """Bounds `[low, high]` Hyperopt explores for each Spark GBT parameter; `feature_subset` lists
+    choices. `min_leaf_share`: the smallest leaf as a share of the training rows (a share, not a
+    count, so the same bounds suit 3,000 and 3,000,000 rows)."""
 
-    max_depth: list[int] = field(default_factory=lambda: [2, 5])
+    max_depth: list[int] = field(default_factory=lambda: [2, 6])
     max_iter: list[int] = field(default_factory=lambda: [20, 100])
     step_size: list[float] = field(default_factory=lambda: [0.05, 0.3])
     subsampling_rate: list[float] = field(default_factory=lambda: [0.6, 1.0])
-    min_instances_per_node: list[int] = field(default_factory=lambda: [50, 3000])  # rare events: no tiny leaves
+    min_leaf_share: list[float] = field(default_factory=lambda: [0.0001, 0.01])
     feature_subset: list[str] = field(default_factory=lambda: ["all", "onethird", "sqrt", "0.5"])
+    positive_weight: list[float] = field(default_factory=lambda: [1.0, 30.0])
+
+
+@dataclass
+class XGBoostSpace:
+    """Bounds `[low, high]` Hyperopt explores for XGBoost (`model.estimator: xgboost`). The number
+    of rounds is not searched: early stopping on the validation rows chooses it. `min_leaf_share`
+    as for the GBT, turned into XGBoost's `min_child_weight` (the hessian such a leaf has at the start)."""
+
+    max_depth: list[int] = field(default_factory=lambda: [3, 10])
+    learning_rate: list[float] = field(default_factory=lambda: [0.02, 0.3])
+    subsample: list[float] = field(default_factory=lambda: [0.5, 1.0])
+    colsample_bytree: list[float] = field(default_factory=lambda: [0.3, 1.0])
+    min_leaf_share: list[float] = field(default_factory=lambda: [0.00002, 0.01])
+    reg_lambda: list[float] = field(default_factory=lambda: [0.1, 10.0])
     positive_weight: list[float] = field(default_factory=lambda: [1.0, 30.0])
 
 
 @dataclass
 class TuningSettings:
     max_evals: int = 6
-    early_stop_trials: int = 4  # stop when the best validation loss has not improved for this many trials
+    # Stop when the best validation loss has not improved for this many trials after TPE's start-up
+    # trials (a third of max_evals, drawn at random): the search always reaches TPE.
+    early_stop_trials: int = 4
     trials_dir: str = ""  # local folder where interrupted tunings resume; empty: <paths.mlflow>/tuning
     space: SearchSpace = field(default_factory=SearchSpace)
+    xgboost_space: XGBoostSpace = field(default_factory=XGBoostSpace)
+
+
+@dataclass
+class XGBoostSettings:
+    """`model.estimator: xgboost` (xgboost.spark.SparkXGBClassifier, barrier mode)."""
+
+    num_workers: int = 0  # XGBoost workers (one Spark task each); 0: Spark's default parallelism
+    max_rounds: int = 1000  # boosting rounds at most; early stopping on validation chooses fewer
+    early_stopping_rounds: int = 50  # rounds without a better validation AP before stopping
 
 
 @dataclass
@@ -215,19 +244,28 @@ class ModelSettings:
     exclude_column: str = "in_proceeding_known"  # rows dropped when true; empty: none
     region_column: str = "region"  # per-region list metrics; empty: none
     strong_signal: str = "coalesce(dette_sociale, 0) > 0"  # SQL; metrics also reported without these rows
-    # Feature list: empty takes features.groups and features.categorical; when set, only these are used.
-    features: list[str] = field(default_factory=list)
+    # Feature list: empty takes features.groups and features.categorical; a list: only these; "all":
+    # every number, boolean or string column of the feature table but the keys, label, perimeter
+    # and exclusion columns and the label table's columns (strings are categorical).
+    features: Any = field(default_factory=list)
+    exclude_features: list[str] = field(default_factory=list)  # removed from the list above
     categorical: list[str] = field(default_factory=list)
-    # Time split from --as-of: test ends `horizon` months before it; validation ends `gap` months
-    # before test starts, training `gap` months before validation starts (18: train on months <= V - 18,
-    # so no training label window reaches into validation; 1: blocks side by side).
+    # Time split from --as-of: test ends `horizon` months before it. `gap_months` counts from the
+    # last month of a block to the first month of the next one: 1 = blocks side by side (no month
+    # skipped), 18 = 17 months skipped, so that no training label window (`horizon` months)
+    # reaches the months of the block after it.
     horizon_months: int = 18
     gap_months: int = 18
     test_months: int = 12
     validation_months: int = 12
+    # Tuning scores each trial on this many validation blocks side by side (the latest first), each
+    # with a model trained on the months up to `gap_months` before it; calibration and thresholds
+    # use the latest block.
+    validation_blocks: int = 2
     train_months: int = 0  # 0: every month before the gap
     negative_sample_rate: float = 1.0  # share of negatives kept for training; their weight is 1/rate
-    seed: int = 2024
+    seed: int | None = None  # None: derived from the data and settings (their fingerprint)
+    estimator: str = "gbt"  # gbt (Spark ML GBTClassifier) | xgboost (xgboost.spark)
     imputation: str = "median"  # median | mean | mode, with a missing flag per feature with nulls
     max_categories: int = 40  # most frequent levels one-hot encoded; the rest share all-zeros
     max_bins: int = 32
@@ -237,9 +275,14 @@ class ModelSettings:
     list_size: dict[str, int] = field(default_factory=dict)  # fixed monthly list size per region code
     auto_promote: bool = False  # champion <- challenger when it wins on the same test months
     tuning: TuningSettings = field(default_factory=TuningSettings)
+    xgboost: XGBoostSettings = field(default_factory=XGBoostSettings)
 
     def __post_init__(self):
-        choices = {"calibration": ("platt", "isotonic"), "imputation": ("median", "mean", "mode")}
+        choices = {
+            "calibration": ("platt", "isotonic"),
+            "imputation": ("median", "mean", "mode"),
+            "estimator": ("gbt", "xgboost"),
+        }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(
@@ -250,13 +293,27 @@ class ModelSettings:
                 f"setting 'model.negative_sample_rate' must be in (0, 1], got {self.negative_sample_rate}"
             )
         if (
-            min(self.test_months, self.validation_months, self.gap_months) < 1
+            min(self.test_months, self.validation_months, self.validation_blocks) < 1
             or min(self.horizon_months, self.train_months) < 0
         ):
             raise ConfigError(
-                "settings 'model.test_months', 'model.validation_months' and 'model.gap_months' must be "
-                ">= 1, 'model.horizon_months' and 'model.train_months' >= 0"
+                "settings 'model.test_months', 'model.validation_months' and 'model.validation_blocks' must "
+                "be >= 1, 'model.horizon_months' and 'model.train_months' >= 0"
             )
+        if self.gap_months < 1:
+            raise ConfigError(
+                f"setting 'model.gap_months' must be >= 1, got {self.gap_months}: it counts from the last "
+                "month of a block to the first month of the next (1 = blocks side by side, no month skipped; "
+                "horizon_months or more = no training label window reaches the next block)"
+            )
+        if not (self.features in ("all", []) or _strings(self.features)):
+            raise ConfigError(
+                f"setting 'model.features' must be a list of column names or 'all', got {self.features!r}"
+            )
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 @dataclass

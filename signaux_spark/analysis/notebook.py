@@ -34,7 +34,7 @@ SMALL_OVERRIDES = [
     "model.tuning.max_evals=2",
     "model.tuning.early_stop_trials=2",
     "model.tuning.space.max_iter=[5,10]",
-    "model.tuning.space.min_instances_per_node=[5,20]",
+    "model.tuning.space.min_leaf_share=[0.0005,0.005]",
 ]
 SMALL_SPARK_CONF = {
     "spark.ui.enabled": "false",

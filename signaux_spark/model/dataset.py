@@ -3,7 +3,13 @@ and the split by time with a gap before each evaluation block.
 
 A label at month m looks at (m, m + horizon]. Training on months <= V - gap, with gap >= horizon,
 means no training label looks into the months a validation row is judged on; the same gap sits
-between validation and test. The split depends only on `--as-of` and the settings.
+between validation and test. `gap` counts from a block's last month to the next block's first
+month: 1 puts the blocks side by side. The split depends only on `--as-of` and the settings.
+
+Validation has `validation_blocks` blocks side by side, the latest first (fold 0). Each fold
+trains on the months up to `gap` before its own block, so a trial is judged on several years and
+one odd year cannot blind the search. Fold 0 is the split's `train_*`/`valid_*` months (what
+calibration, thresholds and the final refit use); the others are `Split.earlier`.
 """
 
 from __future__ import annotations
@@ -22,16 +28,41 @@ from signaux_spark.io import Lake
 from signaux_spark.months import add_months
 
 # Columns the model code adds to the rows it works on.
-BLOCK = "_sf_block"  # "train", "valid" or "test"
+BLOCK = "_sf_block"  # "train", "valid", "test", or "earlier" (only in an earlier fold's validation block)
 STRONG = "_sf_strong"  # the row has a strong signal (settings.model.strong_signal)
 WEIGHT = "_sf_weight"  # sampling weight: 1, or 1/rate for the negatives kept by down-sampling
 
 OTHER_TOPIC = "autre"
 
 
+def _month(d: dt.date | None) -> str:
+    return d.strftime("%Y-%m") if d else "all"
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One validation block and the training months before it (`train_start` None: all history)."""
+
+    train_start: dt.date | None
+    train_end: dt.date
+    valid_start: dt.date
+    valid_end: dt.date
+
+    def train(self, period: Column) -> Column:
+        rows = period <= F.lit(self.train_end)
+        return rows & (period >= F.lit(self.train_start)) if self.train_start else rows
+
+    def valid(self, period: Column) -> Column:
+        return period.between(F.lit(self.valid_start), F.lit(self.valid_end))
+
+
+SPLIT_MONTHS = ("as_of", "train_start", "train_end", "valid_start", "valid_end", "test_start", "test_end")
+
+
 @dataclass(frozen=True)
 class Split:
-    """Month ranges (first days of months, bounds included). `train_start` None: all history."""
+    """Month ranges (first days of months, bounds included). `train_start` None: all history.
+    `train_*` and `valid_*` are fold 0; `earlier` holds the other folds, latest first."""
 
     as_of: dt.date
     train_start: dt.date | None
@@ -40,38 +71,62 @@ class Split:
     valid_end: dt.date
     test_start: dt.date
     test_end: dt.date
+    earlier: tuple[Fold, ...] = ()
+
+    @property
+    def folds(self) -> list[Fold]:
+        return [Fold(self.train_start, self.train_end, self.valid_start, self.valid_end), *self.earlier]
+
+    def months(self) -> dict[str, dt.date | None]:
+        """The months of fold 0 and test (what a registered model's metadata keeps)."""
+        return {name: getattr(self, name) for name in SPLIT_MONTHS}
 
     def params(self) -> dict[str, str]:
-        def month(d: dt.date | None) -> str:
-            return d.strftime("%Y-%m") if d else "all"
-
-        return {
-            f"split_{name}": month(getattr(self, name))
-            for name in ("as_of", "train_start", "train_end", "valid_start", "valid_end", "test_start", "test_end")
-        }
+        out = {f"split_{name}": _month(d) for name, d in self.months().items()}
+        for k, fold in enumerate(self.earlier, start=1):
+            out |= {
+                f"split_fold{k}_{name}": _month(getattr(fold, name))
+                for name in ("train_end", "valid_start", "valid_end")
+            }
+        return out
 
     def block(self, period: Column) -> Column:
         """The block of a row from its month; null for months in a gap or outside the split."""
-        train = period <= F.lit(self.train_end)
-        if self.train_start:
-            train = train & (period >= F.lit(self.train_start))
-        return (
+        block = (
             F.when(period.between(F.lit(self.test_start), F.lit(self.test_end)), "test")
             .when(period.between(F.lit(self.valid_start), F.lit(self.valid_end)), "valid")
-            .when(train, "train")
+            .when(self.folds[0].train(period), "train")
         )
+        for fold in self.earlier:
+            block = block.when(fold.valid(period), "earlier")
+        return block
 
 
 def time_split(as_of: dt.date, model: ModelSettings) -> Split:
     """Test ends `horizon` months before `as_of` (its labels are then fully observed); validation ends
-    `gap` months before test starts, training `gap` months before validation starts."""
+    `gap` months before test starts, training `gap` months before validation starts. Earlier
+    validation blocks sit side by side before the first, each with its training `gap` months before it."""
     test_end = add_months(as_of, -model.horizon_months)
     test_start = add_months(test_end, 1 - model.test_months)
+    folds = []
     valid_end = add_months(test_start, -model.gap_months)
-    valid_start = add_months(valid_end, 1 - model.validation_months)
-    train_end = add_months(valid_start, -model.gap_months)
-    train_start = add_months(train_end, 1 - model.train_months) if model.train_months else None
-    return Split(as_of, train_start, train_end, valid_start, valid_end, test_start, test_end)
+    for _ in range(model.validation_blocks):
+        valid_start = add_months(valid_end, 1 - model.validation_months)
+        train_end = add_months(valid_start, -model.gap_months)
+        train_start = add_months(train_end, 1 - model.train_months) if model.train_months else None
+        folds.append(Fold(train_start, train_end, valid_start, valid_end))
+        valid_end = add_months(valid_start, -1)
+    latest = folds[0]
+    return Split(
+        as_of,
+        latest.train_start,
+        latest.train_end,
+        latest.valid_start,
+        latest.valid_end,
+        test_start,
+        test_end,
+        tuple(folds[1:]),
+    )
 
 
 @dataclass(frozen=True)
@@ -87,18 +142,36 @@ class FeatureSpec:
         return self.numeric + self.categorical
 
 
-def feature_spec(settings: Settings) -> FeatureSpec:
-    """`model.features` + `model.categorical` when `model.features` is set, else the features
-    stage's `features.groups` + `features.categorical`. Topics come from `features.groups`; a
-    column in no group gets `autre`."""
-    groups = settings.features.groups
-    if settings.model.features:
-        columns, categorical = list(settings.model.features), list(settings.model.categorical)
+def feature_spec(
+    settings: Settings, schema: T.StructType | None = None, outcomes: set[str] = frozenset()
+) -> FeatureSpec:
+    """`model.features` + `model.categorical` when `model.features` is a list, else the features
+    stage's `features.groups` + `features.categorical`; `model.features: all` takes every number,
+    boolean or string column of `schema` but the settings' key, period, label, perimeter and
+    exclusion columns and the `outcomes` (strings become categorical). `model.exclude_features`
+    are then removed. Topics come from `features.groups`; a column in no group gets `autre`."""
+    model, groups = settings.model, settings.features.groups
+    if model.features == "all":
+        if schema is None:
+            raise ConfigError("model.features: all needs the feature table's columns")
+        reserved = {model.key_column, model.period_column, model.label_column, model.perimeter_column}
+        reserved |= {model.exclude_column} | set(outcomes)
+        usable = [f for f in schema.fields if f.name not in reserved]
+        numeric = [f.name for f in usable if isinstance(f.dataType, (T.NumericType, T.BooleanType))]
+        strings = [f.name for f in usable if isinstance(f.dataType, T.StringType)]
+        categorical = list(dict.fromkeys(list(model.categorical) + strings))
+        columns = [c for c in numeric if c not in categorical]
+    elif model.features:
+        columns, categorical = list(model.features), list(model.categorical)
     elif groups:
         columns, categorical = settings.features.feature_columns(), list(settings.features.categorical)
     else:
         raise ConfigError("no features: set features.groups (features stage) or model.features")
-    columns = list(dict.fromkeys(columns + categorical))
+    excluded = set(model.exclude_features)
+    columns = [c for c in dict.fromkeys(columns + categorical) if c not in excluded]
+    categorical = [c for c in categorical if c not in excluded]
+    if not columns:
+        raise ConfigError("no features left once model.exclude_features are removed")
     topics = {c: OTHER_TOPIC for c in columns}
     for topic, cols in reversed(list(groups.items())):  # a column listed twice takes its first topic
         topics.update({c: topic for c in cols if c in topics})
@@ -205,6 +278,38 @@ def check_blocks(counts: dict[str, dict[str, int]], split: Split) -> None:
                 f"has {c.get('rows', 0)} labelled rows and {c.get('positives', 0)} positives: "
                 "both classes are needed (check --as-of and the model months settings)"
             )
+
+
+def fold_counts(rows: DataFrame, split: Split, *, label: str, period: str) -> list[dict[str, int]]:
+    """Rows and positives of each earlier fold's training and validation months, in one pass."""
+    positive = F.col(label) == 1
+    aggregates = []
+    for k, fold in enumerate(split.earlier):
+        for part, where in (("train", fold.train(F.col(period))), ("valid", fold.valid(F.col(period)))):
+            aggregates += [
+                F.count(F.when(where, 1)).alias(f"{k}_{part}_rows"),
+                F.count(F.when(where & positive, 1)).alias(f"{k}_{part}_positives"),
+            ]
+    if not aggregates:
+        return []
+    r = rows.where(F.col(BLOCK) != "test").agg(*aggregates).first()
+    return [
+        {f"{part}_{n}": r[f"{k}_{part}_{n}"] for part in ("train", "valid") for n in ("rows", "positives")}
+        for k in range(len(split.earlier))
+    ]
+
+
+def check_folds(counts: list[dict[str, int]], split: Split) -> None:
+    """Every earlier fold needs both classes in its training and validation months."""
+    for k, (c, fold) in enumerate(zip(counts, split.earlier, strict=True), start=2):
+        for part in ("train", "valid"):
+            if not c[f"{part}_positives"] or c[f"{part}_positives"] == c[f"{part}_rows"]:
+                months = f"{_month(fold.valid_start)} to {_month(fold.valid_end)}"
+                raise JobError(
+                    f"validation block {k} ({months}) has {c[f'{part}_rows']} labelled {part} rows and "
+                    f"{c[f'{part}_positives']} positives: both classes are needed (lower model.validation_blocks, "
+                    "or check --as-of and the model months settings)"
+                )
 
 
 def block_counts(rows: DataFrame, label: str) -> dict[str, dict[str, int]]:

@@ -1,8 +1,10 @@
-"""The Spark ML pipeline: raw named feature columns in, GBT probability out.
+"""The Spark ML pipeline: raw named feature columns in, the classifier's probability out.
 
 Stages: one SQL step (numbers as doubles, a 0/1 flag per feature that had nulls in training, one
 0/1 column per frequent level of each categorical feature), an Imputer, a VectorAssembler and the
-GBTClassifier. Categorical levels are one-hot columns rather than indexed nominal features because
+classifier (`estimators.py`). For XGBoost, which handles missing values itself (each split learns
+where they go), there is neither missing flag nor Imputer: nulls reach it as NaN. Categorical
+levels are one-hot columns rather than indexed nominal features because
 SHAP's TreeExplainer cannot read Spark's categorical splits. Each slot of the assembled vector is
 named and mapped back to its raw feature, so explanations can be summed per feature and topic.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pyspark.ml import Pipeline, PipelineModel
-from pyspark.ml.classification import GBTClassifier
 from pyspark.ml.feature import Imputer, SQLTransformer, VectorAssembler
 from pyspark.ml.functions import vector_to_array
 from pyspark.sql import Column, DataFrame
@@ -21,9 +22,9 @@ from pyspark.sql import functions as F
 from signaux_spark.progress import log
 
 FEATURES = "_sf_features"  # the assembled vector
-FIT_WEIGHT = "_sf_fit_weight"  # sampling weight x class weight, what the GBT is fitted with
-PROBABILITY = "probability"  # GBT outputs keep Spark's names so MLflow's pyfunc flavour works
-RAW = "probability_raw"  # P(failure) as the GBT gives it
+FIT_WEIGHT = "_sf_fit_weight"  # sampling weight x class weight, what the classifier is fitted with
+PROBABILITY = "probability"  # classifier outputs keep Spark's names so MLflow's pyfunc flavour works
+RAW = "probability_raw"  # P(failure) as the classifier gives it
 CALIBRATED = "probability_calibrated"  # after calibration: what thresholds apply to
 
 
@@ -86,11 +87,12 @@ class Preprocessing:
 
 
 def preprocessing(
-    prof: FeatureProfile, *, numeric: list[str], categorical: list[str], imputation: str
+    prof: FeatureProfile, *, numeric: list[str], categorical: list[str], imputation: str, native_missing: bool = False
 ) -> Preprocessing:
     """Stages that turn raw columns into the assembled vector. A numeric feature with no value in
     training is dropped (nothing to learn, and the Imputer would fail); one with some nulls gets a
-    missing flag unless the table already has its `<feature>_missing` column among the features."""
+    missing flag unless the table already has its `<feature>_missing` column among the features.
+    `native_missing`: no flag and no Imputer, nulls stay missing (NaN) in the vector."""
     dropped = [c for c in numeric if prof.non_null[c] == 0]
     if dropped:
         log.warning("features without any value in the training rows, dropped: %s", ", ".join(dropped))
@@ -98,10 +100,13 @@ def preprocessing(
     selects, slots, assembled, imputed_in, imputed_out = [], [], [], [], []
     for i, c in enumerate(kept):
         selects.append(f"CAST({_ident(c)} AS DOUBLE) AS _sf_v{i}")
+        slots.append(Slot(c, c, "value"))
+        if native_missing:
+            assembled.append(f"_sf_v{i}")
+            continue
         imputed_in.append(f"_sf_v{i}")
         imputed_out.append(f"_sf_i{i}")
         assembled.append(f"_sf_i{i}")
-        slots.append(Slot(c, c, "value"))
         if prof.non_null[c] < prof.rows and f"{c}_missing" not in numeric:
             selects.append(f"CAST(({_ident(c)} IS NULL OR isnan(CAST({_ident(c)} AS DOUBLE))) AS DOUBLE) AS _sf_m{i}")
             assembled.append(f"_sf_m{i}")
@@ -118,27 +123,8 @@ def preprocessing(
     stages = [SQLTransformer(statement=f"SELECT *, {', '.join(selects)} FROM __THIS__")]
     if imputed_in:
         stages.append(Imputer(inputCols=imputed_in, outputCols=imputed_out, strategy=imputation))
-    stages.append(VectorAssembler(inputCols=assembled, outputCol=FEATURES))
+    stages.append(VectorAssembler(inputCols=assembled, outputCol=FEATURES, handleInvalid="keep"))
     return Preprocessing(stages=stages, slots=slots, dropped=dropped, rows=prof.rows)
-
-
-def classifier(params: dict, *, label: str, seed: int, max_bins: int, checkpoint_interval: int) -> GBTClassifier:
-    """The GBT with tuned `params` (max_depth, max_iter, step_size, subsampling_rate,
-    min_instances_per_node, feature_subset), fitted with the weight column `FIT_WEIGHT`."""
-    return GBTClassifier(
-        featuresCol=FEATURES,
-        labelCol=label,
-        weightCol=FIT_WEIGHT,
-        seed=seed,
-        maxDepth=int(params["max_depth"]),
-        maxIter=int(params["max_iter"]),
-        stepSize=float(params["step_size"]),
-        subsamplingRate=float(params["subsampling_rate"]),
-        minInstancesPerNode=int(params["min_instances_per_node"]),
-        featureSubsetStrategy=str(params["feature_subset"]),
-        maxBins=max_bins,
-        checkpointInterval=checkpoint_interval,
-    )
 
 
 def with_fit_weight(df: DataFrame, *, label: str, weight: str, positive_weight: float) -> DataFrame:
@@ -152,7 +138,7 @@ def positive_probability(probability: str = PROBABILITY) -> Column:
 
 
 def score(model, df: DataFrame, calibration=None) -> DataFrame:
-    """`df` plus `RAW` from a fitted pipeline (or GBT, if `df` holds the assembled vector), and
+    """`df` plus `RAW` from a fitted pipeline (or classifier, if `df` holds the assembled vector), and
     `CALIBRATED` when a calibration (anything with `.column(raw) -> Column`) is given."""
     scored = model.transform(df).withColumn(RAW, positive_probability())
     extra = [RAW]

@@ -10,7 +10,8 @@ calibrated scale. The main figures are also version tags, for people browsing th
     model = load_model(settings)                 # the champion; or alias="challenger", version="3"
     scored = model.score(df)                     # + columns probability_raw, probability_calibrated
     vectors = model.preprocessing.transform(df)  # raw columns -> model.features_col, for SHAP
-    shap.TreeExplainer(model.gbt)                # Spark's probability is sigmoid(2 * margin)
+    model.classifier                             # Spark GBT or XGBoost: see model.estimator
+    # P(failure) = sigmoid(model.log_odds_per_margin * margin): 2 for the GBT, 1 for XGBoost
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from mlflow import MlflowClient
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema
 from pyspark.ml import PipelineModel
-from pyspark.ml.classification import GBTClassificationModel
 from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
 from signaux_spark.config import Settings
 from signaux_spark.errors import JobError
 from signaux_spark.model.calibration import Calibration
+from signaux_spark.model.estimators import GBT, XGBOOST, log_odds_per_margin
 from signaux_spark.model.pipeline import FEATURES, score
 from signaux_spark.model.thresholds import Thresholds
 from signaux_spark.tracking import configure_mlflow
@@ -61,8 +62,18 @@ class LoadedModel:
     metadata: dict  # the `scoring` metadata stored with the version
 
     @property
-    def gbt(self) -> GBTClassificationModel:
+    def classifier(self):
+        """The last stage: a Spark `GBTClassificationModel` or an xgboost `SparkXGBClassifierModel`."""
         return self.pipeline.stages[-1]
+
+    @property
+    def estimator(self) -> str:
+        return self.metadata.get("estimator", GBT)
+
+    @property
+    def log_odds_per_margin(self) -> float:
+        """P(failure) = sigmoid(this x margin), margin = the classifier's rawPrediction[1]."""
+        return float(self.metadata.get("log_odds_per_margin", log_odds_per_margin(self.estimator)))
 
     @property
     def preprocessing(self) -> PipelineModel:
@@ -111,8 +122,13 @@ def signature(schema: T.StructType, features: list[str]) -> ModelSignature:
     return ModelSignature(inputs=inputs, outputs=Schema([ColSpec("double", "prediction")]))
 
 
-def pip_requirements() -> list[str]:
-    return [f"pyspark=={pyspark.__version__}", f"mlflow=={mlflow.__version__}"]
+def pip_requirements(estimator: str) -> list[str]:
+    pins = [f"pyspark=={pyspark.__version__}", f"mlflow=={mlflow.__version__}"]
+    if estimator == XGBOOST:
+        import xgboost
+
+        pins.append(f"xgboost=={xgboost.__version__}")
+    return pins
 
 
 def log_and_register(
@@ -129,7 +145,7 @@ def log_and_register(
         pipeline,
         ARTIFACT,
         signature=model_signature,
-        pip_requirements=pip_requirements(),
+        pip_requirements=pip_requirements(metadata.get("estimator", GBT)),
         metadata={"scoring": metadata},
         registered_model_name=settings.mlflow.model_name,
     )

@@ -1,10 +1,18 @@
 """One training, end to end: rows and time split, tuning on validation, calibration and thresholds
 on validation, refit on train + validation, one evaluation on test, MLflow logging and registration.
 
-Validation is the only block the search looks at. Calibration and thresholds are fitted on the
-validation scores of the best model trained on the train block (honest, out-of-sample scores),
-then stored with the model refitted on train + validation: the refit uses the same parameters on
-more recent data, and the test block measures how well that calibration carries over.
+Validation is the only block the search looks at: each trial fits one model per validation block
+(fold, `model.validation_blocks`) on the months up to the gap before it, and its loss is minus the
+mean of the blocks' AP. Calibration and thresholds are fitted on the latest block's scores of the
+best trial's model for that block (honest, out-of-sample scores, and the most recent ones), then
+stored with the model refitted on train + latest validation block: the refit uses the same
+parameters on more recent data, and the test block measures how well that calibration carries
+over. XGBoost stops early on each fold's validation rows; the refit keeps the rounds the latest
+fold chose.
+
+Unless `model.seed` is set, the seed (tuning, sampling, classifier) is derived from a fingerprint
+of the data and settings (table versions, split, model settings, features): the same inputs give
+the same model, and a search on other data does not replay the same random candidates.
 """
 
 from __future__ import annotations
@@ -26,31 +34,35 @@ from pyspark.sql import functions as F
 
 from signaux_spark.config import Settings
 from signaux_spark.model import calibration as calib
-from signaux_spark.model import plots, registry
+from signaux_spark.model import estimators, plots, registry
 from signaux_spark.model import thresholds as thresh
 from signaux_spark.model.dataset import (
     BLOCK,
     STRONG,
     WEIGHT,
     FeatureSpec,
+    Fold,
     Split,
     block_counts,
     check_blocks,
     check_features,
+    check_folds,
     feature_spec,
+    fold_counts,
     modelling_rows,
     outcome_columns,
     read_inputs,
     sample_negatives,
     time_split,
 )
+from signaux_spark.model.estimators import VALIDATION, FitRows
 from signaux_spark.model.metrics import Evaluation, average_precision, collapse, evaluate, roc_auc, score_groups
 from signaux_spark.model.pipeline import (
     CALIBRATED,
     FEATURES,
+    FIT_WEIGHT,
     RAW,
     Preprocessing,
-    classifier,
     preprocessing,
     profile,
     score,
@@ -80,10 +92,20 @@ class TrainingResult:
 def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = False) -> TrainingResult:
     """Train, evaluate and register a model on the data known at `as_of` (first day of a month)."""
     model = settings.model
-    spec = feature_spec(settings)
-    check_features(spec, outcome_columns(spark, settings))
-    split = time_split(as_of, model)
     inputs = read_inputs(spark, settings)
+    outcomes = outcome_columns(spark, settings)
+    spec = feature_spec(settings, inputs.frame.schema, outcomes)
+    check_features(spec, outcomes)
+    split = time_split(as_of, model)
+    fingerprint = _fingerprint(settings, split, inputs.versions, spec)
+    seed = model.seed if model.seed is not None else int(fingerprint[:8], 16)
+    if model.gap_months < model.horizon_months:
+        log.warning(
+            "model.gap_months (%d) < model.horizon_months (%d): training labels look into the validation "
+            "and test months (1 = blocks side by side)",
+            model.gap_months,
+            model.horizon_months,
+        )
     configure_mlflow(settings)
 
     with step(spark, "model: modelling rows") as s:
@@ -92,6 +114,8 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
         for block, c in sorted(counts.items()):
             s.rows[f"{block} rows"], s.rows[f"{block} positives"] = c["rows"], c["positives"]
         check_blocks(counts, split)
+        earlier = fold_counts(rows, split, label=model.label_column, period=model.period_column)
+        check_folds(earlier, split)
 
     with mlflow.start_run(run_name=f"train-{as_of:%Y-%m}") as run:
         mlflow.log_params(
@@ -99,6 +123,7 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
                 **split.params(),
                 **_settings_params(settings, spec),
                 **{f"version.{table}": v for table, v in inputs.versions.items()},
+                "seed_used": seed,
             }
         )
         mlflow.log_metrics(
@@ -106,40 +131,41 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
                 f"{block}_{name}": float(value)
                 for block, c in counts.items()
                 for name, value in c.items()
-                if name != "bad_labels"
+                if name != "bad_labels" and block != "earlier"
             }
+            | {f"fold{k}_{name}": float(v) for k, c in enumerate(earlier, start=1) for name, v in c.items()}
         )
         mlflow.log_dict(
             {"numeric": spec.numeric, "categorical": spec.categorical, "topics": spec.topics}, "features.json"
         )
         with step(spark, "model: feature reference for monitoring"):
-            mlflow.log_dict(_feature_reference(rows, spec, counts, split, settings), REFERENCE_ARTIFACT)
+            mlflow.log_dict(_feature_reference(rows, spec, counts, split, settings, seed), REFERENCE_ARTIFACT)
 
-        train_rows = _sampled(rows.where(F.col(BLOCK) == "train"), settings)
-        valid_rows = rows.where(F.col(BLOCK) == "valid")
+        train_rows = _sampled(rows.where(F.col(BLOCK) == "train"), settings, seed)
         prep_model = _preprocessing(train_rows, spec, settings).fit(train_rows)
-        keep = [model.key_column, model.period_column, model.label_column, STRONG, WEIGHT, FEATURES] + (
+        keep = [model.key_column, model.period_column, model.label_column, STRONG, FEATURES] + (
             [model.region_column] if model.region_column else []
         )
-        with step(spark, "model: assemble train and validation") as s:
-            train_vec = prep_model.transform(train_rows).select(*keep).persist()
-            valid_vec = prep_model.transform(valid_rows.withColumn(WEIGHT, F.lit(1.0))).select(*keep).persist()
-            s.rows["train"], s.rows["valid"] = train_vec.count(), valid_vec.count()
-        mlflow.log_metric("train_rows_fitted", s.rows["train"])
+        with step(spark, "model: assemble the validation folds") as s:
+            vectors = prep_model.transform(rows.where(F.col(BLOCK) != "test")).select(*keep).persist()
+            folds = [_fold_data(vectors, fold, settings, seed) for fold in split.folds]
+            s.rows["rows"] = vectors.count()
+            s.rows["train (latest fold)"] = folds[0].fit_rows.rows
+        mlflow.log_metric("train_rows_fitted", folds[0].fit_rows.rows)
 
-        trials_file = _trials_file(settings, split, inputs.versions, spec)
-        objective, best_trial = _objective(spark, settings, train_vec, valid_vec)
+        trials_file = _trials_file(settings, fingerprint)
+        objective, best_trial = _objective(spark, settings, folds, seed)
         with step(spark, "model: tuning") as s:
             tuning = tune(
                 objective,
-                model.tuning.space,
+                _space(settings),
                 max_evals=model.tuning.max_evals,
-                seed=model.seed,
+                seed=seed,
                 early_stop=model.tuning.early_stop_trials,
                 trials_file=trials_file,
             )
             s.rows["trials"] = len(tuning.history)
-            s.notes.append(f"best validation AP {-tuning.best_loss:.4f}")
+            s.notes.append(f"best validation AP {-tuning.best_loss:.4f} (mean of {len(folds)} blocks)")
         mlflow.log_params(
             {f"best.{k}": v for k, v in tuning.best_params.items()}
             | {
@@ -150,14 +176,13 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
         )
         mlflow.log_table(pd.DataFrame([{**p, "valid_ap": -loss} for p, loss in tuning.history]), "tuning/trials.json")
 
-        with step(spark, "model: calibration and thresholds on validation"):
-            # the best trial's model, unless that trial ran before a resume
-            best = (
-                best_trial["model"]
-                if best_trial.get("params") == tuning.best_params
-                else _fit(train_vec, tuning.best_params, settings)
-            )
-            valid_raw = score(best, valid_vec).persist()
+        with step(spark, "model: calibration and thresholds on the latest validation block"):
+            # the best trial's model of the latest fold, unless that trial ran before a resume
+            if best_trial.get("params") == tuning.best_params:
+                best, blocks = best_trial["model"], best_trial["blocks"]
+            else:
+                best, blocks = _fit(folds[0], tuning.best_params, settings, seed), {}
+            valid_raw = score(best, folds[0].valid).persist()
             groups = score_groups(
                 valid_raw, score=RAW, label=model.label_column, by=STRONG if model.strong_signal else None
             )
@@ -167,21 +192,24 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
             valid_scored = valid_raw.withColumn(CALIBRATED, calibration.column(F.col(RAW)))
             valid_eval = _evaluate(valid_scored, levels, settings, groups=groups)
             valid_raw.unpersist()
-            train_vec.unpersist()
-            valid_vec.unpersist()
+            vectors.unpersist()
+        final_params = tuning.best_params | {"rounds": estimators.rounds(best)}
 
         with step(spark, "model: refit on train + validation") as s:
             fit_rows = with_fit_weight(
-                _sampled(rows.where(F.col(BLOCK).isin("train", "valid")), settings),
+                _sampled(rows.where(F.col(BLOCK).isin("train", "valid")), settings, seed),
                 label=model.label_column,
                 weight=WEIGHT,
                 positive_weight=tuning.best_params["positive_weight"],
             )
             final_prep = _preprocessing(fit_rows, spec, settings)
-            pipeline = Pipeline(stages=final_prep.stages + [_classifier(tuning.best_params, settings)]).fit(fit_rows)
-            gbt = pipeline.stages[-1]
+            final_rows = FitRows.of(fit_rows, label=model.label_column, weight=WEIGHT)
+            classifier = _classifier(final_params, settings, seed, final_rows)
+            pipeline = Pipeline(stages=final_prep.stages + [classifier]).fit(fit_rows)
             s.rows["rows"] = final_prep.rows
         mlflow.log_metric("final_rows_fitted", final_prep.rows)
+        if final_params["rounds"]:
+            mlflow.log_param("final.rounds", final_params["rounds"])
 
         with step(spark, "model: evaluation on test") as s:
             test_scored = score(pipeline, rows.where(F.col(BLOCK) == "test"), calibration).persist()
@@ -192,12 +220,14 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
             {f"valid_{k}": v for k, v in valid_eval.metrics.items()}
             | {f"test_{k}": v for k, v in test_eval.metrics.items()}
             | {"threshold_fort": levels.fort, "threshold_modere": levels.modere}
+            | {f"best_{k}": v for k, v in blocks.items()}
         )
-        _log_tables_and_plots(valid_eval, test_eval, levels, final_prep, gbt)
+        _log_tables_and_plots(valid_eval, test_eval, levels, final_prep, pipeline.stages[-1])
 
         metadata = _metadata(settings, spec, final_prep, calibration, levels, split, inputs.versions)
         tags = {
             "as_of": f"{as_of:%Y-%m}",
+            "estimator": model.estimator,
             "test_start": f"{split.test_start:%Y-%m}",
             "test_end": f"{split.test_end:%Y-%m}",
             "fit_end": f"{split.valid_end:%Y-%m}",
@@ -233,7 +263,7 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
         run.info.run_id,
         version,
         split,
-        tuning.best_params,
+        final_params,
         valid_eval.metrics,
         test_eval.metrics,
         levels,
@@ -246,56 +276,93 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
 def test_rows(spark: SparkSession, settings: Settings, loaded: registry.LoadedModel) -> DataFrame:
     """The test block a registered model was evaluated on: same Delta versions, same months."""
     meta = loaded.metadata
-    split = Split(**{k: (pd.Timestamp(v).date() if v else None) for k, v in meta["split"].items()})
+    split = Split(**{k: (pd.Timestamp(v).date() if v else None) for k, v in meta["split"].items()})  # fold 0 only
     spec = FeatureSpec(numeric=meta["numeric"], categorical=meta["categorical"], topics=meta["topics"])
     inputs = read_inputs(spark, settings, versions=meta["input_versions"])
     rows = modelling_rows(inputs.frame, model=settings.model, spec=spec, split=split)
     return rows.where(F.col(BLOCK) == "test")
 
 
-def _feature_reference(rows: DataFrame, spec: FeatureSpec, counts: dict, split: Split, settings: Settings) -> dict:
+def _feature_reference(
+    rows: DataFrame, spec: FeatureSpec, counts: dict, split: Split, settings: Settings, seed: int
+) -> dict:
     """The profile of the rows the final model is fitted on (train + validation; a seeded sample
     beyond `monitoring.reference_sample_rows`): the monitor compares each month's features with it."""
     conf = settings.monitoring
     fit = rows.where(F.col(BLOCK).isin("train", "valid"))
     total = sum(counts.get(block, {}).get("rows", 0) for block in ("train", "valid"))
     if total > conf.reference_sample_rows:
-        fit = fit.sample(fraction=conf.reference_sample_rows / total, seed=settings.model.seed)
+        fit = fit.sample(fraction=conf.reference_sample_rows / total, seed=seed)
     profile = feature_profile(fit, numeric=spec.numeric, categorical=spec.categorical, bins=conf.feature_bins)
     first = split.train_start.isoformat() if split.train_start else None
     return {**profile, "months": [first, split.valid_end.isoformat()]}
 
 
-def _sampled(rows: DataFrame, settings: Settings) -> DataFrame:
+def _sampled(rows: DataFrame, settings: Settings, seed: int) -> DataFrame:
     m = settings.model
     return sample_negatives(
-        rows, label=m.label_column, key=m.key_column, period=m.period_column, rate=m.negative_sample_rate, seed=m.seed
+        rows, label=m.label_column, key=m.key_column, period=m.period_column, rate=m.negative_sample_rate, seed=seed
     )
 
 
 def _preprocessing(rows: DataFrame, spec: FeatureSpec, settings: Settings) -> Preprocessing:
     m = settings.model
     prof = profile(rows, numeric=spec.numeric, categorical=spec.categorical, max_categories=m.max_categories)
-    return preprocessing(prof, numeric=spec.numeric, categorical=spec.categorical, imputation=m.imputation)
+    return preprocessing(
+        prof,
+        numeric=spec.numeric,
+        categorical=spec.categorical,
+        imputation=m.imputation,
+        native_missing=estimators.native_missing(m.estimator),
+    )
 
 
-def _classifier(params: dict, settings: Settings):
+def _space(settings: Settings):
+    tuning = settings.model.tuning
+    return tuning.xgboost_space if settings.model.estimator == estimators.XGBOOST else tuning.space
+
+
+def _classifier(params: dict, settings: Settings, seed: int, fit_rows: FitRows, early_stopping: bool = False):
+    workers = SparkSession.getActiveSession().sparkContext.defaultParallelism
+    return estimators.classifier(
+        params, settings.model, seed=seed, fit_rows=fit_rows, workers=workers, early_stopping=early_stopping
+    )
+
+
+@dataclass
+class FoldData:
+    """One validation fold's assembled rows: training (sampled, with WEIGHT) and validation."""
+
+    fold: Fold
+    train: DataFrame
+    valid: DataFrame
+    fit_rows: FitRows
+
+
+def _fold_data(vectors: DataFrame, fold: Fold, settings: Settings, seed: int) -> FoldData:
     m = settings.model
-    return classifier(
-        params, label=m.label_column, seed=m.seed, max_bins=m.max_bins, checkpoint_interval=m.checkpoint_interval
-    )
+    period = F.col(m.period_column)
+    train = _sampled(vectors.where(fold.train(period)), settings, seed)
+    valid = vectors.where(fold.valid(period)).withColumn(WEIGHT, F.lit(1.0))
+    return FoldData(fold, train, valid, FitRows.of(train, label=m.label_column, weight=WEIGHT))
 
 
-def _fit(vectors: DataFrame, params: dict, settings: Settings):
-    weighted = with_fit_weight(
-        vectors, label=settings.model.label_column, weight=WEIGHT, positive_weight=params["positive_weight"]
-    )
-    return _classifier(params, settings).fit(weighted)
+def _fit(data: FoldData, params: dict, settings: Settings, seed: int):
+    """The classifier fitted on a fold's training rows (XGBoost: stopping early on its validation rows,
+    which weigh 1)."""
+    label = settings.model.label_column
+    weighted = with_fit_weight(data.train, label=label, weight=WEIGHT, positive_weight=params["positive_weight"])
+    xgboost = settings.model.estimator == estimators.XGBOOST
+    if xgboost:
+        watched = data.valid.withColumn(FIT_WEIGHT, F.lit(1.0)).withColumn(VALIDATION, F.lit(True))
+        weighted = weighted.withColumn(VALIDATION, F.lit(False)).unionByName(watched)
+    return _classifier(params, settings, seed, data.fit_rows, early_stopping=xgboost).fit(weighted)
 
 
-def _objective(spark: SparkSession, settings: Settings, train_vec: DataFrame, valid_vec: DataFrame):
-    """One trial: fit on train, score validation, log a nested run; the loss is -validation AP.
-    Also returns a dict holding the best trial's parameters and model, to spare a refit."""
+def _objective(spark: SparkSession, settings: Settings, folds: list[FoldData], seed: int):
+    """One trial: per fold, fit on its training rows and score its validation block; log a nested
+    run; the loss is minus the mean validation AP of the blocks. Also returns a dict holding the
+    best trial's parameters, its model of the latest fold and its per-block metrics."""
     label = settings.model.label_column
     counter = iter(range(1, 10**6))
     best: dict = {"ap": -1.0}
@@ -305,21 +372,22 @@ def _objective(spark: SparkSession, settings: Settings, train_vec: DataFrame, va
         with mlflow.start_run(run_name=f"trial-{n}", nested=True), step(spark, f"model: trial {n}") as s:
             mlflow.log_params(params)
             start = time.monotonic()
-            gbt = _fit(train_vec, params, settings)
-            fitted = time.monotonic() - start
-            groups = score_groups(score(gbt, valid_vec), score=RAW, label=label)
-            ap = average_precision(groups)
-            mlflow.log_metrics(
-                {
-                    "valid_ap": ap,
-                    "valid_roc_auc": roc_auc(groups),
-                    "fit_seconds": fitted,
-                    "trial_seconds": time.monotonic() - start,
-                }
+            blocks, models = {}, []
+            for k, data in enumerate(folds, start=1):
+                fitted = _fit(data, params, settings, seed)
+                groups = score_groups(score(fitted, data.valid), score=RAW, label=label)
+                blocks[f"valid_ap_block{k}"] = average_precision(groups)
+                blocks[f"valid_roc_auc_block{k}"] = roc_auc(groups)
+                if estimators.rounds(fitted):
+                    blocks[f"rounds_block{k}"] = float(estimators.rounds(fitted))
+                models.append(fitted)
+            ap = sum(blocks[f"valid_ap_block{k}"] for k in range(1, len(folds) + 1)) / len(folds)
+            mlflow.log_metrics(blocks | {"valid_ap": ap, "trial_seconds": time.monotonic() - start})
+            s.notes.append(
+                f"validation AP {ap:.4f} (" + ", ".join(f"{v:.4f}" for k, v in blocks.items() if "_ap_" in k) + ")"
             )
-            s.notes.append(f"validation AP {ap:.4f}")
         if ap > best["ap"]:
-            best.update(ap=ap, params=params, model=gbt)
+            best.update(ap=ap, params=params, model=models[0], blocks=blocks)
         return -ap
 
     return objective, best
@@ -417,14 +485,13 @@ def _metadata(
         "slots": [s.name for s in prep.slots],
         "slot_features": [s.feature for s in prep.slots],
         "slot_kinds": [s.kind for s in prep.slots],
-        "probability": "Spark GBT: P(failure) = sigmoid(2 * margin); SHAP log-odds = 2 * margin contributions",
+        "estimator": m.estimator,
+        "log_odds_per_margin": estimators.log_odds_per_margin(m.estimator),
+        "probability": "P(failure) = sigmoid(log_odds_per_margin * margin), margin = rawPrediction[1]",
         "calibration": calibration.to_dict(),
         "thresholds": levels.to_dict(),
         "columns": {"key": m.key_column, "period": m.period_column, "label": m.label_column, "region": m.region_column},
-        "split": {
-            f.name: (getattr(split, f.name).isoformat() if getattr(split, f.name) else None)
-            for f in dataclasses.fields(split)
-        },
+        "split": {name: (d.isoformat() if d else None) for name, d in split.months().items()},
         "input_versions": versions,
     }
 
@@ -439,22 +506,22 @@ def _settings_params(settings: Settings, spec: FeatureSpec) -> dict[str, str]:
     return {k: str(v) for k, v in params.items()}
 
 
-def _trials_file(settings: Settings, split: Split, versions: dict[str, int], spec: FeatureSpec) -> str:
-    """Where the trials of this exact tuning (data versions, split, settings, features) are saved."""
+def _fingerprint(settings: Settings, split: Split, versions: dict[str, int], spec: FeatureSpec) -> str:
+    """A digest of what a tuning depends on: data versions, split, model settings, features."""
     m = dataclasses.asdict(settings.model)
     m["tuning"].pop("max_evals")  # raising the budget continues the same search
     m["tuning"].pop("trials_dir")
     key = json.dumps(
-        {
-            "split": split.params(),
-            "versions": versions,
-            "model": m,
-            "features": spec.columns,
-            "table_root": settings.path("lake"),
-        },
+        {"split": split.params(), "versions": versions, "model": m, "features": spec.columns},
         sort_keys=True,
         default=str,
     )
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _trials_file(settings: Settings, fingerprint: str) -> str:
+    """Where the trials of this exact tuning (its fingerprint, on this lake) are saved."""
+    key = f"{fingerprint} {settings.path('lake')}"
     default = settings.path("mlflow") + "/tuning"
     if "://" in default:  # hyperopt writes the file from the driver: it needs a local folder
         default = str(Path(tempfile.gettempdir()) / "signaux_spark-tuning")
@@ -464,13 +531,13 @@ def _trials_file(settings: Settings, split: Split, versions: dict[str, int], spe
 
 
 def _log_tables_and_plots(
-    valid: Evaluation, test: Evaluation, levels: thresh.Thresholds, prep: Preprocessing, gbt
+    valid: Evaluation, test: Evaluation, levels: thresh.Thresholds, prep: Preprocessing, fitted
 ) -> None:
     for block, ev in (("valid", valid), ("test", test)):
         mlflow.log_table(ev.reliability, f"tables/{block}_reliability.json")
         if ev.lists is not None:
             mlflow.log_table(ev.lists, f"tables/{block}_region_lists.json")
-    weights = pd.Series(gbt.featureImportances.toArray(), index=[s.feature for s in prep.slots])
+    weights = pd.Series(estimators.importances(fitted, len(prep.slots)), index=[s.feature for s in prep.slots])
     by_feature = weights.groupby(level=0).sum().sort_values(ascending=False)
     mlflow.log_table(by_feature.rename("importance").rename_axis("feature").reset_index(), "tables/importances.json")
     figures = {

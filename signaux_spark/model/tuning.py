@@ -4,43 +4,53 @@ Hyperopt TPE with plain `Trials` (Spark ML models cannot be pickled to workers, 
 after the other on the driver, each fit being distributed by Spark). The trials are saved to a file
 after each one: a tuning interrupted and started again with the same file resumes where it stopped
 and proposes the same points as an uninterrupted one (the random stream is advanced past the
-trials already done). It stops early when the best loss has not improved for `early_stop` trials.
+trials already done).
+
+TPE draws its first trials at random (`startup_trials`: a third of the budget), then models the
+losses seen. Early stopping only counts after those start-up trials: it stops when the best loss
+has not improved for `early_stop` trials of TPE's own, so every search reaches TPE.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 from hyperopt import STATUS_OK, Trials, fmin, hp, space_eval, tpe
 
-from signaux_spark.config import SearchSpace
+from signaux_spark.config import SearchSpace, XGBoostSpace
 
-INTEGER_PARAMS = ("max_depth", "max_iter", "min_instances_per_node")
+INTEGER_PARAMS = ("max_depth", "max_iter")
+# Log scales where the effect is multiplicative; the rest uniform; a list of strings is a choice.
+LOG_PARAMS = ("step_size", "learning_rate", "min_leaf_share", "reg_lambda", "positive_weight")
 
 
-def search_space(space: SearchSpace) -> dict[str, Any]:
-    """The Hyperopt space of the GBT parameters; log scales where the effect is multiplicative."""
-    return {
-        "max_depth": hp.quniform("max_depth", space.max_depth[0], space.max_depth[1], 1),
-        "max_iter": hp.quniform("max_iter", space.max_iter[0], space.max_iter[1], 1),
-        "step_size": hp.loguniform("step_size", math.log(space.step_size[0]), math.log(space.step_size[1])),
-        "subsampling_rate": hp.uniform("subsampling_rate", space.subsampling_rate[0], space.subsampling_rate[1]),
-        "min_instances_per_node": hp.qloguniform(
-            "min_instances_per_node",
-            math.log(space.min_instances_per_node[0]),
-            math.log(space.min_instances_per_node[1]),
-            1,
-        ),
-        "feature_subset": hp.choice("feature_subset", list(space.feature_subset)),
-        "positive_weight": hp.loguniform(
-            "positive_weight", math.log(space.positive_weight[0]), math.log(space.positive_weight[1])
-        ),
-    }
+def search_space(space: SearchSpace | XGBoostSpace) -> dict[str, Any]:
+    """The Hyperopt space of a search-space setting (one entry per field)."""
+    out = {}
+    for f in dataclasses.fields(space):
+        name, bounds = f.name, getattr(space, f.name)
+        if all(isinstance(b, str) for b in bounds):
+            out[name] = hp.choice(name, list(bounds))
+        elif name in INTEGER_PARAMS:
+            out[name] = hp.quniform(name, bounds[0], bounds[1], 1)
+        elif name in LOG_PARAMS:
+            out[name] = hp.loguniform(name, math.log(bounds[0]), math.log(bounds[1]))
+        else:
+            out[name] = hp.uniform(name, bounds[0], bounds[1])
+    return out
+
+
+def startup_trials(max_evals: int) -> int:
+    """TPE's random start-up trials: a third of the budget (Hyperopt's own default, 20, would leave
+    TPE nothing to do on the budgets of a training)."""
+    return max(1, max_evals // 3)
 
 
 def decode(params: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +69,7 @@ class TuningResult:
 
 def tune(
     objective: Callable[[dict[str, Any]], float],
-    space: SearchSpace,
+    space: SearchSpace | XGBoostSpace,
     *,
     max_evals: int,
     seed: int,
@@ -77,16 +87,17 @@ def tune(
     def run(params: dict[str, Any]) -> dict[str, Any]:
         return {"loss": float(objective(decode(params))), "status": STATUS_OK}
 
-    stopped = _no_progress(trials, early_stop)[0]
+    startup = startup_trials(max_evals)
+    stopped = _no_progress(trials, early_stop, startup)[0]
     if not stopped and resumed < max_evals:
         fmin(
             run,
             hyperopt_space,
-            algo=tpe.suggest,
+            algo=partial(tpe.suggest, n_startup_jobs=startup),
             max_evals=max_evals,
             trials=trials,
             rstate=rstate,
-            early_stop_fn=lambda t, *a: _no_progress(t, early_stop),
+            early_stop_fn=lambda t, *a: _no_progress(t, early_stop, startup),
             show_progressbar=False,
             trials_save_file=trials_file or "",
         )
@@ -102,12 +113,14 @@ def tune(
     )
 
 
-def _no_progress(trials: Trials, patience: int, *args) -> tuple[bool, list]:
-    """Stateless early stop (so it survives a resume): the best trial is `patience` trials old."""
+def _no_progress(trials: Trials, patience: int, startup: int) -> tuple[bool, list]:
+    """Stateless early stop (so it survives a resume): `patience` trials after the start-up trials
+    and after the best one, none has done better."""
     losses = [t["result"]["loss"] for t in trials.trials if t["result"].get("status") == STATUS_OK]
     if not losses or patience <= 0:
         return False, []
-    return len(losses) - 1 - int(np.argmin(losses)) >= patience, []
+    since = max(int(np.argmin(losses)), startup - 1)
+    return len(losses) - 1 - since >= patience, []
 
 
 def _values(trial: dict) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The one place that knows the model package (`signaux_spark.model.registry`).
 
 Scoring needs from a registered version: the raw feature columns, the stages that assemble them
-into the vector, the GBT (its margin, and its trees for SHAP), the calibration, the two thresholds
-on the calibrated scale, and which raw feature and topic each vector slot belongs to.
+into the vector, the classifier (Spark's GBT or XGBoost: its log-odds, and its trees for SHAP), the
+calibration, the two thresholds on the calibrated scale, and which raw feature and topic each
+vector slot belongs to.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from pyspark.sql import functions as F
 
 from signaux_spark.config import Settings
 from signaux_spark.model.dataset import OTHER_TOPIC
+from signaux_spark.model.estimators import XGBOOST, rounds
 from signaux_spark.model.registry import CHAMPION, LoadedModel, load_model
-from signaux_spark.scoring.trees import Forest, forest_of
+from signaux_spark.scoring.trees import Forest, XGBoostForest, forest_of, xgboost_forest
 
 VECTOR = "_sf_vector"  # the assembled feature vector, as an array of doubles
-MARGIN = "_sf_margin"  # Spark's GBT margin: P(failure) = sigmoid(2 * margin)
+LOG_ODDS = "_sf_log_odds"  # of RAW: the classifier's margin times its log-odds per margin
 RAW = "probability_raw"
 CALIBRATED = "probability"
 
@@ -66,20 +68,28 @@ class ScoringModel:
         return float(self.loaded.thresholds.modere)
 
     @cached_property
-    def forest(self) -> Forest:
-        return forest_of(self.loaded.gbt)
+    def forest(self) -> Forest | XGBoostForest:
+        classifier = self.loaded.classifier
+        if self.loaded.estimator == XGBOOST:
+            return xgboost_forest(classifier.get_booster(), rounds(classifier))
+        return forest_of(classifier)
+
+    @property
+    def additivity_floor(self) -> float:
+        """The additivity error the model's arithmetic allows: XGBoost sums its trees in float32."""
+        return 1e-4 if self.loaded.estimator == XGBOOST else 0.0
 
     def predict(self, df: DataFrame) -> DataFrame:
-        """`df` plus VECTOR, MARGIN, RAW (the GBT's probability) and CALIBRATED."""
+        """`df` plus VECTOR, LOG_ODDS, RAW (the classifier's probability) and CALIBRATED."""
         assembled = self.loaded.preprocessing.transform(df)
-        gbt = self.loaded.gbt
-        out = gbt.transform(assembled.select(*df.columns, self.loaded.features_col))
-        margin = vector_to_array(F.col(gbt.getRawPredictionCol()))[1]
-        raw = vector_to_array(F.col(gbt.getProbabilityCol()))[1]
+        classifier = self.loaded.classifier
+        out = classifier.transform(assembled.select(*df.columns, self.loaded.features_col))
+        margin = vector_to_array(F.col(classifier.getRawPredictionCol()))[1]
+        raw = vector_to_array(F.col(classifier.getProbabilityCol()))[1]
         return out.select(
             *df.columns,
             vector_to_array(F.col(self.loaded.features_col)).alias(VECTOR),
-            margin.alias(MARGIN),
+            (margin * F.lit(self.loaded.log_odds_per_margin)).alias(LOG_ODDS),
             raw.alias(RAW),
             self.loaded.calibration.column(raw).alias(CALIBRATED),
         )

@@ -1,11 +1,12 @@
-"""Explanations of the scores: SHAP values of the GBT, computed in Spark's Python workers.
+"""Explanations of the scores: SHAP values of the model's trees, computed in Spark's Python workers.
 
-The trees travel as plain arrays (`trees.Forest`), broadcast once; each task builds a
-`shap.TreeExplainer` on them and explains its Arrow batches (`mapInPandas`), so no copy of the
-country ever sits on the driver. SHAP values are in margin units and Spark's P(failure) is
-sigmoid(2 * margin): contributions in log-odds are 2 * SHAP, and so is the base value. They are
-additive: base + the sum of a row's contributions = its log-odds = 2 * margin. A contribution is
-never put through a sigmoid on its own (that has no meaning).
+The trees travel in a picklable form (`trees.Forest` for Spark's GBT, `trees.XGBoostForest` for
+XGBoost), broadcast once; each task builds its explainer once and explains its Arrow batches
+(`mapInPandas`), so no copy of the country ever sits on the driver. Contributions and the base
+value are in log-odds (for the GBT, 2 x its SHAP values, as P(failure) = sigmoid(2 * margin); for
+XGBoost, its own contributions, its margin being the log-odds). They are additive: base + the sum
+of a row's contributions = its log-odds. A contribution is never put through a sigmoid on its own
+(that has no meaning).
 
 Slot contributions are summed back to their raw feature (a value slot, its missing flag, the
 one-hot levels of a categorical feature), then to the feature's topic. The top factors are the
@@ -23,7 +24,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from signaux_spark.scoring.trees import Forest
+from signaux_spark.scoring.trees import Forest, XGBoostForest
 
 BASE = "base_log_odds"
 CONTRIBUTIONS = "contributions"  # map topic -> log-odds
@@ -41,7 +42,7 @@ FACTOR = T.StructType(
 
 def explain(
     df: DataFrame,
-    forest: Forest,
+    forest: Forest | XGBoostForest,
     *,
     vector: str,
     slot_features: list[str],
@@ -84,19 +85,17 @@ def explain(
     shared = df.sparkSession.sparkContext.broadcast(forest)
 
     def explain_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        import shap
-
-        explainer = shap.TreeExplainer(shared.value.shap_model())
-        base = 2.0 * float(np.ravel(explainer.expected_value)[0])
+        explainer = shared.value.log_odds_explainer()
         for batch in batches:
             out = batch[keep].copy()
             chosen = np.ones(len(batch), dtype=bool) if when is None else batch[when].fillna(False).to_numpy(bool)
+            base = np.full(len(batch), np.nan)
             per_topic = np.full((len(batch), len(topic_names)), np.nan)
             ranked = np.full((len(batch), top), -1)
             ranked_values = np.full((len(batch), top), np.nan)
             if chosen.any():
                 x = np.stack(batch.loc[chosen, vector].to_numpy()).astype(np.float64)
-                phi = 2.0 * np.asarray(explainer.shap_values(x, check_additivity=False)).reshape(len(x), -1)
+                base[chosen], phi = explainer(x)
                 per_feature = phi @ slot_to_feature
                 per_topic[chosen] = per_feature @ feature_to_topic
                 order = np.argsort(-per_feature, axis=1, kind="stable")[:, :top]
@@ -104,7 +103,7 @@ def explain(
                 positive = best > 0
                 ranked[chosen] = np.where(positive, order, -1)
                 ranked_values[chosen] = np.where(positive, best, np.nan)
-            out[BASE] = np.where(chosen, base, np.nan)
+            out[BASE] = base
             for i, c in enumerate(topic_cols):
                 out[c] = per_topic[:, i]
             for k, (name, contribution) in enumerate(factor_cols):

@@ -27,7 +27,7 @@ from signaux_spark.config import Settings
 from signaux_spark.errors import JobError
 from signaux_spark.io import Lake
 from signaux_spark.progress import log, step
-from signaux_spark.scoring.adapter import CALIBRATED, MARGIN, RAW, VECTOR, ScoringModel, load_scoring_model
+from signaux_spark.scoring.adapter import CALIBRATED, LOG_ODDS, RAW, VECTOR, ScoringModel, load_scoring_model
 from signaux_spark.scoring.explain import BASE, CONTRIBUTIONS, FACTOR, TOP_FACTORS, explain
 
 FORT, MODERE, NO_ALERT, PROCEEDING = "risque fort", "risque modéré", "pas d'alerte", "procédure en cours"
@@ -48,8 +48,8 @@ SCHEMA = T.StructType(
         T.StructField("in_proceeding", T.BooleanType(), False),
         T.StructField("proceeding_state", T.StringType()),
         T.StructField("probability", T.DoubleType()),  # calibrated P(failure within 18 months)
-        T.StructField("probability_raw", T.DoubleType()),  # the GBT's, before calibration
-        T.StructField("log_odds", T.DoubleType()),  # of probability_raw: 2 * the GBT's margin
+        T.StructField("probability_raw", T.DoubleType()),  # the classifier's, before calibration
+        T.StructField("log_odds", T.DoubleType()),  # of probability_raw (GBT: 2 x margin; XGBoost: margin)
         T.StructField("alert_level", T.StringType(), False),
         T.StructField("region_rank", T.IntegerType()),
         T.StructField("model_name", T.StringType(), False),
@@ -139,7 +139,7 @@ def score_month(
         "proceeding_state",
         CALIBRATED,
         RAW,
-        (F.col(MARGIN) * 2).alias("log_odds"),
+        F.col(LOG_ODDS).alias("log_odds"),
         "alert_level",
         *model_columns,
         BASE,
@@ -193,7 +193,7 @@ def score_period(spark: SparkSession, settings: Settings, period: dt.date) -> di
             raise JobError(f"no firm of {conf.feature_table} is in the perimeter in {month}: nothing to score")
         model = load_scoring_model(settings)
         s.rows["perimeter"] = checks["perimeter"]
-        s.notes.append(f"model {model.name} v{model.version}, {len(model.forest.trees)} trees")
+        s.notes.append(f"model {model.name} v{model.version}, {model.forest.tree_count} trees")
 
     with step(spark, f"score {month}: predict and explain") as s:
         partitions = conf.partitions or int(spark.conf.get("spark.sql.shuffle.partitions"))
@@ -215,7 +215,7 @@ def score_period(spark: SparkSession, settings: Settings, period: dt.date) -> di
             "explained": summary["explained"],
         }
         error = summary["additivity"] or 0.0
-        if error > conf.additivity_tolerance:
+        if error > max(conf.additivity_tolerance, model.additivity_floor):
             scores.unpersist()
             raise JobError(
                 f"explanations are not additive for {month}: base + contributions differ from the "

@@ -1,4 +1,9 @@
-"""The GBT as plain arrays, so that Spark's Python workers can explain scores.
+"""The fitted trees in a form Spark's Python workers can explain scores with, for both estimators.
+
+Each form has `log_odds_explainer()`: built once per task, it maps the assembled vectors of a batch
+(n x num_features) to (base, contributions) in log-odds, with base + the sum of a row's
+contributions = the row's log-odds. `XGBoostForest` carries XGBoost's booster as bytes and uses its
+own exact TreeSHAP (`pred_contribs`), whose margin is already the log-odds. `Forest` is Spark's GBT:
 
 A Spark ML model lives in the JVM and cannot be pickled. Its trees are read once on the driver into
 shap's dict-of-arrays tree format (children, split feature and threshold, node value, node cover),
@@ -22,6 +27,23 @@ class Forest:
 
     trees: tuple[dict[str, np.ndarray], ...]
     num_features: int
+
+    @property
+    def tree_count(self) -> int:
+        return len(self.trees)
+
+    def log_odds_explainer(self):
+        """SHAP values of the margin, times 2: Spark's P(failure) is sigmoid(2 * margin)."""
+        import shap
+
+        explainer = shap.TreeExplainer(self.shap_model())
+        base = 2.0 * float(np.ravel(explainer.expected_value)[0])
+
+        def explain(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            phi = 2.0 * np.asarray(explainer.shap_values(x, check_additivity=False)).reshape(len(x), -1)
+            return np.full(len(x), base), phi
+
+        return explain
 
     def shap_model(self) -> dict:
         """What `shap.TreeExplainer` takes: raw (margin) outputs, no offset."""
@@ -49,6 +71,36 @@ class Forest:
                 node[rows] = np.where(left, tree["children_left"][at], tree["children_right"][at])
             total += tree["values"][node, 0]
         return total
+
+
+@dataclass(frozen=True)
+class XGBoostForest:
+    """An XGBoost booster (raw UBJSON bytes: picklable) and the rounds its predictions use."""
+
+    booster: bytes
+    num_features: int
+    tree_count: int
+
+    def log_odds_explainer(self):
+        """XGBoost's contributions (`pred_contribs`): the last column is the base (bias)."""
+        import xgboost
+
+        booster = xgboost.Booster()
+        booster.load_model(bytearray(self.booster))
+        booster.set_param({"nthread": 1})  # one Spark task, one core
+
+        def explain(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            contributions = booster.predict(
+                xgboost.DMatrix(x, missing=np.nan), pred_contribs=True, iteration_range=(0, self.tree_count)
+            )
+            return contributions[:, -1].astype(np.float64), contributions[:, :-1].astype(np.float64)
+
+        return explain
+
+
+def xgboost_forest(booster, rounds: int) -> XGBoostForest:
+    """From a fitted `xgboost.Booster` (driver side) and the rounds the model predicts with."""
+    return XGBoostForest(bytes(booster.save_raw("ubj")), int(booster.num_features()), int(rounds))
 
 
 class UnsupportedTree(ValueError):

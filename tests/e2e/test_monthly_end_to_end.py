@@ -50,7 +50,7 @@ MODEL_OVERRIDES = [
     "model.tuning.early_stop_trials=2",
     "model.tuning.space.max_iter=[5,10]",
     "model.tuning.space.max_depth=[2,3]",
-    "model.tuning.space.min_instances_per_node=[5,20]",
+    "model.tuning.space.min_leaf_share=[0.0005,0.005]",
 ]
 
 

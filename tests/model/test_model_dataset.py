@@ -30,7 +30,24 @@ def test_split_with_the_default_18_month_gaps():
         "split_valid_end": "2021-01",
         "split_test_start": "2022-07",
         "split_test_end": "2023-06",
+        # the second validation block: the 12 months before the first, trained up to 18 months before it
+        "split_fold1_train_end": "2017-08",
+        "split_fold1_valid_start": "2019-02",
+        "split_fold1_valid_end": "2020-01",
     }
+
+
+@pytest.mark.parametrize("gap", [1, 18])
+def test_validation_blocks_sit_side_by_side_each_with_its_gap_before_it(gap):
+    s = dataset.time_split(D(2024, 12, 1), model_settings(validation_blocks=3, gap_months=gap, train_months=24))
+    folds = s.folds
+    assert len(folds) == 3 and folds[0].valid_start == s.valid_start and folds[0].train_end == s.train_end
+    for later, earlier in zip(folds, folds[1:], strict=False):
+        assert add_months(earlier.valid_end, 1) == later.valid_start
+    for fold in folds:
+        assert add_months(fold.train_end, gap) == fold.valid_start
+        assert add_months(fold.valid_start, 11) == fold.valid_end
+        assert add_months(fold.train_start, 23) == fold.train_end
 
 
 @pytest.mark.parametrize("horizon,gap,test,valid,train", [(18, 18, 12, 12, 0), (6, 6, 3, 4, 24), (0, 1, 1, 1, 1)])
@@ -69,7 +86,7 @@ def rows_frame(spark):
             ("B", D(2021, 1, 1), False, False, 1, "84", 0.0, 1.0),  # out of the perimeter
             ("C", D(2021, 1, 1), True, True, 1, "84", 0.0, 1.0),  # already in a proceeding
             ("D", D(2021, 1, 1), True, False, None, "84", 0.0, 1.0),  # unlabelled
-            ("E", D(2021, 2, 1), True, False, 1, "84", 0.0, 1.0),  # gap between train and validation
+            ("E", D(2021, 2, 1), True, False, 1, "84", 0.0, 1.0),  # gap, and the second validation block
             ("F", D(2021, 3, 1), True, False, 1, "11", 500.0, 2.0),  # validation
             ("G", D(2021, 4, 1), True, False, 0, "11", 0.0, 1.0),  # gap between validation and test
             ("H", D(2021, 5, 1), True, False, 1, "11", None, None),  # test
@@ -92,6 +109,7 @@ def test_modelling_rows_keep_labelled_perimeter_rows_of_each_block(spark):
     assert got == {
         "A": ("train", False, 0.0),
         "J": ("train", False, 1.0),
+        "E": ("earlier", False, 1.0),
         "F": ("valid", True, 1.0),
         "H": ("test", False, 1.0),
     }
@@ -119,6 +137,18 @@ def test_a_block_with_one_class_only_fails_clearly():
     }
     with pytest.raises(JobError, match=r"the valid block \(2021-03 to 2021-03\) has 3 labelled rows and 0 positives"):
         dataset.check_blocks(counts, split)
+
+
+def test_each_earlier_validation_block_is_counted_and_needs_both_classes(spark):
+    model = model_settings(**SMALL)
+    split = dataset.time_split(D(2021, 6, 1), model)
+    rows = dataset.modelling_rows(rows_frame(spark), model=model, spec=SPEC, split=split)
+    counts = dataset.fold_counts(rows, split, label="failure", period="periode")
+    # block 2 = 2021-02 (row E, a positive), trained on months up to 2020-12 (row J, a positive)
+    assert counts == [{"train_rows": 1, "train_positives": 1, "valid_rows": 1, "valid_positives": 1}]
+    with pytest.raises(JobError, match=r"validation block 2 \(2021-02 to 2021-02\) has 1 labelled train rows"):
+        dataset.check_folds(counts, split)
+    dataset.check_folds([{"train_rows": 2, "train_positives": 1, "valid_rows": 2, "valid_positives": 1}], split)
 
 
 def test_missing_columns_and_a_non_date_period_fail_clearly(spark):
@@ -164,6 +194,16 @@ def test_feature_list_from_the_features_stage_or_from_the_model_settings():
     settings.model.features, settings.features.groups = [], {}
     with pytest.raises(ConfigError, match="no features"):
         dataset.feature_spec(settings)
+
+
+def test_all_features_but_keys_outcomes_and_the_excluded_ones(spark):
+    settings = load_settings(overrides=["model.features=all", "model.exclude_features=[x]", "model.categorical=[y]"])
+    schema = rows_frame(spark).withColumn("y", F.lit(1)).withColumn("next_opening", F.lit(D(2020, 1, 1))).schema
+    spec = dataset.feature_spec(settings, schema, outcomes={"failure", "in_proceeding_known", "next_opening"})
+    # siren, periode, in_perimeter, the outcomes: out; region (a string) and y: categorical; x: excluded
+    assert spec.numeric == ["dette_sociale"] and spec.categorical == ["y", "region"]
+    with pytest.raises(ConfigError, match="must be a list of column names or 'all'"):
+        load_settings(overrides=["model.features=everything"])
 
 
 def test_negative_sampling_keeps_positives_and_reweights_negatives(spark):

@@ -68,7 +68,7 @@ def test_train_on_a_real_table_declared_in_conf(spark, settings, capsys):
         "model.tuning.space.max_iter=[6, 8]",
         "model.tuning.space.max_depth=[3, 4]",
         "model.tuning.space.positive_weight=[5, 20]",
-        "model.tuning.space.min_instances_per_node=[5, 50]",
+        "model.tuning.space.min_leaf_share=[0.001, 0.015]",
         "model.calibration=isotonic",
     ]
     assert cli.run(job_main("train"), args) == 0

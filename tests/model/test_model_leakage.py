@@ -11,7 +11,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from signaux_spark.config import load_settings
-from signaux_spark.model import dataset, metrics, pipeline
+from signaux_spark.model import dataset, estimators, metrics, pipeline
 from signaux_spark.model.toy_tables import firm_months
 
 PARAMS = {
@@ -19,7 +19,7 @@ PARAMS = {
     "max_iter": 5,
     "step_size": 0.3,
     "subsampling_rate": 1.0,
-    "min_instances_per_node": 1,
+    "min_leaf_share": 1e-9,  # leaves of 1 row
     "feature_subset": "all",
 }
 AS_OF = dt.date(2021, 6, 1)
@@ -50,7 +50,7 @@ def validation_ap(table, *, gap: int, features: list[str]) -> float:
     prof = pipeline.profile(train, numeric=features, categorical=[], max_categories=10)
     prep = pipeline.preprocessing(prof, numeric=features, categorical=[], imputation="median").fit(train)
     fit = pipeline.with_fit_weight(prep.transform(train), label="failure", weight=dataset.WEIGHT, positive_weight=1.0)
-    gbt = pipeline.classifier(PARAMS, label="failure", seed=1, max_bins=32, checkpoint_interval=10).fit(fit)
+    gbt = estimators.classifier(PARAMS, model, seed=1, fit_rows=estimators.FitRows(1, 0, 0), workers=2).fit(fit)
     scored = pipeline.score(gbt, prep.transform(valid))
     return metrics.average_precision(metrics.score_groups(scored, score=pipeline.RAW, label="failure"))
 

@@ -6,7 +6,8 @@ import pytest
 from pyspark.ml.functions import vector_to_array
 from pyspark.sql import functions as F
 
-from signaux_spark.model import pipeline
+from signaux_spark.config import load_settings
+from signaux_spark.model import estimators, pipeline
 
 SCHEMA = "x double, y int, z double, z_missing int, w double, `ratio (%)` double, c string"
 NUMERIC = ["x", "y", "z", "z_missing", "w", "ratio (%)"]
@@ -70,10 +71,27 @@ def test_fitted_classifier_gives_a_probability_per_row(train):
         "max_iter": 2,
         "step_size": 0.1,
         "subsampling_rate": 1.0,
-        "min_instances_per_node": 1,
+        "min_leaf_share": 1e-9,
         "feature_subset": "all",
     }
-    gbt = pipeline.classifier(params, label="label", seed=1, max_bins=8, checkpoint_interval=5).fit(weighted)
+    model = load_settings(overrides=["model.label_column=label", "model.max_bins=8"]).model
+    gbt = estimators.classifier(params, model, seed=1, fit_rows=estimators.FitRows(1, 0, 0), workers=2).fit(weighted)
     scored = pipeline.score(gbt, vectors)
     assert scored.columns == vectors.columns + [pipeline.RAW]
     assert all(0 < r[0] < 1 for r in scored.select(pipeline.RAW).collect())
+
+
+def test_native_missing_keeps_nulls_as_nan_without_flags_or_imputation(spark, train):
+    prof = pipeline.profile(train, numeric=NUMERIC, categorical=["c"], max_categories=2)
+    prep = pipeline.preprocessing(prof, numeric=NUMERIC, categorical=["c"], imputation="median", native_missing=True)
+    assert [s.kind for s in prep.slots].count("missing") == 0 and len(prep.slots) == 7
+    new = spark.createDataFrame([(None, 1, None, 1, 7.0, float("nan"), "zz")], SCHEMA)
+    (got,) = [r[0] for r in prep.fit(train).transform(new).select(vector_to_array(pipeline.FEATURES)).collect()]
+    assert [v if v == v else "nan" for v in got] == ["nan", 1.0, "nan", 1.0, "nan", 0.0, 0.0]
+
+
+def test_leaf_shares_become_a_row_count_for_the_gbt_and_a_hessian_for_xgboost():
+    rows = estimators.FitRows(rows=10_000, positives=100.0, negative_weight=9_900.0)
+    assert rows.min_instances(0.001) == 10 and rows.min_instances(1e-9) == 1
+    # weight 3: W = 300 + 9,900, p = 300 / W; hessian of 10 % of the rows = 0.1 W p (1 - p)
+    assert rows.min_child_weight(0.1, 3.0) == pytest.approx(0.1 * 300 * 9_900 / 10_200)

@@ -33,7 +33,7 @@ SMALL = [
     "model.tuning.max_evals=2",
     "model.tuning.space.max_iter=[3, 5]",
     "model.tuning.space.max_depth=[2, 3]",
-    "model.tuning.space.min_instances_per_node=[1, 20]",
+    "model.tuning.space.min_leaf_share=[0.0005, 0.01]",
     "model.negative_sample_rate=0.7",
 ]
 
@@ -132,9 +132,9 @@ def test_the_registered_model_carries_what_scoring_needs(spark, trained):
     settings = trained["settings"]
     model = load_model(settings)
     assert (model.name, model.version) == ("signaux_faibles", "1")
-    assert isinstance(model.gbt, GBTClassificationModel)
+    assert isinstance(model.classifier, GBTClassificationModel)
     assert model.features == FEATURES + CATEGORICAL
-    assert len(model.slots) == model.gbt.numFeatures == len(model.slot_features)
+    assert len(model.slots) == model.classifier.numFeatures == len(model.slot_features)
     assert set(model.slot_features.values()) == set(model.features)
     assert model.slot_features["marge:missing"] == "marge" and model.slot_features["region=84"] == "region"
     assert model.topics["dette_sociale"] == "dettes_sociales" and model.topics["dette_ratio"] == "autre"

@@ -45,9 +45,18 @@ TINY = [
     "model.tuning.space.max_depth=[3, 4]",
     "model.tuning.space.step_size=[0.5, 0.6]",
     "model.tuning.space.subsampling_rate=[0.9, 1.0]",
-    "model.tuning.space.min_instances_per_node=[1, 2]",
+    "model.tuning.space.min_leaf_share=[0.0001, 0.0002]",
     "model.tuning.space.feature_subset=[all]",
     "model.tuning.space.positive_weight=[1.0, 2.0]",
+]
+TINY_XGBOOST = [
+    "model.estimator=xgboost",
+    "model.xgboost.max_rounds=20",
+    "model.xgboost.early_stopping_rounds=5",
+    "model.tuning.xgboost_space.max_depth=[3, 4]",
+    "model.tuning.xgboost_space.learning_rate=[0.3, 0.4]",
+    "model.tuning.xgboost_space.min_leaf_share=[0.0001, 0.0002]",
+    "model.tuning.xgboost_space.positive_weight=[1.0, 2.0]",
 ]
 _CACHE: dict = {}
 
@@ -68,17 +77,18 @@ def settings_for(root, mlflow_dir=None, overrides=()):
     return settings
 
 
-def tiny_model(spark, tmp_path_factory) -> tuple[str, ScoringModel]:
-    """(mlflow folder, the model) — trained and promoted champion on the first call of the session."""
-    if "model" not in _CACHE:
-        root = tmp_path_factory.mktemp("tiny_model")
-        settings = settings_for(root)
+def tiny_model(spark, tmp_path_factory, estimator: str = "gbt") -> tuple[str, ScoringModel]:
+    """(mlflow folder, the model of `estimator`) — trained and promoted champion on the first call
+    of the session."""
+    if estimator not in _CACHE:
+        root = tmp_path_factory.mktemp(f"tiny_model_{estimator}")
+        settings = settings_for(root, overrides=TINY_XGBOOST if estimator == "xgboost" else ())
         features, labels, _ = firm_months(spark, firms=300, start=dt.date(2018, 1, 1), months=15, intercept=-2.5)
         table = features.join(labels.select("siren", "periode", "failure"), ["siren", "periode"])
         Lake(settings).write(table.coalesce(1), tables.FEATURES)
         train(spark, settings, dt.date(2019, 3, 1), promote=True)
-        _CACHE["model"] = (settings.path("mlflow"), ScoringModel(load_model(settings)))
-    return _CACHE["model"]
+        _CACHE[estimator] = (settings.path("mlflow"), ScoringModel(load_model(settings)))
+    return _CACHE[estimator]
 
 
 FEATURE_DEFAULTS = {

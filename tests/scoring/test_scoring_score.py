@@ -192,12 +192,12 @@ def test_trees_read_on_the_driver_give_sparks_margin_and_additive_shap(spark, sc
     _, m = model
     month = scored["features"].where(F.col("periode") == PERIOD)
     out = (
-        m.loaded.gbt.transform(m.loaded.preprocessing.transform(month))
+        m.loaded.classifier.transform(m.loaded.preprocessing.transform(month))
         .select(vector_to_array(m.loaded.features_col).alias("x"), vector_to_array("rawPrediction")[1].alias("margin"))
         .collect()
     )
     x, margin = np.array([r["x"] for r in out]), np.array([r["margin"] for r in out])
-    forest = forest_of(m.loaded.gbt)
+    forest = forest_of(m.loaded.classifier)
     assert np.allclose(forest.margin(x), margin, atol=1e-12)
     import shap
 
