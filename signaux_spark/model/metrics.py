@@ -4,7 +4,8 @@ Spark does the heavy part: rows are grouped by distinct score with their positiv
 aggregation), and the ranking metrics are then exact sums over that short, sorted table on the
 driver: step-wise average precision (the mean of the precision at each positive, ties counted
 together), ROC AUC (ties count one half), Brier score, log loss, precision and recall at a
-threshold, the reliability table by decile. Spark's own areaUnderPR (numBins=0, trapezoids) is
+threshold, the reliability table by decile (equal-count bins) and its expected calibration error
+(ECE). Spark's own areaUnderPR (numBins=0, trapezoids) is
 reported beside it, and the per-region list metrics rank rows within region and month in Spark.
 """
 
@@ -124,6 +125,12 @@ def reliability(g: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
     return table.drop(columns="cal_n")
 
 
+def expected_calibration_error(table: pd.DataFrame) -> float:
+    """ECE of a `reliability` table (equal-count bins): the row-weighted mean gap between the mean
+    calibrated probability and the observed failure rate of each bin."""
+    return float((table["rows"] * (table["predicted"] - table["observed"]).abs()).sum() / table["rows"].sum())
+
+
 def spark_area_under_pr(df: DataFrame, *, score: str, label: str) -> float:
     """Spark's areaUnderPR on every distinct score (numBins=0)."""
     evaluator = BinaryClassificationEvaluator(
@@ -183,6 +190,7 @@ def summary(g: pd.DataFrame, thresholds: dict[str, float]) -> dict[str, float]:
         "roc_auc": roc_auc(g),
         "brier": brier(g),
         "log_loss": log_loss(g),
+        "ece": expected_calibration_error(reliability(g)),
     }
     for level, threshold in thresholds.items():
         for name, value in at_threshold(g, threshold).items():

@@ -10,6 +10,8 @@ same rows, the model's on those rows, and the model/oracle ratios (also version 
 hidden state it also logs the average precision of a score that knows only the state (each
 state's failure rate on these rows): how much of the oracle's edge a perfect reading of the firm's
 current health would give; the rest comes from its hidden static traits and the coming shocks.
+With `model.strong_signal` set, every figure is also computed on the rows without a strong signal
+(prefix `nosignal_`), where early detection matters most and the gap is widest.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pyspark.sql import functions as F
 
 from signaux_spark.config import Settings
 from signaux_spark.errors import JobError
+from signaux_spark.model.dataset import STRONG
 from signaux_spark.model.metrics import ranking
 from signaux_spark.model.pipeline import RAW
 from signaux_spark.model.training import test_rows
@@ -66,11 +69,22 @@ def oracle_metrics(
         s.rows["test rows"], s.rows["with truth"] = rows.count(), both.count()
         if not s.rows["with truth"]:
             raise JobError("no test row has a truth value (is the truth folder from the same generated data?)")
-        model_m = ranking(both, score=RAW, label=label)
-        oracle_m = ranking(both, score=ORACLE, label=label)
+        metrics = {
+            "oracle_rows": float(s.rows["with truth"]),
+            "oracle_coverage": s.rows["with truth"] / s.rows["test rows"],
+            **_compared(both, label),
+        }
+        if settings.model.strong_signal:
+            weak = both.where(~F.col(STRONG))
+            metrics |= {f"nosignal_{k}": v for k, v in _compared(weak, label).items()}
+    return metrics
+
+
+def _compared(both: DataFrame, label: str) -> dict[str, float]:
+    """The model, the oracle and (with the hidden state) the state-only score on the same rows."""
+    model_m = ranking(both, score=RAW, label=label)
+    oracle_m = ranking(both, score=ORACLE, label=label)
     metrics = {
-        "oracle_rows": float(s.rows["with truth"]),
-        "oracle_coverage": s.rows["with truth"] / s.rows["test rows"],
         "oracle_model_test_ap": model_m["ap"],
         "oracle_model_test_roc_auc": model_m["roc_auc"],
         "oracle_test_ap": oracle_m["ap"],
@@ -85,6 +99,7 @@ def oracle_metrics(
                 "state_only_test_ap": state_m["ap"],
                 "state_only_test_roc_auc": state_m["roc_auc"],
                 "state_only_ap_ratio": state_m["ap"] / oracle_m["ap"],
+                "model_state_only_ap_ratio": model_m["ap"] / state_m["ap"],
             }
         )
     return metrics
@@ -103,15 +118,19 @@ def log_oracle_metrics(model, metrics: dict[str, float]) -> None:
 
 def summary(model, metrics: dict[str, float]) -> str:
     """What the job prints: the model against the oracle, and the state-only reference if known."""
-    text = (
-        f"model {model.name} version {model.version} on {int(metrics['oracle_rows']):,} test rows: "
-        f"AP {metrics['oracle_model_test_ap']:.4f} vs oracle {metrics['oracle_test_ap']:.4f} "
-        f"(ratio {metrics['oracle_ap_ratio']:.2f}), ROC AUC {metrics['oracle_model_test_roc_auc']:.4f} vs oracle "
-        f"{metrics['oracle_test_roc_auc']:.4f} (ratio {metrics['oracle_roc_auc_ratio']:.2f})"
-    )
-    if "state_only_test_ap" in metrics:
+    text = f"model {model.name} version {model.version} on {int(metrics['oracle_rows']):,} test rows:"
+    for prefix, rows in (("", "all rows"), ("nosignal_", "rows without a strong signal")):
+        if f"{prefix}oracle_test_ap" not in metrics:
+            continue
+        m = {k[len(prefix) :]: v for k, v in metrics.items() if k.startswith(prefix)}
         text += (
-            f"\na score knowing only the hidden state: AP {metrics['state_only_test_ap']:.4f} "
-            f"(ratio {metrics['state_only_ap_ratio']:.2f} of the oracle's)"
+            f"\n{rows}: AP {m['oracle_model_test_ap']:.4f} vs oracle {m['oracle_test_ap']:.4f} "
+            f"(ratio {m['oracle_ap_ratio']:.2f}), ROC AUC {m['oracle_model_test_roc_auc']:.4f} vs oracle "
+            f"{m['oracle_test_roc_auc']:.4f} (ratio {m['oracle_roc_auc_ratio']:.2f})"
         )
+        if "state_only_test_ap" in m:
+            text += (
+                f"; a score knowing only the hidden state: AP {m['state_only_test_ap']:.4f} "
+                f"(model/state-only {m['model_state_only_ap_ratio']:.2f})"
+            )
     return text

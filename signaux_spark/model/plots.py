@@ -9,6 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from signaux_spark.model.metrics import expected_calibration_error  # noqa: E402
+
 
 def pr_curves(curves: dict[str, pd.DataFrame], thresholds: dict[str, float]):
     """Precision against recall per block, with the operating points of the alert thresholds."""
@@ -26,12 +28,14 @@ def pr_curves(curves: dict[str, pd.DataFrame], thresholds: dict[str, float]):
 
 
 def calibration_curve(tables: dict[str, pd.DataFrame]):
-    """Observed failure rate against mean calibrated probability, by decile of score."""
+    """Reliability plot: observed failure rate against mean calibrated probability, by decile of
+    score (equal-count bins), with each block's expected calibration error."""
     fig, ax = plt.subplots(figsize=(5.5, 5))
     top = max(max(t["predicted"].max(), t["observed"].max()) for t in tables.values())
     ax.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=1)
     for block, table in tables.items():
-        ax.plot(table["predicted"], table["observed"], marker="o", label=block)
+        ece = expected_calibration_error(table)
+        ax.plot(table["predicted"], table["observed"], marker="o", label=f"{block} (ECE {100 * ece:.2f} pt)")
     ax.set(xlabel="mean calibrated probability", ylabel="observed failure rate", title="Calibration by decile")
     ax.legend()
     return fig

@@ -87,6 +87,8 @@ def test_reliability_bins_have_equal_counts():
     assert table["rows"].tolist() == [4, 4]
     assert table["predicted"].tolist() == pytest.approx([0.15, 0.7])
     assert table["observed"].tolist() == pytest.approx([0.0, 0.75])
+    # ECE: half the rows off by 0.15, half by 0.05
+    assert metrics.expected_calibration_error(table) == pytest.approx(0.10)
 
 
 def test_region_lists_take_the_top_of_each_region_and_month(spark):

@@ -85,6 +85,8 @@ def test_each_training_is_one_parent_run_with_a_nested_run_per_trial(trained):
         "list_recall",
         "nosignal_ap",
         "nosignal_roc_auc",
+        "ece",
+        "nosignal_ece",
     ):
         assert 0 <= metrics[f"test_{name}"] <= 1 and f"valid_{name}" in metrics
     # negatives down-sampled at 0.7 for fitting; the final model is fitted on train + validation
@@ -178,6 +180,10 @@ def test_evaluate_logs_what_knowing_the_hidden_state_alone_would_give(trained, s
         1.0
     )
     assert metrics["state_only_ap_ratio"] == pytest.approx(1.0 / metrics["oracle_test_ap"])
+    # the same on the rows without a strong signal (no social debt)
+    assert metrics["nosignal_state_only_test_ap"] == pytest.approx(1.0)
+    assert 0 < metrics["nosignal_oracle_model_test_ap"] <= 1
+    assert metrics["nosignal_model_state_only_ap_ratio"] == pytest.approx(metrics["nosignal_oracle_model_test_ap"])
     assert "knowing only the hidden state: AP 1.0000" in capsys.readouterr().out
 
 
