@@ -499,7 +499,9 @@ def _metadata(
 def _settings_params(settings: Settings, spec: FeatureSpec) -> dict[str, str]:
     m = dataclasses.asdict(settings.model)
     tuning = m.pop("tuning")
-    space = tuning.pop("space")
+    for name in ("space", "xgboost_space"):
+        tuning.pop(name)
+    space = dataclasses.asdict(_space(settings))  # the one searched
     params = {f"model.{k}": v for k, v in m.items() if k not in ("features", "categorical")}
     params |= {f"tuning.{k}": v for k, v in tuning.items()} | {f"space.{k}": v for k, v in space.items()}
     params |= {"features.count": len(spec.columns), "features.categorical": ",".join(spec.categorical)}

@@ -4,7 +4,8 @@ label names, the label in the feature table, no perimeter, exclusion, region or 
 
 The data has no time dimension: each firm gets a synthetic month (2015-01 + 7919 x row mod 48),
 which spreads firms evenly over 48 months, so the time split becomes a split of independent firms;
-with no label horizon, `horizon_months=0` and `gap_months=1` (blocks side by side).
+with no label horizon, `horizon_months=0` and `gap_months=1` (blocks side by side). The features
+are `all` the columns but the key, period and label.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def test_train_on_a_real_table_declared_in_conf(spark, settings, capsys):
         "model.exclude_column=",
         "model.region_column=",
         "model.strong_signal=",
-        f"model.features=[{', '.join(features)}]",
+        "model.features=all",  # every column but the key, period and label
         "model.categorical=[liability_assets_flag]",
         "model.horizon_months=0",
         "model.gap_months=1",
