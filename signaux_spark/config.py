@@ -229,7 +229,7 @@ class XGBoostSettings:
 
     num_workers: int = 0  # XGBoost workers (one Spark task each); 0: Spark's default parallelism
     max_rounds: int = 1000  # boosting rounds at most; early stopping on validation chooses fewer
-    early_stopping_rounds: int = 50  # rounds without a better validation AP before stopping
+    early_stopping_rounds: int = 50  # rounds without a better validation log loss before stopping
 
 
 @dataclass
