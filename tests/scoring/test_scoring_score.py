@@ -220,8 +220,8 @@ def test_explaining_every_firm_changes_nothing_else(scored, everyone):
         assert {k: v for k, v in r.asDict().items() if k not in drop} == {
             k: v for k, v in everyone[siren].asDict().items() if k not in drop
         }
-        if r["contributions"] is not None:
-            assert r["contributions"] == everyone[siren]["contributions"]
+        if r["contributions"] is not None:  # equal up to rounding (matrix products of other batch sizes)
+            assert r["contributions"] == pytest.approx(everyone[siren]["contributions"], rel=1e-12, abs=1e-15)
 
 
 def test_alert_level_thresholds_are_inclusive_and_proceedings_win(spark):
