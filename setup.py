@@ -18,7 +18,7 @@ setup(
         "mlflow>=3.1,<4",
         "hyperopt>=0.2.7",
         "shap>=0.46",
-        "xgboost>=2.1",  # model.estimator: xgboost (xgboost.spark)
+        "xgboost-cpu>=2.1",  # model.estimator: xgboost (xgboost.spark); the CPU build, without the 470 MB GPU library
         "scikit-learn>=1.4",  # bench/bench_real.py peer (also a dependency of shap)
         "openpyxl>=3.1",
         "matplotlib>=3.8",
