@@ -83,7 +83,7 @@ def trials(runs: pd.DataFrame, parent_run_id: str) -> pd.DataFrame:
         return pd.DataFrame()
     nested = runs[runs[PARENT] == parent_run_id]
     params = [c for c in nested.columns if c.startswith("params.") and nested[c].notna().any()]
-    table = nested[[RUN_NAME, *params, "metrics.valid_ap", "metrics.fit_seconds"]]
+    table = nested[[RUN_NAME, *params, "metrics.valid_ap", "metrics.trial_seconds"]]
     table = table.rename(
         columns=lambda c: c.removeprefix("params.").removeprefix("metrics.").removeprefix("tags.mlflow.")
     )

@@ -23,7 +23,7 @@ RUNS = pd.DataFrame(
             "params.max_depth": None,
             "metrics.test_ap": 0.30,
             "metrics.valid_ap": 0.2,
-            "metrics.fit_seconds": None,
+            "metrics.trial_seconds": None,
         },
         {
             "run_id": "r0",
@@ -37,7 +37,7 @@ RUNS = pd.DataFrame(
             "params.max_depth": None,
             "metrics.test_ap": 0.25,
             "metrics.valid_ap": 0.3,
-            "metrics.fit_seconds": None,
+            "metrics.trial_seconds": None,
         },
         {
             "run_id": "rx",
@@ -51,7 +51,7 @@ RUNS = pd.DataFrame(
             "params.max_depth": None,
             "metrics.test_ap": None,
             "metrics.valid_ap": None,
-            "metrics.fit_seconds": None,
+            "metrics.trial_seconds": None,
         },
         {
             "run_id": "t1",
@@ -65,7 +65,7 @@ RUNS = pd.DataFrame(
             "params.max_depth": "2",
             "metrics.test_ap": None,
             "metrics.valid_ap": 0.1,
-            "metrics.fit_seconds": 3.0,
+            "metrics.trial_seconds": 3.0,
         },
         {
             "run_id": "t2",
@@ -79,7 +79,7 @@ RUNS = pd.DataFrame(
             "params.max_depth": "4",
             "metrics.test_ap": None,
             "metrics.valid_ap": 0.2,
-            "metrics.fit_seconds": 5.0,
+            "metrics.trial_seconds": 5.0,
         },
     ]
 )

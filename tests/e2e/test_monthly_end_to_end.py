@@ -51,6 +51,8 @@ MODEL_OVERRIDES = [
     "model.tuning.space.max_iter=[5,10]",
     "model.tuning.space.max_depth=[2,3]",
     "model.tuning.space.min_leaf_share=[0.0005,0.005]",
+    "model.validation_blocks=1",  # the tiny economy has a handful of failures a year: one block
+    "model.seed=2024",  # a fixed search, so the lists the tests read do not depend on the data's hash
 ]
 
 
