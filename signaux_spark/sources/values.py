@@ -119,8 +119,7 @@ def _id_columns(raw: Column, length: int) -> tuple[Column, Column, dict[str, Col
     the trailing `.0` of spreadsheet exports, that text as a long (read only once the text is known
     to be digits) and its key checks, each a column computed once per row by `stage` (nested in the
     CASE of a rule, the checks would make generated code too large to be compiled)."""
-    key = hashlib.md5(f"{raw}/{length}".encode()).hexdigest()[:10]
-    name = lambda what: f"_id_{what}_{key}"  # noqa: E731
+    name = lambda what: _helper_name(raw, f"id{length}_{what}")  # noqa: E731
     text, number = F.col(name("text")), F.col(name("number"))
     siren_number = F.floor(number / F.lit(10**5)) if length == 14 else number
     checks = {"siren_luhn": luhn_ok(siren_number, 9)}
