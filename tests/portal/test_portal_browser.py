@@ -41,6 +41,19 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
+def follow(driver, element) -> None:
+    """Click what loads a new page and wait until the old one is gone: a click returns before the
+    browser has the answer, and the old page would otherwise be read in its place."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def shot(driver, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
@@ -60,14 +73,14 @@ def test_a_regional_team_uses_the_portal_in_a_browser(browser, tmp_path):
         driver.find_element(By.ID, "email").send_keys("a84@region.fr")
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         shot(driver, "1-connexion")
-        driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "form.login button"))
         assert "Listes disponibles" in driver.find_element(By.TAG_NAME, "h1").text
-        driver.find_element(By.LINK_TEXT, "Liste de 2020-03").click()
+        follow(driver, driver.find_element(By.LINK_TEXT, "Liste de 2020-03"))
         assert driver.find_element(By.TAG_NAME, "h1").text.startswith("Auvergne-Rhône-Alpes (84)")
         shot(driver, "2-liste-du-mois")
 
         Select(driver.find_element(By.ID, "niveau")).select_by_visible_text("risque modéré")
-        driver.find_element(By.ID, "filtrer").click()
+        follow(driver, driver.find_element(By.ID, "filtrer"))
         rows = driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")
         assert [r.find_elements(By.TAG_NAME, "td")[2].text for r in rows] == ["000000102"]
         shot(driver, "3-liste-filtree")
@@ -80,12 +93,12 @@ def test_a_regional_team_uses_the_portal_in_a_browser(browser, tmp_path):
         assert target.read_bytes() == (linked / "84" / target.name).read_bytes()
         shutil.copy(target, SCREENSHOTS / target.name)
 
-        driver.find_element(By.LINK_TEXT, "000000102").click()
+        follow(driver, driver.find_element(By.LINK_TEXT, "000000102"))
         assert "SIREN 000000102" in driver.find_element(By.TAG_NAME, "h1").text
         driver.find_element(By.ID, "action-support").click()
         driver.find_element(By.ID, "comment").send_keys("rendez-vous fixé avec le dirigeant")
         shot(driver, "4-fiche-entreprise")
-        driver.find_element(By.ID, "enregistrer").click()
+        follow(driver, driver.find_element(By.ID, "enregistrer"))
         assert "Votre retour est enregistré" in driver.find_element(By.CSS_SELECTOR, "p.ok").text
         assert "rendez-vous fixé avec le dirigeant" in driver.find_element(By.CSS_SELECTOR, "ul.feedback").text
         shot(driver, "5-retour-enregistre")
