@@ -26,20 +26,31 @@ def _bin(column: str, kind: str, edges: list[float]) -> Column:
     return F.when(number.isNull() | F.isnan(number), F.lit(NULL)).otherwise(above.cast("string"))
 
 
+# Features binned per aggregation: the expression of every feature in one projection outgrows the
+# 64 KB a generated method may hold (Spark then logs a compile error and interprets it, slower).
+BINS_PER_PASS = 8
+
+
 def bin_counts(rows: DataFrame, bins: dict[str, tuple[str, list[float]]]) -> dict[str, dict[str, int]]:
-    """Feature -> bin -> rows, for `bins` (feature -> (kind, edges)); one aggregation, small result."""
-    pairs = F.explode(
-        F.array(
-            *[
-                F.struct(F.lit(name).alias("feature"), _bin(name, kind, edges).alias("bin"))
-                for name, (kind, edges) in bins.items()
-            ]
-        )
-    )
-    counted = rows.select(pairs.alias("p")).groupBy("p.feature", "p.bin").count().collect()
+    """Feature -> bin -> rows, for `bins` (feature -> (kind, edges)); a few aggregations of
+    BINS_PER_PASS features over the rows, cached once, each with a small result."""
+    names = list(bins)
+    chunks = [names[i : i + BINS_PER_PASS] for i in range(0, len(names), BINS_PER_PASS)]
+    if len(chunks) > 1:
+        rows = rows.select(*names).persist()
     out: dict[str, dict[str, int]] = {name: {} for name in bins}
-    for r in counted:
-        out[r["feature"]][r["bin"]] = r["count"]
+    try:
+        for chunk in chunks:
+            pairs = F.explode(
+                F.array(
+                    *[F.struct(F.lit(name).alias("feature"), _bin(name, *bins[name]).alias("bin")) for name in chunk]
+                )
+            )
+            for r in rows.select(pairs.alias("p")).groupBy("p.feature", "p.bin").count().collect():
+                out[r["feature"]][r["bin"]] = r["count"]
+    finally:
+        if len(chunks) > 1:
+            rows.unpersist()
     return out
 
 

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from signaux_spark.config import MonitoringSettings
-from signaux_spark.monitoring.features import NULL, feature_findings, feature_profile
+from signaux_spark.monitoring.features import BINS_PER_PASS, NULL, bin_counts, feature_findings, feature_profile
 from signaux_spark.monitoring.findings import CRITICAL, OK, WARNING, psi
 
 CONF = MonitoringSettings()
@@ -89,6 +89,24 @@ def test_a_feature_absent_from_the_month_is_critical(spark, reference):
     found = by_key(feature_findings(month, reference, ["x", "z", "y"], CONF))
     assert found["present", "z"].status == CRITICAL and ("psi", "z") not in found
     assert found["psi", "x"].status == OK
+
+
+def test_many_features_are_binned_in_several_passes_with_the_counts_of_each(spark):
+    # more features than one pass bins, each with its own values, nulls and edges
+    n, width = 50, 2 * BINS_PER_PASS + 3
+    rows = spark.createDataFrame(
+        [tuple(None if (i + k) % 9 == 0 else float((i * (k + 1)) % 13) for k in range(width)) for i in range(n)],
+        ", ".join(f"f{k} double" for k in range(width)),
+    )
+    edges = [2.0, 6.0, 10.0]
+    counts = bin_counts(rows, {f"f{k}": ("numeric", edges) for k in range(width)})
+    for k in range(width):
+        expected: dict[str, int] = {}
+        for i in range(n):
+            value = None if (i + k) % 9 == 0 else float((i * (k + 1)) % 13)
+            key = NULL if value is None else str(sum(value > e for e in edges))
+            expected[key] = expected.get(key, 0) + 1
+        assert counts[f"f{k}"] == expected, k
 
 
 def test_psi_of_known_distributions():
