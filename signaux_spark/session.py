@@ -57,6 +57,9 @@ def session_conf(settings: Settings) -> dict[str, str]:
         # Small local Delta logs: the default 50 snapshot partitions make every read slow.
         "spark.databricks.delta.snapshotPartitions": str(max(2, settings.spark.shuffle_partitions)),
         "spark.ui.showConsoleProgress": "false",
+        # A features build alone generates some 700 classes: with the default cache of 100, the
+        # next month (or the next test) compiles and JIT-compiles them all again.
+        "spark.sql.codegen.cache.maxEntries": "2000",
     }
     conf.update(settings.spark.conf)
     return conf

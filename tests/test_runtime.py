@@ -2,6 +2,8 @@
 
 import json
 
+from pyspark.sql import functions as F
+
 from signaux_spark.io import Lake
 from signaux_spark.session import versions
 
@@ -12,6 +14,23 @@ def test_session_has_the_pinned_runtime(spark):
     assert spark._jvm.io.delta.package.VERSION() == pinned["DELTA_VERSION"]
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
     assert spark.conf.get("spark.sql.ansi.enabled") == "true"
+
+
+def test_compiled_code_stays_cached_after_more_than_a_hundred_other_classes(spark):
+    """A query run again after others that generated more than 100 classes compiles nothing: a
+    features build (some 700 classes) does not push out the previous one's (Spark's default cache
+    holds 100)."""
+    timer = spark._jvm.org.apache.spark.metrics.source.CodegenMetrics.METRIC_COMPILATION_TIME()
+
+    def query(k: int):
+        return spark.range(1).select((F.col("id") * k + F.lit(k)).alias("v")).where(F.col("v") > k).collect()
+
+    query(1000)
+    for k in range(1, 60):  # each literal gives other classes (two per query): more than 100 in all
+        query(k)
+    before = timer.getCount()
+    query(1000)
+    assert timer.getCount() == before
 
 
 def test_delta_round_trip_with_replace_where_and_metadata(spark, settings):
