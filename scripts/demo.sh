@@ -4,8 +4,8 @@
 #   0. the platform self-check (Spark, Delta, MLflow)
 #   1. generate the `demo` economy (4,000 firms, batches 2015-01..2024-12) under data/
 #   2. backfill the history (ingest every batch, features of every month) up to 2024-11
-#   3. train a model as of 2024-11 with a small tuning budget (4 trials, one validation block) and make it
-#      the champion
+#   3. train a model as of 2024-11 with a small tuning budget (4 trials of at most 60 trees, one
+#      validation block) and make it the champion
 #   4. score, monitor and export 2024-11, so the next month's lists can say what is new
 #   5. the monthly run of the last batch, 2024-12: ingest -> features -> score -> monitor -> export
 #   6. portal accounts: one per region of the demo and one national, passwords in a private file
@@ -40,8 +40,9 @@ rm -rf "$data"
 stage "platform self-check" ./spark-submit.sh doctor "$@"
 stage "generate the demo data ($first..$last)" ./spark-submit.sh generate --size demo --from "$first" --to "$last" "$@"
 stage "backfill the history $first..$previous" ./spark-submit.sh backfill --from "$first" --to "$previous" "$@"
-stage "train as of $previous (small tuning budget: 4 trials on one validation block)" \
+stage "train as of $previous (small tuning budget: 4 trials of at most 60 trees on one validation block)" \
   ./spark-submit.sh train --as-of "$previous" --promote model.tuning.max_evals=4 model.tuning.early_stop_trials=3 \
+  "model.tuning.space.max_iter=[20,60]" \
   model.validation_blocks=1 "$@"
 stage "score, monitor and export $previous" ./spark-submit.sh monthly --batch "$previous" --from-step score "$@"
 stage "monthly run of batch $last" ./spark-submit.sh monthly --batch "$last" "$@"
