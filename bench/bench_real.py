@@ -32,13 +32,14 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from signaux_spark.config import load_settings  # noqa: E402
+from signaux_spark.config import CONF_DIR, load_settings  # noqa: E402
 from signaux_spark.io import Lake  # noqa: E402
 from signaux_spark.model.training import train  # noqa: E402
 from signaux_spark.progress import setup_logging  # noqa: E402
 from signaux_spark.session import build_session  # noqa: E402
 
 TAIWAN = "/work/shared/data/real/taiwan_bankruptcy.csv.gz"
+TAIWAN_CONF = str(CONF_DIR / "taiwan.yaml")  # the table's key, period, label and split
 START = pd.Timestamp("2015-01-01")
 AS_OF = pd.Timestamp("2018-12-01").date()
 TEST_FROM = pd.Timestamp("2018-01-01").date()
@@ -91,30 +92,15 @@ def main() -> None:
     stamp = time.strftime("%Y%m%dT%H%M%S")
     generic = [
         f"paths.root={args.root}",
-        "model.feature_table=other/taiwan",
-        "model.label_table=",
-        "model.key_column=firm_id",
-        "model.period_column=period",
-        "model.label_column=bankrupt",
-        "model.perimeter_column=",
-        "model.exclude_column=",
-        "model.region_column=",
-        "model.strong_signal=",
-        "model.features=all",
-        "model.categorical=[liability_assets_flag]",
-        "model.horizon_months=0",
-        "model.gap_months=1",
-        "model.test_months=12",
-        "model.validation_months=12",
         f"model.tuning.max_evals={args.trials}",
         f"model.tuning.early_stop_trials={args.trials}",  # the same budget for every estimator
         f"model.tuning.trials_dir={args.root}/trials/{stamp}",
     ]
-    settings = load_settings(overrides=generic + args.overrides)
+    settings = load_settings([TAIWAN_CONF], overrides=generic + args.overrides)
     spark = build_session("signaux_spark-bench-real", settings)
     report: dict = {
         "machine": f"{platform.node()}, {spark.sparkContext.defaultParallelism} cores",
-        "settings": generic + args.overrides,
+        "settings": [f"--conf {TAIWAN_CONF}", *generic, *args.overrides],
         "folds": [],
     }
     for fold in range(args.folds):
@@ -124,9 +110,10 @@ def main() -> None:
         row = {"fold": fold, "peers": peers(table, features)}
         for estimator in args.estimators.split(","):
             run_settings = load_settings(
+                [TAIWAN_CONF],
                 overrides=generic
                 + args.overrides
-                + [f"model.estimator={estimator}", f"mlflow.model_name=real_{estimator}"]
+                + [f"model.estimator={estimator}", f"mlflow.model_name=real_{estimator}"],
             )
             t0 = time.monotonic()
             result = train(spark, run_settings, AS_OF)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from signaux_spark.config import FeatureSettings
+
 # departement, region, weight, main commune (name, INSEE code, postal code)
 DEPARTMENTS = [
     ("01", "84", 210, "BOURG-EN-BRESSE", "01053", "01000"),
@@ -547,69 +549,10 @@ def naf_section(code: str) -> str:
     raise ValueError(code)
 
 
-# NAF codes excluded from the perimeter (SOURCES.md 13.1 rule 3) and excluded legal categories (rule 2).
-EXCLUDED_NAF = {
-    "84.11Z",
-    "84.12Z",
-    "84.13Z",
-    "84.21Z",
-    "84.22Z",
-    "84.23Z",
-    "84.24Z",
-    "84.25Z",
-    "84.30A",
-    "84.30B",
-    "84.30C",
-    "85.10Z",
-    "85.20Z",
-    "85.31Z",
-    "85.32Z",
-    "85.41Z",
-    "85.42Z",
-    "94.11Z",
-    "94.12Z",
-    "94.20Z",
-    "94.91Z",
-    "94.92Z",
-    "64.11Z",
-    "64.19Z",
-    "64.30Z",
-    "64.91Z",
-    "64.92Z",
-    "64.99Z",
-    "65.11Z",
-    "65.12Z",
-    "65.20Z",
-    "65.30Z",
-    "66.11Z",
-    "66.12Z",
-    "66.19A",
-    "66.19B",
-    "66.21Z",
-    "66.22Z",
-    "66.29Z",
-    "66.30Z",
-    "99.00Z",
-}
-EXCLUDED_CATEGORIES = {
-    "4110",
-    "4120",
-    "4140",
-    "4160",
-    "7210",
-    "7220",
-    "7346",
-    "7348",
-    "7366",
-    "7383",
-    "7389",
-    "7373",
-    "7379",
-    "7410",
-    "7430",
-    "7490",
-    "7470",
-}
+# NAF codes and legal categories excluded from the perimeter (SOURCES.md 13.1 rules 2 and 3): the
+# defaults of the settings, which own them.
+EXCLUDED_NAF = set(FeatureSettings().excluded_naf)
+EXCLUDED_CATEGORIES = set(FeatureSettings().excluded_legal_categories)
 
 # All NAF codes the generator may write, with their attributes as arrays indexed by NAF number.
 NAF_CODES = [code for code, _ in PRIVATE_NAF] + sorted(

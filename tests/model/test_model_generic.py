@@ -17,6 +17,7 @@ import pandas as pd
 from mlflow import MlflowClient
 
 from signaux_spark import cli
+from signaux_spark.config import CONF_DIR
 from signaux_spark.io import Lake
 from signaux_spark.model.registry import load_model
 from signaux_spark.tracking import configure_mlflow
@@ -47,24 +48,11 @@ def test_train_on_a_real_table_declared_in_conf(spark, settings, capsys):
         "--as-of",
         "2018-12",
         "--promote",
+        "--conf",
+        str(CONF_DIR / "taiwan.yaml"),  # the table declared: key, period, label, every other column a feature
         f"paths.root={settings.paths.root}",
         "spark.master=local[2]",
         "spark.shuffle_partitions=2",
-        "model.feature_table=other/taiwan",
-        "model.label_table=",
-        "model.key_column=firm_id",
-        "model.period_column=period",
-        "model.label_column=bankrupt",
-        "model.perimeter_column=",
-        "model.exclude_column=",
-        "model.region_column=",
-        "model.strong_signal=",
-        "model.features=all",  # every column but the key, period and label
-        "model.categorical=[liability_assets_flag]",
-        "model.horizon_months=0",
-        "model.gap_months=1",
-        "model.test_months=12",
-        "model.validation_months=12",
         "model.tuning.max_evals=1",
         "model.tuning.space.max_iter=[6, 8]",
         "model.tuning.space.max_depth=[3, 4]",
