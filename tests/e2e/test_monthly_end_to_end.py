@@ -22,6 +22,7 @@ from nbclient import NotebookClient
 from pyspark.sql import functions as F
 
 from signaux_spark import tables
+from signaux_spark.analysis.notebook import SMALL_OVERRIDES
 from signaux_spark.export.lists import BETTER, NEW, STABLE, WORSE
 from signaux_spark.export.published import month_folder
 from signaux_spark.features.build import build_features
@@ -40,20 +41,9 @@ FIRST, HISTORY_END, MONTH_1, MONTH_2 = "2020-01", "2024-10", "2024-11", "2024-12
 ALERTS = ("risque fort", "risque modéré")
 ROOT = Path(__file__).resolve().parents[2]
 
-# A short history for a quick test: 6-month gaps and 3-month evaluation blocks (the conf defaults are
-# 18 and 12; the split rules are tested in tests/model).
-MODEL_OVERRIDES = [
-    "model.gap_months=6",
-    "model.test_months=3",
-    "model.validation_months=3",
-    "model.tuning.max_evals=2",
-    "model.tuning.early_stop_trials=2",
-    "model.tuning.space.max_iter=[5,10]",
-    "model.tuning.space.max_depth=[2,3]",
-    "model.tuning.space.min_leaf_share=[0.0005,0.005]",
-    "model.validation_blocks=1",  # the tiny economy has a handful of failures a year: one block
-    "model.seed=2024",  # a fixed search, so the lists the tests read do not depend on the data's hash
-]
+# The notebooks' small budget (a short split, two trials of a few trees on one validation block),
+# shallower trees, and a fixed search so the lists the tests read do not depend on the data's hash.
+MODEL_OVERRIDES = [*SMALL_OVERRIDES, "model.tuning.space.max_depth=[2,3]", "model.seed=2024"]
 
 
 def settings_for(root: Path):
