@@ -36,7 +36,8 @@ def bin_counts(rows: DataFrame, bins: dict[str, tuple[str, list[float]]]) -> dic
     BINS_PER_PASS features over the rows, cached once, each with a small result."""
     names = list(bins)
     chunks = [names[i : i + BINS_PER_PASS] for i in range(0, len(names), BINS_PER_PASS)]
-    if len(chunks) > 1:
+    cached = len(chunks) > 1
+    if cached:
         rows = rows.select(*names).persist()
     out: dict[str, dict[str, int]] = {name: {} for name in bins}
     try:
@@ -49,7 +50,7 @@ def bin_counts(rows: DataFrame, bins: dict[str, tuple[str, list[float]]]) -> dic
             for r in rows.select(pairs.alias("p")).groupBy("p.feature", "p.bin").count().collect():
                 out[r["feature"]][r["bin"]] = r["count"]
     finally:
-        if len(chunks) > 1:
+        if cached:
             rows.unpersist()
     return out
 

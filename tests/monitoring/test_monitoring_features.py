@@ -94,17 +94,19 @@ def test_a_feature_absent_from_the_month_is_critical(spark, reference):
 def test_many_features_are_binned_in_several_passes_with_the_counts_of_each(spark):
     # more features than one pass bins, each with its own values, nulls and edges
     n, width = 50, 2 * BINS_PER_PASS + 3
+
+    def value(i: int, k: int) -> float | None:
+        return None if (i + k) % 9 == 0 else float((i * (k + 1)) % 13)
+
     rows = spark.createDataFrame(
-        [tuple(None if (i + k) % 9 == 0 else float((i * (k + 1)) % 13) for k in range(width)) for i in range(n)],
-        ", ".join(f"f{k} double" for k in range(width)),
+        [tuple(value(i, k) for k in range(width)) for i in range(n)], ", ".join(f"f{k} double" for k in range(width))
     )
     edges = [2.0, 6.0, 10.0]
     counts = bin_counts(rows, {f"f{k}": ("numeric", edges) for k in range(width)})
     for k in range(width):
         expected: dict[str, int] = {}
         for i in range(n):
-            value = None if (i + k) % 9 == 0 else float((i * (k + 1)) % 13)
-            key = NULL if value is None else str(sum(value > e for e in edges))
+            key = NULL if value(i, k) is None else str(sum(value(i, k) > e for e in edges))
             expected[key] = expected.get(key, 0) + 1
         assert counts[f"f{k}"] == expected, k
 
