@@ -18,7 +18,7 @@ test: setup
 	@scripts/setup-system.sh
 	@.venv/bin/python -m pytest $(PYTEST_ARGS)
 
-# Everything but the end-to-end, cluster and set-up tests (marked `slow`).
+# Everything but the tests marked `slow` (pipeline stages on generated data, end-to-end, cluster, set-up).
 test-fast: setup
 	@scripts/setup-system.sh
 	@.venv/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)

@@ -27,6 +27,8 @@ from signaux_spark.scoring.score import score_period
 from tests.helpers import job_main as job
 from tests.scoring.scoring_kit import RISKY, SAFE, features_frame, firms_frame, probabilities, settings_for, tiny_model
 
+pytestmark = pytest.mark.slow  # scores and exports a generated lake: make test-fast leaves it out
+
 P1, P2 = dt.date(2020, 2, 1), dt.date(2020, 3, 1)
 MID = {"dette_sociale": 3000.0, "dette_ratio": 1.0, "marge": 0.0, "paydex": 40.0}
 PLACES = {

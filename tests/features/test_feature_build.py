@@ -40,6 +40,7 @@ def lakes(spark, tmp_path_factory):
     return Lake(one), Lake(each), counts, monthly
 
 
+@pytest.mark.slow  # builds the features of two lakes
 def test_one_pass_equals_month_by_month(spark, lakes):
     one, each, counts, monthly = lakes
     for table in tables.FEATURE_TABLES:
@@ -49,6 +50,7 @@ def test_one_pass_equals_month_by_month(spark, lakes):
     assert monthly == {"silver_months_built": 1, "firms": 3, "firm_months": 3, "features": 3}
 
 
+@pytest.mark.slow  # builds the features of two lakes
 def test_a_month_without_its_stored_window_builds_it_from_bronze(spark, lakes, tmp_path):
     """No silver month before 2024-08 is stored: the month falls back to the window from bronze
     (37 silver months built, none stored but its own) and gives the one-pass rows."""
@@ -63,6 +65,7 @@ def test_a_month_without_its_stored_window_builds_it_from_bronze(spark, lakes, t
         assert_df_equality(got, one.read(spark, table).where("periode = '2024-08-01'"), ignore_row_order=True)
 
 
+@pytest.mark.slow  # builds the features of two lakes
 def test_contracts_of_the_tables(spark, lakes):
     one, _, _, _ = lakes
     features = one.read(spark, tables.FEATURES)

@@ -8,6 +8,7 @@ random data after M. The features of M of both must be equal.
 
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
@@ -18,6 +19,8 @@ from signaux_spark.features import build
 from signaux_spark.months import add_months, index
 from signaux_spark.sources import SOURCES
 from tests.features.features_kit import bronze, d
+
+pytestmark = pytest.mark.slow  # builds the features of many generated histories: make test-fast leaves it out
 
 CUTS = [d("2023-09"), d("2023-10"), d("2023-11"), d("2023-12")]
 PLACES = [

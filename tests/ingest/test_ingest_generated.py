@@ -23,6 +23,8 @@ from signaux_spark.sources.text import decode, gunzip, physical_lines
 from signaux_spark.synthetic import generate
 from tests.helpers import make_settings
 
+pytestmark = pytest.mark.slow  # ingests a generated economy: make test-fast leaves it out
+
 FIRST, LAST = "2023-10", "2024-06"
 # Temporary-work firms (pseudo SIRETs) and Altares trailers are few on tiny data; every quarterly
 # headcount file is late, so it lands in a month outside the headcount cadence.

@@ -18,6 +18,8 @@ from signaux_spark.sources import altares_paydex
 from tests.helpers import make_settings
 from tests.ingest.ingest_samples import AP_CONSO, AP_DEMANDE, COTISATION, DEBIT, DELAI, Landing, altares
 
+pytestmark = pytest.mark.slow  # ingestion runs over generated deliveries: make test-fast leaves it out
+
 D = "827;74;827000000004512361;812345676;81234567600017;20090415;1;0;202412"
 PROCOL = "Siret;Siren;Dt_effet;Cat_v2;Lib_actx_stdx"
 GOOD_PROCOL = [("52310987400017;523109874;14MAR2022;1;Ouverture_redressement", "ok")]

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 
 import pandas as pd
+import pytest
 from mlflow import MlflowClient
 
 from signaux_spark import cli
@@ -22,6 +23,8 @@ from signaux_spark.io import Lake
 from signaux_spark.model.registry import load_model
 from signaux_spark.tracking import configure_mlflow
 from tests.helpers import job_main
+
+pytestmark = pytest.mark.slow  # tunes a model on the Taiwan table: make test-fast leaves it out
 
 TAIWAN = "/work/shared/data/real/taiwan_bankruptcy.csv.gz"
 

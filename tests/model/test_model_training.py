@@ -21,6 +21,8 @@ from signaux_spark.tracking import configure_mlflow
 from tests.helpers import job_main as job
 from tests.helpers import make_settings
 
+pytestmark = pytest.mark.slow  # tunes and trains models: make test-fast leaves it out
+
 FEATURES = [c for cols in FEATURE_GROUPS.values() for c in cols if c not in CATEGORICAL]
 SMALL = [
     "model.horizon_months=6",

@@ -24,6 +24,8 @@ from signaux_spark.scoring.score import score_period
 from signaux_spark.sources import SOURCES
 from tests.scoring.scoring_kit import RISKY, SAFE, features_frame, firms_frame, settings_for, tiny_model
 
+pytestmark = pytest.mark.slow  # monitors a generated lake: make test-fast leaves it out
+
 P1, P2 = dt.date(2020, 2, 1), dt.date(2020, 3, 1)
 BATCHES = [f"2019-{m:02d}" for m in range(3, 13)] + ["2020-01", "2020-02", "2020-03"]
 PLACES = {f"00000010{i}": ("69", "84") if i < 5 else ("75", "11") for i in range(1, 9)}

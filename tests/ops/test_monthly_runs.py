@@ -12,6 +12,8 @@ from signaux_spark.monitoring.findings import Finding
 from signaux_spark.monitoring.run import MonitorResult, verdict
 from signaux_spark.ops.monthly import STEPS, MonthlyOutcome, StepOutput, plan, run_monthly
 
+pytestmark = pytest.mark.slow  # monthly runs over a generated lake: make test-fast leaves it out
+
 
 class FakeSteps(dict):
     """Steps that record their calls; `fail_once` makes a step raise the first time."""
