@@ -78,6 +78,8 @@ def main() -> int:
     root, out = Path(args.root).resolve(), Path(args.out)
     if not (root / "landing").is_dir():
         p.error(f"{root}/landing does not exist (run `make demo`, or give --root)")
+    if not any((source / args.batch).is_dir() for source in (root / "landing").iterdir()):
+        p.error(f"no delivery of {args.batch} under {root}/landing")
     if args.child:
         print(json.dumps(child(args.child, root, out, args.batch)))
         return 0
@@ -109,8 +111,8 @@ def main() -> int:
     (results / f"ingest_month_{args.batch}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(
         f"ingest of {args.batch} in a fresh JVM ({runs['ours'][0]['lines']:,} lines): ours {median['ours']:.1f} s, "
-        f"floor {median['floor']:.1f} s, ours/floor {result['ratio_to_floor']:.2f} (medians of {args.rounds}; "
-        f"session start about {runs['ours'][0]['session_seconds']:.0f} s apart); load average {load}"
+        f"floor {median['floor']:.1f} s, ours/floor {result['ratio_to_floor']:.2f} (medians of {args.rounds}, after "
+        f"a session start of about {runs['ours'][0]['session_seconds']:.0f} s each); load average {load}"
     )
     return 0
 
