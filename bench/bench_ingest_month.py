@@ -37,17 +37,11 @@ from signaux_spark.session import build_session  # noqa: E402
 
 def child(kind: str, root: Path, out: Path, batch: str) -> dict:
     """One measurement in this (fresh) process: session start, then the batch's ingest or floor."""
-    lake = out / "lake"
     shutil.rmtree(out, ignore_errors=True)
     if kind == "ours" and (root / "lake").is_dir():
-        shutil.copytree(root / "lake", lake)
+        shutil.copytree(root / "lake", out / "lake")  # paths.lake under paths.root
     settings = load_settings(
-        overrides=[
-            f"paths.root={out}",
-            f"paths.landing={(root / 'landing').resolve()}",
-            f"paths.lake={lake}",
-            "ingest.missing_delivery=warn",
-        ]
+        overrides=[f"paths.root={out}", f"paths.landing={root / 'landing'}", "ingest.missing_delivery=warn"]
     )
     started = time.monotonic()
     spark = build_session(f"signaux_spark-bench-ingest-month-{kind}", settings)
