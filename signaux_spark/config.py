@@ -92,6 +92,8 @@ class IngestSettings:
     reject_thresholds: dict[str, float] = field(default_factory=dict)  # per-source overrides
     strict: bool = False  # stop at the first failed source (jobs: --strict)
     parallel_sources: int = 4  # sources typed and written at the same time (1: one by one)
+    # Files larger than this are read by the Python task itself, not through Spark's binaryFile reader.
+    large_file_bytes: int = 256 * 2**20
 
 
 @dataclass

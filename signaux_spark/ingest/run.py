@@ -50,9 +50,10 @@ SPECS: dict[str, Source] = {name: importlib.import_module(f"signaux_spark.source
 RAW_LINE_CAP = 4096
 # Session settings while ingesting (restored after). The whole-stage code of the wide parsing
 # projections is larger than what the JVM compiles (8000 bytes), so Spark falls back to split
-# expression code (its documented setting); the split gets whole files as rows, so few per batch.
+# expression code (its documented setting); the split gets whole files as rows, one per Arrow batch
+# (a national stock file is over a gigabyte: two in one batch would double a task's memory).
 INGEST_SPARK_CONF = {
-    "spark.sql.execution.arrow.maxRecordsPerBatch": "8",
+    "spark.sql.execution.arrow.maxRecordsPerBatch": "1",
     "spark.sql.codegen.hugeMethodLimit": "8000",
 }
 REJECTS_CONSTRAINTS = {
@@ -118,6 +119,13 @@ def ingest(
         raise ConfigError("setting 'ingest.altares_missing_trailer' must be flag or error")
     if settings.ingest.parallel_sources < 1:
         raise ConfigError("setting 'ingest.parallel_sources' must be at least 1")
+    # Spark's binaryFile reader refuses a file longer than this (2 GiB - 1 by default).
+    spark_max = int(spark.conf.get("spark.sql.sources.binaryFile.maxLength", str(2**31 - 1)))
+    if not 0 <= settings.ingest.large_file_bytes <= spark_max:
+        raise ConfigError(
+            f"setting 'ingest.large_file_bytes' must be between 0 and {spark_max:,} (the longest file Spark "
+            f"reads in one piece), got {settings.ingest.large_file_bytes:,}"
+        )
     strict = settings.ingest.strict if strict is None else strict
     report = IngestReport(run_id or uuid.uuid4().hex, sorted(set(batches)))
     clock = StageClock()
@@ -143,7 +151,11 @@ def ingest(
             if paths:
                 with clock("read and split"), step(spark, f"ingest: read and split {len(paths)} file(s)"):
                     lines = read_records(
-                        spark, paths, {s.name: s.layout for s in specs}, frozenset(settings.ingest.require_rows)
+                        spark,
+                        paths,
+                        {s.name: s.layout for s in specs},
+                        frozenset(settings.ingest.require_rows),
+                        settings.ingest.large_file_bytes,
                     )
                     read_file_summaries(lines, units, settings)
 

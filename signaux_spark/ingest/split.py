@@ -5,20 +5,23 @@ a file's source is the folder above its batch (`<landing>/<source>/<batch>/<file
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import json
 import math
-from functools import partial
+from functools import partial, reduce
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
 
-from signaux_spark.sources.text import Layout, Record, StructuralError, split_file
+from signaux_spark.sources.text import Layout, Record, StructuralError, file_records
 
 BYTES_PER_PARTITION = 64 * 1024 * 1024
 CHUNK_ROWS = 20_000  # records per Arrow batch sent back to Spark
 TEXT = StringType()
+FILES = "path string, content binary"  # the binaryFile reader's two columns the split reads
 RECORDS_SCHEMA = StructType(
     [
         StructField("source", TEXT),
@@ -40,12 +43,20 @@ RECORDS_SCHEMA = StructType(
 
 def split_files(batches, layouts: dict[str, Layout], require_rows: frozenset[str]):
     """mapInArrow function: Arrow batches of (path, content) -> Arrow batches of RECORDS_SCHEMA rows."""
-    import dataclasses
-
-    import pyarrow as pa
     from pyspark.sql.pandas.types import to_arrow_schema
 
     schema = to_arrow_schema(RECORDS_SCHEMA)
+    # The split makes millions of small objects and no reference cycles: with the cyclic collector
+    # on, each of its full passes walks the file's lines again, which took most of the split's time.
+    gc.disable()
+    try:
+        yield from _split(batches, layouts, require_rows, schema)
+    finally:
+        gc.enable()
+
+
+def _split(batches, layouts: dict[str, Layout], require_rows: frozenset[str], schema):
+    import pyarrow as pa
 
     def arrow(
         where: tuple[str, str, str], file_kind: str | None, records: list[Record], info: str | None
@@ -79,28 +90,78 @@ def split_files(batches, layouts: dict[str, Layout], require_rows: frozenset[str
         for i, path in enumerate(paths):
             where = tuple(path.rsplit("/", 3)[-3:])
             source = where[0]
+            # Records go back in chunks as they are split: a task holds one file's lines and one chunk.
+            # A structural error found midway refuses the whole file (its batch is not loaded), so the
+            # chunks sent before it are never read.
+            file_kind, chunk = None, []
             try:
-                summary, records = split_file(
-                    where[2], contents[i].as_py(), layouts[source], require_rows=source in require_rows
+                content = contents[i]  # the bytes are passed without a name, so the split can free them
+                summary, records = file_records(
+                    where[2],
+                    content.as_py() if content.is_valid else read_stored(path),
+                    layouts[source],
+                    require_rows=source in require_rows,
                 )
+                file_kind = summary.file_kind
+                for record in records:
+                    chunk.append(record)
+                    if len(chunk) == CHUNK_ROWS:
+                        yield arrow(where, file_kind, chunk, None)
+                        chunk = []
+                if chunk:
+                    yield arrow(where, file_kind, chunk, None)
                 info = dict(dataclasses.asdict(summary), error=None)
             except StructuralError as err:
-                records, info = [], {"file_kind": None, "error": str(err)}
-            for start in range(0, len(records), CHUNK_ROWS):
-                yield arrow(where, info["file_kind"], records[start : start + CHUNK_ROWS], None)
-            yield arrow(where, info["file_kind"], [], json.dumps(info))
+                file_kind, info = None, {"file_kind": None, "error": str(err)}
+            yield arrow(where, file_kind, [], json.dumps(info))
+
+
+def read_stored(uri: str) -> bytes:
+    """A file's bytes read by the Python task itself (`file:`, `hdfs:`, `s3a:` through pyarrow's file
+    systems); a file that cannot be read is refused like an undecodable one."""
+    from pyarrow import fs
+
+    try:
+        if uri.startswith("file:"):
+            with open(uri.removeprefix("file:"), "rb") as f:  # file:/a/b (Hadoop's form) or file:///a/b
+                return f.read()
+        filesystem, path = fs.FileSystem.from_uri(uri.replace("s3a://", "s3://", 1))
+        with filesystem.open_input_stream(path) as f:
+            return f.read()
+    except (OSError, ValueError) as err:
+        raise StructuralError(f"cannot be read by the task: {err}") from None
 
 
 def read_records(
-    spark: SparkSession, paths: dict[str, int], layouts: dict[str, Layout], require_rows: frozenset[str]
+    spark: SparkSession,
+    paths: dict[str, int],
+    layouts: dict[str, Layout],
+    require_rows: frozenset[str],
+    large_file_bytes: int,
 ) -> DataFrame:
     """The split records and file summaries of the files `paths` (path -> size), of any sources,
-    cached: one Spark read, in as many partitions as the bytes need (Spark's one partition per small
-    file would make each later stage hundreds of tiny tasks)."""
-    partitions = max(spark.sparkContext.defaultParallelism, math.ceil(sum(paths.values()) / BYTES_PER_PARTITION))
-    files = spark.read.format("binaryFile").load(list(paths)).select("path", "content").coalesce(partitions)
-    lines = files.mapInArrow(partial(split_files, layouts=layouts, require_rows=require_rows), RECORDS_SCHEMA)
-    return lines.persist(StorageLevel.MEMORY_AND_DISK)
+    cached. Files up to `large_file_bytes` come through Spark's binaryFile reader, in as many
+    partitions as their bytes need (Spark's one partition per small file would make each later
+    stage hundreds of tiny tasks). A larger file comes as its path alone, one per task, and the task
+    reads it (through Spark, a file of a gigabyte costs about four times its size of JVM heap); its
+    records are then spread over partitions of the same size as the others, so that no cached block
+    holds a whole file and the later stages use every core."""
+    split = partial(split_files, layouts=layouts, require_rows=require_rows)
+    small = [p for p, size in paths.items() if size <= large_file_bytes]
+    large = sorted(set(paths) - set(small), key=paths.get, reverse=True)
+    parts = []
+    if small:
+        files = spark.read.format("binaryFile").load(small).select("path", "content")
+        parts.append(files.coalesce(partitions_for(spark, paths, small)).mapInArrow(split, RECORDS_SCHEMA))
+    if large:
+        files = spark.createDataFrame(spark.sparkContext.parallelize([(p, None) for p in large], len(large)), FILES)
+        records = files.mapInArrow(split, RECORDS_SCHEMA)
+        parts.append(records.repartition(partitions_for(spark, paths, large), "batch", "source_file", "line_number"))
+    return reduce(DataFrame.unionAll, parts).persist(StorageLevel.MEMORY_AND_DISK)
+
+
+def partitions_for(spark: SparkSession, paths: dict[str, int], files: list[str]) -> int:
+    return max(spark.sparkContext.defaultParallelism, math.ceil(sum(map(paths.get, files)) / BYTES_PER_PARTITION))
 
 
 def file_summaries(lines: DataFrame) -> dict[tuple[str, str], list[tuple[str, dict]]]:

@@ -272,6 +272,17 @@ def split_file(
     file_name: str, data: bytes, layout: Layout, *, require_rows: bool = False
 ) -> tuple[FileSummary, list[Record]]:
     """Decode and split one file. Raises StructuralError for problems with the whole file."""
+    summary, records = file_records(file_name, data, layout, require_rows=require_rows)
+    return summary, list(records)
+
+
+def file_records(
+    file_name: str, data: bytes, layout: Layout, *, require_rows: bool = False
+) -> tuple[FileSummary, Iterator[Record]]:
+    """Decode one file and split it lazily: its records one at a time, so that a task holds the
+    file's lines but never all its records (a national stock file has millions). The summary is
+    complete once the records are exhausted; a StructuralError may come from either call or while
+    iterating (the file is then refused whole, whatever records came before)."""
     kind = layout.kind_of(file_name)
     if kind is None:
         raise StructuralError("file name matches no delivery of this source")
@@ -279,18 +290,24 @@ def split_file(
     if file_name.endswith(".gz"):
         data = gunzip(data)
     text, summary.encoding, summary.flags = decode(data, layout.encoding)
+    del data  # the caller passes a temporary: the decoded text replaces the bytes
     lines = physical_lines(text)
     summary.physical_lines = len(lines)
     if not lines or not any(line.strip() for line in lines):
         raise StructuralError("empty file: no header line")
     cut = not text.endswith("\n")
+    del text
     if cut:
         summary.flags.append("no_final_line_ending")
         summary.warnings.append("the last line has no line ending: the file may be cut short")
+    return summary, _records(lines, cut, kind, layout, summary, require_rows)
 
+
+def _records(
+    lines: list[str], cut: bool, kind: FileKind, layout: Layout, summary: FileSummary, require_rows: bool
+) -> Iterator[Record]:
     header: Header | None = None
     seen: set[str] = set()
-    records: list[Record] = []
     trailer_at: int | None = None
     trailer_count = 0
     for number, raw, fields, reason in split_records(lines, layout.sep, layout.quoting):
@@ -317,19 +334,17 @@ def split_file(
             summary.duplicates += 1
             continue
         seen.add(key)
+        summary.records += 1
         if cut and number + raw.count("\n") == len(lines):
-            records.append(
-                Record(
-                    number,
-                    raw,
-                    reason="truncated_line",
-                    detail="the file ends inside this line (no line ending): it may be cut short",
-                )
+            yield Record(
+                number,
+                raw,
+                reason="truncated_line",
+                detail="the file ends inside this line (no line ending): it may be cut short",
             )
         else:
-            records.append(make_record(number, raw, fields, reason, header, kind, layout.sep))
+            yield make_record(number, raw, fields, reason, header, kind, layout.sep)
 
-    summary.records = len(records)
     if kind.trailer:
         if trailer_at is None:
             summary.flags.append("missing_trailer")
@@ -338,9 +353,8 @@ def split_file(
             summary.warnings.append(
                 f"trailer counts {trailer_count} lines, the file has {summary.records + summary.duplicates}"
             )
-    if require_rows and not records:
+    if require_rows and not summary.records:
         raise StructuralError("no data line (this source must deliver rows)")
-    return summary, records
 
 
 def make_record(

@@ -11,10 +11,13 @@ from chispa import assert_df_equality
 
 import signaux_spark.ingest.run as ingestion
 from signaux_spark import tables
+from signaux_spark.config import ConfigError
 from signaux_spark.ingest import ingest
+from signaux_spark.ingest.split import read_records
 from signaux_spark.io import Lake
 from signaux_spark.months import batch_range
 from signaux_spark.sources import altares_paydex
+from signaux_spark.sources.urssaf_debit import LAYOUT as DEBIT_LAYOUT
 from tests.helpers import make_settings
 from tests.ingest.ingest_samples import AP_CONSO, AP_DEMANDE, COTISATION, DEBIT, DELAI, Landing, altares
 
@@ -294,6 +297,35 @@ def test_reject_threshold_is_per_source_and_ignores_a_handful(settings):
     assert status("ap_consommation", 12, 3) == "failed"  # 80 %, over the default 5 %
     assert status("ap_consommation", 12, 300) == "loaded"  # 3.8 %
     assert status("ap_consommation", 9, 0) == "loaded"  # fewer than reject_threshold_min_lines
+
+
+def test_large_files_read_by_the_task_give_the_same_tables(spark, tmp_path, capsys):
+    """Files over `ingest.large_file_bytes` skip Spark's binaryFile reader: the task reads them itself."""
+    landing = Landing()
+    landing.add("urssaf_debit", "2024-06", "sigfaible_debits.csv", DEBIT, [(f"{D};101;1;1240618;1;1;1;2;0", "ok")])
+    landing.add("urssaf_debit", "2024-07", "sigfaible_debits.csv.gz", DEBIT, [(f"{D};101;1;1240718;1;1;1;2;0", "ok")])
+    landing.write(tmp_path)
+    files, _ = ingestion.landing_entries(spark, str(tmp_path / "landing"))
+    tables_by_threshold = {}
+    for threshold in (0, 2**20):  # every file read by the task; every file through Spark
+        records = read_records(spark, files, {"urssaf_debit": DEBIT_LAYOUT}, frozenset(), threshold)
+        records.explain(mode="extended")
+        plan = capsys.readouterr().out
+        assert ("binaryFile" in plan) == (threshold > 0) and ("RepartitionByExpression" in plan) == (threshold == 0)
+        records.unpersist()
+        settings = settings_for(tmp_path / str(threshold), large_file_bytes=threshold)
+        settings.paths.landing = str(tmp_path / "landing")
+        report = ingest(spark, settings, ["2024-06", "2024-07"], sources=["urssaf_debit"], run_id="same")
+        assert [u.status for u in report.units] == ["loaded", "loaded"], report.failures
+        tables_by_threshold[threshold] = Lake(settings).read(spark, tables.bronze("urssaf_debit"))
+    assert_df_equality(tables_by_threshold[0], tables_by_threshold[2**20], ignore_row_order=True)
+    assert tables_by_threshold[0].count() == 2
+
+
+def test_large_file_threshold_beyond_what_spark_reads_is_refused(spark, tmp_path):
+    settings = settings_for(tmp_path, large_file_bytes=2**31)
+    with pytest.raises(ConfigError, match="'ingest.large_file_bytes' must be between 0 and 2,147,483,647"):
+        ingest(spark, settings, ["2024-06"])
 
 
 # --- idempotence -------------------------------------------------------------------------------------
