@@ -1,7 +1,8 @@
-"""The Spark side of the split (`sources/text.py`): files read by Spark's binaryFile source go to
-Python tasks through mapInArrow and come back as one row per record plus one row per file (kind
-"file", its summary or structural error as JSON in `info`). All sources of a run share one pass:
-a file's source is the folder above its batch (`<landing>/<source>/<batch>/<file>`)."""
+"""The Spark side of the split (`sources/text.py`): files read by Spark's binaryFile source (or, when
+large, by the task itself from their path) go to Python tasks through mapInArrow and come back as
+one row per record plus one row per file (kind "file", its summary or structural error as JSON in
+`info`). All sources of a run share one pass: a file's source is the folder above its batch
+(`<landing>/<source>/<batch>/<file>`)."""
 
 from __future__ import annotations
 
