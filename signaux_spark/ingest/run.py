@@ -51,7 +51,7 @@ RAW_LINE_CAP = 4096
 # Session settings while ingesting (restored after). The whole-stage code of the wide parsing
 # projections is larger than what the JVM compiles (8000 bytes), so Spark falls back to split
 # expression code (its documented setting); the split gets whole files as rows, one per Arrow batch
-# (a national stock file is over a gigabyte: two in one batch would double a task's memory).
+# (each up to ingest.large_file_bytes: eight in one batch would hold 2 GB in one task).
 INGEST_SPARK_CONF = {
     "spark.sql.execution.arrow.maxRecordsPerBatch": "1",
     "spark.sql.codegen.hugeMethodLimit": "8000",
