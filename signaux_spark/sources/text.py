@@ -268,14 +268,6 @@ def read_header(names: list[str], kind: FileKind, ignored: frozenset[str], summa
     return Header(positions, len(names), cells, repair_from)
 
 
-def split_file(
-    file_name: str, data: bytes, layout: Layout, *, require_rows: bool = False
-) -> tuple[FileSummary, list[Record]]:
-    """Decode and split one file. Raises StructuralError for problems with the whole file."""
-    summary, records = file_records(file_name, data, layout, require_rows=require_rows)
-    return summary, list(records)
-
-
 def file_records(
     file_name: str, data: bytes, layout: Layout, *, require_rows: bool = False
 ) -> tuple[FileSummary, Iterator[Record]]:

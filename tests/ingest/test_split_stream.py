@@ -13,6 +13,7 @@ from signaux_spark.ingest import split
 from signaux_spark.sources.text import FileKind, Layout, StructuralError, file_records
 
 LAYOUT = Layout("utf-8", ";", "strict", (FileKind("main", r"f\.csv", ("a", "b"), trailer=True),))
+FILES = pa.schema([("path", pa.string()), ("content", pa.binary())])  # what the split receives
 FILE = "a;b\n" + "".join(f"{i};x\n" for i in range(5)) + "Fin du fichier : total 5 ligne(s)\n"
 
 
@@ -35,7 +36,7 @@ def run_split(monkeypatch, files: dict[str, str]) -> list[dict]:
     monkeypatch.setattr(split, "CHUNK_ROWS", 2)
     batch = pa.RecordBatch.from_pydict(
         {"path": list(files), "content": [text.encode() for text in files.values()]},
-        schema=pa.schema([("path", pa.string()), ("content", pa.binary())]),
+        schema=FILES,
     )
     states = []
     rows = []
@@ -76,7 +77,7 @@ def test_a_large_file_is_read_by_the_task_from_its_path(monkeypatch, tmp_path):
     monkeypatch.setattr(split, "CHUNK_ROWS", 10)
     batch = pa.RecordBatch.from_pydict(  # a large file comes as its path, without content
         {"path": [f"file:{path}", f"file:{tmp_path}/src/2024-04/f.csv"], "content": [None, None]},
-        schema=pa.schema([("path", pa.string()), ("content", pa.binary())]),
+        schema=FILES,
     )
     rows = [r for out in split.split_files(iter([batch]), {"src": LAYOUT}, frozenset()) for r in out.to_pylist()]
     assert [r["line_number"] for r in rows if r["kind"] == "record"] == [2, 3, 4, 5, 6]

@@ -13,11 +13,18 @@ from signaux_spark.sources.text import (
     Layout,
     StructuralError,
     decode,
+    file_records,
     physical_lines,
-    split_file,
     split_quoted,
     split_records,
 )
+
+
+def split_file(name: str, data: bytes, layout: Layout, **kw):
+    """(summary, all records) of one file: the split's records, exhausted."""
+    summary, records = file_records(name, data, layout, **kw)
+    return summary, list(records)
+
 
 SIMPLE = Layout("utf-8", ";", "strict", (FileKind("main", r"f\.csv", ("a", "b", "c")),))
 
