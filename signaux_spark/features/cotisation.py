@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from signaux_spark.features.calendar import (
     KEY,
     MONTH,
     batch_month,
-    interval_deltas,
     month_sequence,
     running_sum,
-    spread_deltas,
 )
 from signaux_spark.months import add_months
 
@@ -41,46 +39,59 @@ LINE_COLUMNS = [
 
 
 def month_pieces(cotisations: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
-    """(siren, mois, first, pieces): per firm and month, the batch month it was first known and its
-    (known, units) pieces, amounts in 1/1200 EUR. Identical lines delivered in several batches are
-    one line, known from its first batch."""
+    """(siren, mois, known, units): one row per line and month of its period, with the batch month
+    the line was first known and its amount for that month in 1/1200 EUR. Identical lines delivered
+    in several batches are one line, known from its first batch. The lines are spread by firm once:
+    every later aggregate and window is per firm, so none of them moves rows again."""
     oldest = add_months(start, -max(WINDOWS))
     lines = (
         cotisations.where(F.col("periode_fin") > F.lit(oldest))
+        .select(*LINE_COLUMNS, batch_month().alias("known"))
+        .repartition(KEY)
         .groupBy(*LINE_COLUMNS)
-        .agg(F.min("batch").alias("batch"))
-        .withColumn("known", batch_month())
+        .agg(F.min("known").alias("known"))
         .where(F.col("known") <= F.lit(end))
     )
     per_month = F.round(F.col("cotisation_due") * 100).cast("long") * (F.lit(12) / F.col("n_mois")).cast("long")
-    return (
-        lines.select(
-            KEY,
-            "known",
-            per_month.alias("units"),
-            F.explode(month_sequence(F.col("periode_debut"), F.add_months(F.col("periode_fin"), -1))).alias("mois"),
+    return lines.select(
+        KEY,
+        "known",
+        per_month.alias("units"),
+        F.explode(month_sequence(F.col("periode_debut"), F.add_months(F.col("periode_fin"), -1))).alias("mois"),
+    ).where(F.col("mois") >= F.lit(oldest))
+
+
+def window_deltas(months: DataFrame, value: Column, prefix: str) -> DataFrame:
+    """(siren, periode, {prefix}{k} for k in WINDOWS): deltas that, summed up to t, count `value`
+    of month m known from `known` in each window: at t in [max(known, m+1), m+k]. One row where the
+    windows start (they share it) and one where each ends; a window that never holds it adds no row."""
+    begin = F.greatest("known", F.add_months("mois", 1))
+    held = {k: begin <= F.add_months("mois", k) for k in WINDOWS}
+
+    def row(periode: Column, deltas: dict[int, Column]) -> Column:
+        zero = F.lit(0).cast("long")
+        return F.struct(
+            periode.alias(MONTH), *[deltas.get(k, zero).cast("long").alias(f"{prefix}{k}") for k in WINDOWS]
         )
-        .where(F.col("mois") >= F.lit(oldest))
-        .groupBy(KEY, "mois")
-        .agg(F.min("known").alias("first"), F.collect_list(F.struct("known", "units")).alias("pieces"))
-    )
+
+    rows = [(held[max(WINDOWS)], row(begin, {k: F.when(held[k], value).otherwise(0) for k in WINDOWS}))]
+    rows += [(held[k], row(F.add_months("mois", k + 1), {k: -value})) for k in WINDOWS]
+    deltas = F.filter(F.array(*[F.struct(h.alias("held"), r.alias("d")) for h, r in rows]), lambda x: x["held"])
+    return months.select(KEY, F.explode(deltas).alias("x")).select(KEY, "x.d.*")
 
 
 def monthly_cotisation(cotisations: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
     """siren, periode, cotisation (month t-1 as known at t), cotisation_mean{3,6,12}m (mean of the
     known months among t-k .. t-1), cotisation_negative (1 when the last month is negative)."""
-    months = month_pieces(cotisations, start=start, end=end)
-
-    def counted(known, k, value):
-        # Month m known from batch b counts at t for t in [max(b, m+1), m+k].
-        return interval_deltas(F.greatest(known, F.add_months("mois", 1)), F.add_months("mois", k), value)
-
-    def piece_deltas(k):
-        return lambda piece: counted(piece["known"], k, piece["units"])
-
-    deltas = {f"sum{k}": F.flatten(F.transform("pieces", piece_deltas(k))) for k in WINDOWS}
-    deltas.update({f"n{k}": counted(F.col("first"), k, F.lit(1).cast("long")) for k in WINDOWS})
-    totals = running_sum(spread_deltas(months, deltas), list(deltas), start=start, end=end)
+    pieces = month_pieces(cotisations, start=start, end=end)
+    # Lines of a firm-month known from the same batch add up: one amount per (firm, month, batch).
+    amounts = pieces.groupBy(KEY, "mois", "known").agg(F.sum("units").alias("units"))
+    firsts = amounts.groupBy(KEY, "mois").agg(F.min("known").alias("known"))
+    deltas = window_deltas(amounts, F.col("units"), "sum").unionByName(
+        window_deltas(firsts, F.lit(1), "n"), allowMissingColumns=True
+    )
+    columns = [f"{what}{k}" for what in ("sum", "n") for k in WINDOWS]
+    totals = running_sum(deltas, columns, start=start, end=end)
     mean = {
         k: F.when(
             F.col(f"n{k}") > 0,
