@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from signaux_spark.features.calendar import (
@@ -20,6 +20,7 @@ from signaux_spark.features.calendar import (
     batch_month,
     carry_forward,
     interval_deltas,
+    month_index,
     months_between,
     running_sum,
     spread_deltas,
@@ -55,6 +56,15 @@ def last_known_headcount(effectifs: DataFrame, *, start: dt.date, end: dt.date) 
     )
 
 
+LINE_BITS = 32  # a cell's version: month_index(known) shifted left by this, plus its line number
+
+
+def _known_of(version: Column) -> Column:
+    """The month a version (see `months_at_threshold`) became known."""
+    index = F.shiftright(version, LINE_BITS).cast("int")
+    return F.make_date(F.floor(index / 12).cast("int"), index % 12 + 1, F.lit(1))
+
+
 def months_at_threshold(
     effectifs: DataFrame, *, start: dt.date, end: dt.date, threshold: int, window_months: int
 ) -> DataFrame:
@@ -64,25 +74,40 @@ def months_at_threshold(
         .where(F.col("mois") >= F.lit(add_months(start, -(window_months - 1))))
         .withColumn("reached", F.col("effectif") >= threshold)
     )
-    # Most months keep the same side of the threshold in every delivery: one aggregate settles them;
-    # only the months revised across the threshold need their versions in order.
-    sides = cells.groupBy(KEY, "mois").agg(
-        F.min("known").alias("known"), F.min("reached").alias("low"), F.max("reached").alias("high")
+    # A month's versions in order (known, then line), each as one long so that min and max stay cheap.
+    version = F.shiftleft(month_index("known").cast("long"), LINE_BITS) + F.col("line_number")
+    reached, below = F.when(F.col("reached"), version), F.when(~F.col("reached"), version)
+    sides = (
+        cells.groupBy(KEY, "mois")
+        .agg(
+            F.min(reached).alias("first_reached"),
+            F.max(reached).alias("last_reached"),
+            F.min(below).alias("first_below"),
+            F.max(below).alias("last_below"),
+        )
+        .where(F.col("first_reached").isNotNull())
     )
-    steady = sides.where(F.col("low") & F.col("high")).select(
-        KEY, "mois", "known", F.lit(None).cast("date").alias("until")
+    # Most months never cross the threshold, or cross it once: their versions at or above it follow
+    # each other, so they count from the first of them until the first version below that comes after.
+    once = F.col("first_below").isNull() | (F.col("last_below") < F.col("first_reached"))
+    down = F.col("last_reached") < F.col("first_below")
+    crossing_once = sides.where(once | down).select(
+        KEY,
+        "mois",
+        _known_of(F.col("first_reached")).alias("known"),
+        F.when(down, F.add_months(_known_of(F.col("first_below")), -1)).alias("until"),
     )
-    crossed = cells.join(sides.where(F.col("low") != F.col("high")).select(KEY, "mois"), [KEY, "mois"], "left_semi")
+    # Months crossing it back and forth (rare) need each version's successor.
+    back_and_forth = sides.where(~(once | down)).select(KEY, "mois")
+    crossed = cells.join(F.broadcast(back_and_forth), [KEY, "mois"], "left_semi")
     order = Window.partitionBy(KEY, "mois").orderBy("known", "line_number")
-    versions = (
-        crossed.withColumn("until", F.add_months(F.lead("known").over(order), -1))
-        .where(F.col("reached") & (F.col("until").isNull() | (F.col("until") >= F.col("known"))))
-        .select(KEY, "mois", "known", "until")
+    versions = crossed.withColumn("until", F.add_months(F.lead("known").over(order), -1)).where(F.col("reached"))
+    intervals = crossing_once.unionByName(versions.select(KEY, "mois", "known", "until")).where(
+        F.col("until").isNull() | (F.col("until") >= F.col("known"))
     )
-    reached = steady.unionByName(versions).withColumn("until", F.coalesce(F.col("until"), F.lit(end)))
     # A version >= threshold counts at t while it is the known one and m is within the window of t.
     deltas = spread_deltas(
-        reached,
+        intervals.withColumn("until", F.coalesce(F.col("until"), F.lit(end))),
         {
             "mois_effectif_seuil": interval_deltas(
                 F.greatest("known", "mois"),

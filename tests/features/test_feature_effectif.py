@@ -63,3 +63,24 @@ def test_size_rule_uses_the_values_known_at_t_over_36_months(spark):
         "siren string, periode date, mois_effectif_seuil int",
     )
     assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_size_rule_follows_a_month_revised_back_and_forth_and_the_last_line_of_a_batch(spark):
+    rows = [
+        cell("2023-06", 12, "2023-07"),
+        cell("2023-06", 8, "2023-10"),  # revised below: stops in 2023-10
+        cell("2023-06", 11, "2024-01"),  # and back above: counts again from 2024-01
+        cell("2023-08", 12, "2023-10"),
+        cell("2023-08", 7, "2023-10"),  # a later line of the same batch wins: never counts
+    ]
+    out = months_at_threshold(
+        bronze(spark, "urssaf_effectif_ent", rows), start=d("2023-07"), end=d("2024-02"), threshold=10, window_months=36
+    )
+    counts = {
+        **{m: 1 for m in ("2023-07", "2023-08", "2023-09", "2024-01", "2024-02")},
+        **{m: 0 for m in ("2023-10", "2023-11", "2023-12")},
+    }
+    expected = spark.createDataFrame(
+        [(A, d(m), n) for m, n in counts.items()], "siren string, periode date, mois_effectif_seuil int"
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
