@@ -56,7 +56,7 @@ def last_known_headcount(effectifs: DataFrame, *, start: dt.date, end: dt.date) 
     )
 
 
-LINE_BITS = 32  # a cell's version: month_index(known) shifted left by this, plus its line number
+LINE_BITS = 32  # a cell's version: month_index(known) shifted left by this, plus its line number (below 2**32)
 
 
 def _known_of(version: Column) -> Column:
