@@ -23,6 +23,11 @@ def month_index(col: Column | str) -> Column:
     return F.year(col) * 12 + F.month(col) - 1
 
 
+def month_of_index(index: Column) -> Column:
+    """The first day of the month `month_index` numbers (its inverse)."""
+    return F.make_date(F.floor(index / 12).cast("int"), (index % 12 + 1).cast("int"), F.lit(1))
+
+
 def months_between(later: Column | str, earlier: Column | str) -> Column:
     """Whole months from the month of `earlier` to the month of `later`."""
     return month_index(later) - month_index(earlier)

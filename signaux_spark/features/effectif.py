@@ -21,6 +21,7 @@ from signaux_spark.features.calendar import (
     carry_forward,
     interval_deltas,
     month_index,
+    month_of_index,
     months_between,
     running_sum,
     spread_deltas,
@@ -61,8 +62,7 @@ LINE_BITS = 32  # a cell's version: month_index(known) shifted left by this, plu
 
 def _known_of(version: Column) -> Column:
     """The month a version (see `months_at_threshold`) became known."""
-    index = F.shiftright(version, LINE_BITS).cast("int")
-    return F.make_date(F.floor(index / 12).cast("int"), index % 12 + 1, F.lit(1))
+    return month_of_index(F.shiftright(version, LINE_BITS))
 
 
 def months_at_threshold(
