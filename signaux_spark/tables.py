@@ -11,6 +11,8 @@ INGEST_REPORT = "bronze/ingest_report"
 # silver: the registry and the dense firm x month grid of monthly signals.
 FIRMS = "silver/firms"
 FIRM_MONTHS = "silver/firm_months"
+# silver/states/<name>: what a carried signal knows at each month (features/states.py).
+STATES = "silver/states"
 
 # gold: model inputs, labels, scores, monitoring findings and the regions' feedback.
 FEATURES = "gold/features"
@@ -30,3 +32,8 @@ FEATURE_TABLES = (FIRMS, FIRM_MONTHS, FEATURES, LABELS)
 def bronze(source: str) -> str:
     """The bronze table of a source (its module name in `sources/`)."""
     return f"bronze/{source}"
+
+
+def state(name: str) -> str:
+    """The table of a carried signal's state (`features/states.py`)."""
+    return f"{STATES}/{name}"

@@ -33,6 +33,7 @@ from signaux_spark.features import (
 from signaux_spark.features.calendar import KEY, MONTH
 from signaux_spark.features.context import CONTEXT_COLUMNS, NEEDS, with_context
 from signaux_spark.features.perimeter import with_perimeter
+from signaux_spark.features.states import Carried, states_at
 from signaux_spark.features.windows import UnknownFeature, longest_window, windows_at, with_windows
 from signaux_spark.io import Lake
 from signaux_spark.months import add_months, month_range, months_count, parse_month
@@ -108,14 +109,24 @@ def firms_table(registry: DataFrame, *, end: dt.date) -> DataFrame:
 
 
 def firm_months(
-    bronze: dict[str, DataFrame], registry: DataFrame, *, start: dt.date, end: dt.date, settings: FeatureSettings
+    bronze: dict[str, DataFrame],
+    registry: DataFrame,
+    *,
+    start: dt.date,
+    end: dt.date,
+    settings: FeatureSettings,
+    states: dict[str, DataFrame] | None = None,
 ) -> DataFrame:
     """silver/firm_months: one row per alive firm and month of start..end, each signal as known
-    at that month (SOURCES.md business rules per source)."""
+    at that month (SOURCES.md business rules per source). With `states` (one month: start == end),
+    the carried signals come from their states at that month instead of bronze."""
+    by_name = signals(bronze, start=start, end=end, settings=settings)
+    if states is not None:
+        by_name.update(signals_at(states, end, settings))
     grid = (
         registry.where(F.col("alive"))
         .select(KEY, MONTH, *REGISTRY_COLUMNS)
-        .join(combined(list(signals(bronze, start=start, end=end, settings=settings).values())), [KEY, MONTH], "left")
+        .join(combined(list(by_name.values())), [KEY, MONTH], "left")
     )
     # cotisation_negative flags a known negative month: no known month is no flag, wherever the grid starts.
     zero_when_absent = {
@@ -173,6 +184,34 @@ def signals(
         "dgfip": dgfip.monthly_statements(bronze["dgfip_liasses"], **span),
         "procol": procol.states(
             procol.firm_events(bronze["urssaf_procol"]), plan_years=settings.plan_validity_years, **span
+        ),
+    }
+
+
+def carried(settings: FeatureSettings) -> list[Carried]:
+    """The states a monthly run carries from month to month (features/states.py): the signals
+    whose bronze grows the most with the history."""
+    return [
+        cotisation.LINES,
+        debits.STEPS,
+        effectif.LATEST_CELL,
+        effectif.window_cells(settings.perimeter_window_months),
+    ]
+
+
+def signals_at(states: dict[str, DataFrame], period: dt.date, settings: FeatureSettings) -> dict[str, DataFrame]:
+    """The carried signals at `period` from their states, by the names of `signals`."""
+    return {
+        "cotisation": cotisation.cotisation_means(
+            cotisation.lines_at(states[cotisation.LINES.name], period), start=period, end=period
+        ),
+        "debits": debits.debts_at(states[debits.STEPS.name], period),
+        "effectif": effectif.headcount_at(states[effectif.LATEST_CELL.name], period),
+        "effectif_seuil": effectif.months_at_threshold_at(
+            states[effectif.WINDOW_CELLS],
+            period,
+            threshold=settings.perimeter_min_effectif,
+            window_months=settings.perimeter_window_months,
         ),
     }
 
@@ -333,8 +372,13 @@ def _build(
         firms_now = firms_table(registry, end=last)
         lake.write(firms_now, tables.FIRMS, mode="overwrite", metadata=metadata)
         counts["firms"] = s.rows["firms"] = firms_now.count()
+    states = None
+    if stored_window:
+        with step(spark, f"features: the carried states at {last:%Y-%m} ({tables.STATES})") as s:
+            states = states_at(spark, lake, bronze, carried(conf), last)
+            s.notes.append(", ".join(states))
     with step(spark, f"features: {tables.FIRM_MONTHS}") as s:
-        months = firm_months(bronze, registry, start=start, end=last, settings=conf).persist(
+        months = firm_months(bronze, registry, start=start, end=last, settings=conf, states=states).persist(
             StorageLevel.MEMORY_AND_DISK
         )
         s.rows["grid rows"] = months.count()

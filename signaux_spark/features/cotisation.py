@@ -21,6 +21,7 @@ from signaux_spark.features.calendar import (
     month_sequence,
     running_sum,
 )
+from signaux_spark.features.states import DUE, VALUE, Carried, due_at
 from signaux_spark.months import add_months
 
 WINDOWS = (1, 3, 6, 12)
@@ -38,27 +39,51 @@ LINE_COLUMNS = [
 ]
 
 
-def month_pieces(cotisations: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
-    """(siren, mois, known, units): one row per line and month of its period, with the batch month
-    the line was first known and its amount for that month in 1/1200 EUR. Identical lines delivered
-    in several batches are one line, known from its first batch. The lines are spread by firm once:
-    every later aggregate and window is per firm, so none of them moves rows again."""
-    oldest = add_months(start, -max(WINDOWS))
-    lines = (
-        cotisations.where(F.col("periode_fin") > F.lit(oldest))
+def first_known_lines(cotisations: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
+    """The lines (LINE_COLUMNS, known) the months start..end read, each with the batch month it
+    was first known: identical lines delivered in several batches are one line. The lines are
+    spread by firm once: every later aggregate and window is per firm, so none of them moves rows again."""
+    return (
+        cotisations.where(F.col("periode_fin") > F.lit(_oldest(start)))
         .select(*LINE_COLUMNS, batch_month().alias("known"))
         .repartition(KEY)
         .groupBy(*LINE_COLUMNS)
         .agg(F.min("known").alias("known"))
         .where(F.col("known") <= F.lit(end))
     )
+
+
+def _oldest(start: dt.date) -> dt.date:
+    """The first month the windows of `start` read."""
+    return add_months(start, -max(WINDOWS))
+
+
+# The monthly run's state (features/states.py): the lines the windows still read, first known when.
+LINES = Carried(
+    "cotisation_lines",
+    "urssaf_cotisation",
+    tuple(LINE_COLUMNS),
+    lambda cotisations: cotisations.select(*LINE_COLUMNS, batch_month().alias(DUE), batch_month().alias(VALUE)),
+    latest=False,
+    keep=lambda as_of: F.col("periode_fin") > F.lit(_oldest(as_of)),
+)
+
+
+def lines_at(lines: DataFrame, period: dt.date) -> DataFrame:
+    """The lines (LINE_COLUMNS, known) of the state LINES at `period`."""
+    return due_at(lines, period).select(*LINE_COLUMNS, F.col(VALUE).alias("known"))
+
+
+def month_pieces(lines: DataFrame, *, start: dt.date) -> DataFrame:
+    """(siren, mois, known, units): one row per line and month of its period, with its amount
+    for that month in 1/1200 EUR."""
     per_month = F.round(F.col("cotisation_due") * 100).cast("long") * (F.lit(12) / F.col("n_mois")).cast("long")
     return lines.select(
         KEY,
         "known",
         per_month.alias("units"),
         F.explode(month_sequence(F.col("periode_debut"), F.add_months(F.col("periode_fin"), -1))).alias("mois"),
-    ).where(F.col("mois") >= F.lit(oldest))
+    ).where(F.col("mois") >= F.lit(_oldest(start)))
 
 
 def window_deltas(months: DataFrame, value: Column, prefix: str) -> DataFrame:
@@ -83,7 +108,12 @@ def window_deltas(months: DataFrame, value: Column, prefix: str) -> DataFrame:
 def monthly_cotisation(cotisations: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
     """siren, periode, cotisation (month t-1 as known at t), cotisation_mean{3,6,12}m (mean of the
     known months among t-k .. t-1), cotisation_negative (1 when the last month is negative)."""
-    pieces = month_pieces(cotisations, start=start, end=end)
+    return cotisation_means(first_known_lines(cotisations, start=start, end=end), start=start, end=end)
+
+
+def cotisation_means(lines: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
+    """monthly_cotisation from the lines first known when (`first_known_lines`, `lines_at`)."""
+    pieces = month_pieces(lines, start=start)
     # Lines of a firm-month known from the same batch add up: one amount per (firm, month, batch).
     amounts = pieces.groupBy(KEY, "mois", "known").agg(F.sum("units").alias("units"))
     firsts = amounts.groupBy(KEY, "mois").agg(F.min("known").alias("known"))

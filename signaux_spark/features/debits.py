@@ -16,15 +16,15 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from signaux_spark.features.calendar import KEY, MONTH, batch_month, running_sum
+from signaux_spark.features.states import DUE, VALUE, Carried, due_at
 from signaux_spark.sources.urssaf_debit import effective_month
 
 DEBT_KEY = ["numero_compte", "periode_debut", "numero_ecart_negatif"]
 
 
-def debt_states(debits: DataFrame, *, end: dt.date) -> DataFrame:
-    """One row per debt and month its known state changes: debt key, periode, state struct
-    (numero_historique, date_traitement, batch, line_number, siren, centimes ouvriere/patronale)."""
-    steps = debits.select(
+def _steps(debits: DataFrame) -> DataFrame:
+    """(debt key, periode: the month the step counts from, step struct)."""
+    return debits.select(
         *DEBT_KEY,
         F.greatest(effective_month(F.col("date_traitement")), batch_month()).alias(MONTH),
         F.struct(
@@ -36,10 +36,45 @@ def debt_states(debits: DataFrame, *, end: dt.date) -> DataFrame:
             F.round(F.col("dette_ouvriere") * 100).cast("long").alias("ouvriere"),
             F.round(F.col("dette_patronale") * 100).cast("long").alias("patronale"),
         ).alias("step"),
-    ).where(F.col(MONTH) <= F.lit(end))
+    )
+
+
+def debt_states(debits: DataFrame, *, end: dt.date) -> DataFrame:
+    """One row per debt and month its known state changes: debt key, periode, state struct
+    (numero_historique, date_traitement, batch, line_number, siren, centimes ouvriere/patronale)."""
+    steps = _steps(debits).where(F.col(MONTH) <= F.lit(end))
     per_month = steps.groupBy(*DEBT_KEY, MONTH).agg(F.max("step").alias("step"))
     so_far = Window.partitionBy(*DEBT_KEY).orderBy(MONTH).rowsBetween(Window.unboundedPreceding, Window.currentRow)
     return per_month.select(*DEBT_KEY, MONTH, F.max("step").over(so_far).alias("state"))
+
+
+# The monthly run's state (features/states.py): each debt's latest step.
+STEPS = Carried(
+    "debits",
+    "urssaf_debit",
+    tuple(DEBT_KEY),
+    lambda debits: _steps(debits).select(*DEBT_KEY, F.col(MONTH).alias(DUE), F.col("step").alias(VALUE)),
+)
+
+
+def debts_at(steps: DataFrame, period: dt.date) -> DataFrame:
+    """siren, periode, dette_ouvriere, dette_patronale at `period` from the state STEPS: each debt's
+    latest step counts for the SIREN of its SIRET."""
+    totals = (
+        due_at(steps, period)
+        .groupBy(F.col("value.siren").alias(KEY))
+        .agg(F.sum("value.ouvriere").alias("ouvriere"), F.sum("value.patronale").alias("patronale"))
+    )
+    return _in_euros(totals.withColumn(MONTH, F.lit(period)))
+
+
+def _in_euros(totals: DataFrame) -> DataFrame:
+    return totals.select(
+        KEY,
+        MONTH,
+        (F.col("ouvriere") / 100).alias("dette_ouvriere"),
+        (F.col("patronale") / 100).alias("dette_patronale"),
+    )
 
 
 def monthly_debts(debits: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
@@ -59,10 +94,4 @@ def monthly_debts(debits: DataFrame, *, start: dt.date, end: dt.date) -> DataFra
             (F.col("d.sign") * F.col("d.s.patronale")).alias("patronale"),
         )
     )
-    totals = running_sum(deltas, ["ouvriere", "patronale"], start=start, end=end)
-    return totals.select(
-        KEY,
-        MONTH,
-        (F.col("ouvriere") / 100).alias("dette_ouvriere"),
-        (F.col("patronale") / 100).alias("dette_patronale"),
-    )
+    return _in_euros(running_sum(deltas, ["ouvriere", "patronale"], start=start, end=end))

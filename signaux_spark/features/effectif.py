@@ -26,34 +26,90 @@ from signaux_spark.features.calendar import (
     running_sum,
     spread_deltas,
 )
+from signaux_spark.features.states import DUE, VALUE, Carried, due_at
 from signaux_spark.months import add_months
 
+SOURCE = "urssaf_effectif_ent"
 
-def _cells(effectifs: DataFrame, end: dt.date) -> DataFrame:
-    """(siren, mois, known, line_number, effectif): each cell with the month it is usable from."""
-    return effectifs.select(
+
+def _cells(effectifs: DataFrame, end: dt.date | None = None) -> DataFrame:
+    """(siren, mois, known, line_number, effectif): each cell with the month it is usable from (up to `end`)."""
+    cells = effectifs.select(
         KEY,
         F.col(MONTH).alias("mois"),
         "effectif",
         "line_number",
         F.greatest(batch_month(), F.col(MONTH)).alias("known"),
-    ).where(F.col("known") <= F.lit(end))
-
-
-def last_known_headcount(effectifs: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
-    """siren, periode, effectif, effectif_age."""
-    # The greatest (month, batch, line) known so far is the latest month in its latest version.
-    events = (
-        _cells(effectifs, end)
-        .groupBy(KEY, "known")
-        .agg(F.max(F.struct("mois", "known", "line_number", "effectif")).alias("value"))
-        .withColumnRenamed("known", MONTH)
     )
-    return carry_forward(events, "value", start=start, end=end).select(
+    return cells if end is None else cells.where(F.col("known") <= F.lit(end))
+
+
+def _latest_cell() -> Column:
+    # The greatest (month, batch, line) known so far is the latest month in its latest version.
+    return F.struct("mois", "known", "line_number", "effectif")
+
+
+def _headcount(rows: DataFrame) -> DataFrame:
+    return rows.select(
         KEY,
         MONTH,
         F.col("value.effectif").alias("effectif"),
         months_between(F.col(MONTH), F.col("value.mois")).alias("effectif_age"),
+    )
+
+
+def last_known_headcount(effectifs: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
+    """siren, periode, effectif, effectif_age."""
+    events = (
+        _cells(effectifs, end)
+        .groupBy(KEY, "known")
+        .agg(F.max(_latest_cell()).alias("value"))
+        .withColumnRenamed("known", MONTH)
+    )
+    return _headcount(carry_forward(events, "value", start=start, end=end))
+
+
+# The monthly run's states (features/states.py): the latest cell of each firm, and the latest
+# version of each month of the size rule's window.
+LATEST_CELL = Carried(
+    "effectif_latest",
+    SOURCE,
+    (KEY,),
+    lambda effectifs: _cells(effectifs).select(KEY, F.col("known").alias(DUE), _latest_cell().alias(VALUE)),
+)
+
+
+WINDOW_CELLS = "effectif_window"
+
+
+def window_cells(window_months: int) -> Carried:
+    """State of the size rule: per firm and month of the window, its latest version."""
+    return Carried(
+        WINDOW_CELLS,
+        SOURCE,
+        (KEY, "mois"),
+        lambda effectifs: _cells(effectifs).select(
+            KEY, "mois", F.col("known").alias(DUE), F.struct("known", "line_number", "effectif").alias(VALUE)
+        ),
+        keep=lambda as_of: F.col("mois") >= F.lit(add_months(as_of, -(window_months - 1))),
+    )
+
+
+def headcount_at(latest: DataFrame, period: dt.date) -> DataFrame:
+    """siren, periode, effectif, effectif_age at `period` from the state LATEST_CELL."""
+    return _headcount(due_at(latest, period).withColumn(MONTH, F.lit(period)))
+
+
+def months_at_threshold_at(window: DataFrame, period: dt.date, *, threshold: int, window_months: int) -> DataFrame:
+    """siren, periode, mois_effectif_seuil at `period` from the state `window_cells`."""
+    counted = due_at(window, period).where(
+        F.col("mois").between(F.lit(add_months(period, -(window_months - 1))), F.lit(period))
+        & (F.col("value.effectif") >= threshold)
+    )
+    return (
+        counted.groupBy(KEY)
+        .agg(F.count(F.lit(1)).cast("int").alias("mois_effectif_seuil"))
+        .select(KEY, F.lit(period).alias(MONTH), "mois_effectif_seuil")
     )
 
 
