@@ -12,6 +12,8 @@ Stages, in this order (`--stages a,b` picks some; the first five by default):
 - `train`: as of the month before the last, promoted (`--train-window short`: 1 test month and 1
   validation month side by side, the months before them for training, which a short history has);
 - `monthly`: the monthly run of the last batch (ingest, features, score, monitor, export);
+- `month-states`: the features of the month before the last as a monthly run computes them, which
+  builds the carried states (`silver/states`) from every batch; without it, `month-features` builds them;
 - `month-ingest`, `month-features`: that run's first two steps alone, each in its own JVM, when no
   model is trained.
 Each stage is `./spark-submit.sh <job>` with `paths.root=--root` and the KEY=VALUE overrides, its
@@ -41,7 +43,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout
 from signaux_spark.months import add_months, parse_month  # noqa: E402
 from signaux_spark.synthetic import sizes  # noqa: E402
 
-STAGES = ("generate", "ingest", "features", "train", "monthly", "month-ingest", "month-features")
+STAGES = ("generate", "ingest", "features", "train", "monthly", "month-states", "month-ingest", "month-features")
 SHORT_TRAIN_WINDOW = [
     "model.test_months=1",
     "model.validation_months=1",
@@ -61,6 +63,9 @@ def stage_commands(size: str, first: str, last: str, train_window: str) -> dict[
         "features": ["features", "--from", first, "--to", previous],
         "train": ["train", "--as-of", previous, "--promote", *window],
         "monthly": ["monthly", "--batch", last],
+        # the features of the month before the last as its monthly run computes them: they build the
+        # carried states (silver/states) the last month's features then fold their batch into
+        "month-states": ["features", "--period", previous],
         # the monthly run's first two steps alone (each in its own JVM), when no model is trained yet
         "month-ingest": ["monthly", "--batch", last, "--only", "ingest"],
         "month-features": ["monthly", "--batch", last, "--only", "features"],

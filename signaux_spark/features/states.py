@@ -103,13 +103,13 @@ def states_at(
         else:
             events = spec.events(bronze[spec.source].where(F.col("batch") == f"{as_of:%Y-%m}"))
         state = fold(spec, previous, events, as_of)
+        # One commit writes the month and drops the months no longer kept.
         lake.write(
             state.withColumns({AS_OF: F.lit(as_of), LOADS: F.lit(digest_now[spec.source])}),
             table,
-            replace_where=f"{AS_OF} = '{as_of:%Y-%m-%d}'",
+            replace_where=f"{AS_OF} = '{as_of:%Y-%m-%d}' OR {AS_OF} < '{add_months(as_of, 1 - KEPT_MONTHS):%Y-%m-%d}'",
             partition_by=[AS_OF],
         )
-        lake.table(spark, table).delete(F.col(AS_OF) < F.lit(add_months(as_of, 1 - KEPT_MONTHS)))
         states[spec.name] = lake.read(spark, table).where(F.col(AS_OF) == F.lit(as_of)).drop(AS_OF, LOADS)
     return states
 
