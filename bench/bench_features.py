@@ -582,7 +582,10 @@ def main() -> None:
     report["month_over_history"] = round(report["month"]["s"] / report["history"]["s"], 3)
     short = add_months(history_first, 12 * args.short_history_years - 1)
     if short < before_last:
-        build_month(spark, settings, add_months(short, -1))  # its states, as above
+        report["month_short_history_building_states"] = {
+            "month": f"{add_months(short, -1):%Y-%m}",
+            **timed(spark, steps, lambda: build_month(spark, settings, add_months(short, -1))),
+        }
         report["month_short_history"] = {
             "month": f"{short:%Y-%m}",
             **timed(spark, steps, lambda: build_month(spark, settings, short)),

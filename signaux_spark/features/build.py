@@ -202,9 +202,7 @@ def carried(settings: FeatureSettings) -> list[Carried]:
 def signals_at(states: dict[str, DataFrame], period: dt.date, settings: FeatureSettings) -> dict[str, DataFrame]:
     """The carried signals at `period` from their states, by the names of `signals`."""
     return {
-        "cotisation": cotisation.cotisation_means(
-            cotisation.lines_at(states[cotisation.LINES.name], period), start=period, end=period
-        ),
+        "cotisation": cotisation.cotisation_at(states[cotisation.LINES.name], period),
         "debits": debits.debts_at(states[debits.STEPS.name], period),
         "effectif": effectif.headcount_at(states[effectif.LATEST_CELL.name], period),
         "effectif_seuil": effectif.months_at_threshold_at(
@@ -374,9 +372,9 @@ def _build(
         counts["firms"] = s.rows["firms"] = firms_now.count()
     states = None
     if stored_window:
-        with step(spark, f"features: the carried states at {last:%Y-%m} ({tables.STATES})") as s:
+        with step(spark, f"features: the carried states ({tables.STATES})") as s:
             states = states_at(spark, lake, bronze, carried(conf), last)
-            s.notes.append(", ".join(states))
+            s.notes.append(f"{', '.join(states)} at {last:%Y-%m}")
     with step(spark, f"features: {tables.FIRM_MONTHS}") as s:
         months = firm_months(bronze, registry, start=start, end=last, settings=conf, states=states).persist(
             StorageLevel.MEMORY_AND_DISK

@@ -108,12 +108,7 @@ def window_deltas(months: DataFrame, value: Column, prefix: str) -> DataFrame:
 def monthly_cotisation(cotisations: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
     """siren, periode, cotisation (month t-1 as known at t), cotisation_mean{3,6,12}m (mean of the
     known months among t-k .. t-1), cotisation_negative (1 when the last month is negative)."""
-    return cotisation_means(first_known_lines(cotisations, start=start, end=end), start=start, end=end)
-
-
-def cotisation_means(lines: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
-    """monthly_cotisation from the lines first known when (`first_known_lines`, `lines_at`)."""
-    pieces = month_pieces(lines, start=start)
+    pieces = month_pieces(first_known_lines(cotisations, start=start, end=end), start=start)
     # Lines of a firm-month known from the same batch add up: one amount per (firm, month, batch).
     amounts = pieces.groupBy(KEY, "mois", "known").agg(F.sum("units").alias("units"))
     firsts = amounts.groupBy(KEY, "mois").agg(F.min("known").alias("known"))
@@ -121,7 +116,24 @@ def cotisation_means(lines: DataFrame, *, start: dt.date, end: dt.date) -> DataF
         window_deltas(firsts, F.lit(1), "n"), allowMissingColumns=True
     )
     columns = [f"{what}{k}" for what in ("sum", "n") for k in WINDOWS]
-    totals = running_sum(deltas, columns, start=start, end=end)
+    return _means(running_sum(deltas, columns, start=start, end=end))
+
+
+def cotisation_at(lines: DataFrame, period: dt.date) -> DataFrame:
+    """monthly_cotisation at `period` alone from the state LINES: every line in it is known by
+    then, so each window adds up its months directly (one aggregate, no deltas)."""
+    pieces = month_pieces(lines_at(lines, period), start=period).where(F.col("mois") < F.lit(period))
+    months = pieces.groupBy(KEY, "mois").agg(F.sum("units").alias("units"))
+    inside = {k: F.col("mois") >= F.lit(add_months(period, -k)) for k in WINDOWS}
+    totals = months.groupBy(KEY).agg(
+        *[F.sum(F.when(inside[k], F.col("units")).otherwise(0)).alias(f"sum{k}") for k in WINDOWS],
+        *[F.count(F.when(inside[k], 1)).alias(f"n{k}") for k in WINDOWS],
+    )
+    return _means(totals.withColumn(MONTH, F.lit(period)))
+
+
+def _means(totals: DataFrame) -> DataFrame:
+    """The signal's columns from each window's sum (1/1200 EUR) and count of known months."""
     mean = {
         k: F.when(
             F.col(f"n{k}") > 0,
