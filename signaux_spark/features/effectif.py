@@ -92,6 +92,7 @@ def window_cells(window_months: int) -> Carried:
             KEY, "mois", F.col("known").alias(DUE), F.struct("known", "line_number", "effectif").alias(VALUE)
         ),
         keep=lambda as_of: F.col("mois") >= F.lit(add_months(as_of, -(window_months - 1))),
+        settings=f"window_months={window_months}",
     )
 
 

@@ -9,8 +9,9 @@ the state equals what the whole history gives at that month. A state keeps only 
 months to come still need (`keep`, a condition on the key).
 
 Each monthly run writes its states in `silver/states/<name>` (partition `as_of`) with a digest of
-the ingestion runs behind them. A state whose digest no longer matches bronze (a batch loaded
-again since) is not used: the month rebuilds it from every batch delivered, as when it is missing.
+the ingestion runs behind them and the settings they depend on. A state whose digest no longer
+matches (a batch loaded again since, another setting) is not used: the month rebuilds it from
+every batch delivered, as when it is missing.
 """
 
 from __future__ import annotations
@@ -32,14 +33,15 @@ from signaux_spark.progress import log
 DUE = "due"  # the month an event's value counts from
 VALUE = "value"
 AS_OF = "as_of"
-LOADS = "loads"  # digest of the ingestion runs the state was built from
+LOADS = "loads"  # digest of the ingestion runs and the settings the state was built from
 KEPT_MONTHS = 3  # as_of months kept: a rerun of the last two months stays incremental
 
 
 @dataclass(frozen=True)
 class Carried:
     """A signal's state: `events` maps bronze rows to (key..., due, value); `latest` keeps the
-    greatest value per key (else the least); `keep(as_of)` selects the keys month as_of still needs."""
+    greatest value per key (else the least); `keep(as_of)` selects the keys month as_of still needs;
+    `settings` names the settings the state depends on (a state built under others is not reused)."""
 
     name: str
     source: str
@@ -47,6 +49,7 @@ class Carried:
     events: Callable[[DataFrame], DataFrame]
     latest: bool = True
     keep: Callable[[dt.date], Column] | None = None
+    settings: str = ""
 
 
 def fold(spec: Carried, previous: DataFrame | None, events: DataFrame, as_of: dt.date) -> DataFrame:
@@ -96,7 +99,7 @@ def states_at(
     states = {}
     for spec in specs:
         table = tables.state(spec.name)
-        previous = stored(spark, lake, table, before, digest_before[spec.source])
+        previous = stored(spark, lake, table, before, f"{digest_before[spec.source]} {spec.settings}")
         if previous is None:
             log.info("features %s: state %s rebuilt from every batch delivered", f"{as_of:%Y-%m}", spec.name)
             events = spec.events(bronze[spec.source])
@@ -105,7 +108,7 @@ def states_at(
         state = fold(spec, previous, events, as_of)
         # One commit writes the month and drops the months no longer kept.
         lake.write(
-            state.withColumns({AS_OF: F.lit(as_of), LOADS: F.lit(digest_now[spec.source])}),
+            state.withColumns({AS_OF: F.lit(as_of), LOADS: F.lit(f"{digest_now[spec.source]} {spec.settings}")}),
             table,
             replace_where=f"{AS_OF} = '{as_of:%Y-%m-%d}' OR {AS_OF} < '{add_months(as_of, 1 - KEPT_MONTHS):%Y-%m-%d}'",
             partition_by=[AS_OF],
@@ -115,7 +118,8 @@ def states_at(
 
 
 def stored(spark: SparkSession, lake: Lake, table: str, as_of: dt.date, digest: str) -> DataFrame | None:
-    """The stored state at `as_of` if it was built from the batches bronze holds now, else None."""
+    """The stored state at `as_of` if it was built from the batches bronze holds now and under the
+    same settings, else None."""
     if not lake.exists(spark, table):
         return None
     state = lake.read(spark, table).where(F.col(AS_OF) == F.lit(as_of))
@@ -123,6 +127,10 @@ def stored(spark: SparkSession, lake: Lake, table: str, as_of: dt.date, digest: 
     if not built:
         return None
     if built[0][0] != digest:
-        log.warning("features: %s at %s was built before a batch was loaded again: not used", table, f"{as_of:%Y-%m}")
+        log.warning(
+            "features: %s at %s was built before a batch was loaded again or under other settings: not used",
+            table,
+            f"{as_of:%Y-%m}",
+        )
         return None
     return state

@@ -162,3 +162,23 @@ def test_stored_states_are_reused_while_bronze_holds_their_batches(spark, tmp_pa
     assert headcount(d("2024-05")) == 18 and pending(d("2024-05")) == [d("2024-09")]
     kept = lake.read(spark, tables.state(spec.name)).select(AS_OF).distinct().collect()
     assert sorted(r[0] for r in kept) == [d("2024-03"), d("2024-04"), d("2024-05")]
+
+
+def test_a_state_built_under_another_window_is_rebuilt(spark, tmp_path):
+    settings = make_settings(tmp_path)
+    lake = Lake(settings)
+    cells = [
+        dict(siren=SIRENS[0], periode="2023-01", effectif=12, batch="2023-02"),
+        dict(siren=SIRENS[0], periode="2024-01", effectif=12, batch="2024-02"),
+    ]
+    rows = bronze(spark, "urssaf_effectif_ent", cells)
+
+    def months_at_threshold(m, window):
+        spec = effectif.window_cells(window)
+        state = states_at(spark, lake, {spec.source: rows.where(F.col("batch") <= month(m))}, [spec], m)
+        counted = effectif.months_at_threshold_at(state[spec.name], m, threshold=10, window_months=window)
+        return counted.first()["mois_effectif_seuil"]
+
+    assert months_at_threshold(d("2024-02"), 6) == 1  # the state keeps the months from 2023-09 on
+    # With a 24-month window the state of 2024-02 lacks 2023-01: it is not reused but rebuilt.
+    assert months_at_threshold(d("2024-03"), 24) == 2
