@@ -68,22 +68,22 @@ def due_at(state: DataFrame, as_of: dt.date) -> DataFrame:
     return state.where(F.col(DUE) <= F.lit(as_of))
 
 
-def loads_digest(spark: SparkSession, lake: Lake, sources: set[str], until: dt.date) -> dict[str, str]:
-    """Per source, a digest of the batches up to `until` that bronze holds and of the ingestion run
-    that loaded each (the ingestion report): it changes when one of them is loaded again."""
-    loaded: dict[str, list[tuple[str, str]]] = {s: [] for s in sources}
-    if lake.exists(spark, tables.INGEST_REPORT):
-        rows = (
-            lake.read(spark, tables.INGEST_REPORT)
-            .where(
-                (F.col("status") == "loaded") & (F.col("batch") <= f"{until:%Y-%m}") & F.col("source").isin(*sources)
-            )
-            .select("source", "batch", "run_id")
-            .collect()
-        )
-        for source, batch, run_id in rows:
-            loaded[source].append((batch, run_id))
-    return {s: hashlib.sha256(json.dumps(sorted(b)).encode()).hexdigest()[:16] for s, b in loaded.items()}
+def loads(spark: SparkSession, lake: Lake, sources: set[str], until: dt.date) -> list[tuple[str, str, str]]:
+    """(source, batch, run) of each batch up to `until` that bronze holds, with the ingestion run
+    that loaded it (the ingestion report)."""
+    if not lake.exists(spark, tables.INGEST_REPORT):
+        return []
+    report = lake.read(spark, tables.INGEST_REPORT).where(
+        (F.col("status") == "loaded") & (F.col("batch") <= f"{until:%Y-%m}") & F.col("source").isin(*sources)
+    )
+    return [tuple(r) for r in report.select("source", "batch", "run_id").collect()]
+
+
+def fingerprint(loaded: list[tuple[str, str, str]], spec: Carried, until: dt.date) -> str:
+    """What a state at `until` is built from: a digest of its source's loads up to then (it changes
+    when one of them is loaded again), and its settings."""
+    batches = sorted((b, run) for s, b, run in loaded if s == spec.source and b <= f"{until:%Y-%m}")
+    return f"{hashlib.sha256(json.dumps(batches).encode()).hexdigest()[:16]} {spec.settings}"
 
 
 def states_at(
@@ -93,13 +93,11 @@ def states_at(
     `as_of` (or built from every batch up to `as_of` when that state is missing or stale), written
     to its table and returned as read back. `bronze` holds the batches up to `as_of`."""
     before = add_months(as_of, -1)
-    sources = {s.source for s in specs}
-    digest_before = loads_digest(spark, lake, sources, before)
-    digest_now = loads_digest(spark, lake, sources, as_of)
+    loaded = loads(spark, lake, {s.source for s in specs}, as_of)
     states = {}
     for spec in specs:
         table = tables.state(spec.name)
-        previous = stored(spark, lake, table, before, f"{digest_before[spec.source]} {spec.settings}")
+        previous = stored(spark, lake, table, before, fingerprint(loaded, spec, before))
         if previous is None:
             log.info("features %s: state %s rebuilt from every batch delivered", f"{as_of:%Y-%m}", spec.name)
             events = spec.events(bronze[spec.source])
@@ -108,7 +106,7 @@ def states_at(
         state = fold(spec, previous, events, as_of)
         # One commit writes the month and drops the months no longer kept.
         lake.write(
-            state.withColumns({AS_OF: F.lit(as_of), LOADS: F.lit(f"{digest_now[spec.source]} {spec.settings}")}),
+            state.withColumns({AS_OF: F.lit(as_of), LOADS: F.lit(fingerprint(loaded, spec, as_of))}),
             table,
             replace_where=f"{AS_OF} = '{as_of:%Y-%m-%d}' OR {AS_OF} < '{add_months(as_of, 1 - KEPT_MONTHS):%Y-%m-%d}'",
             partition_by=[AS_OF],
@@ -117,7 +115,7 @@ def states_at(
     return states
 
 
-def stored(spark: SparkSession, lake: Lake, table: str, as_of: dt.date, digest: str) -> DataFrame | None:
+def stored(spark: SparkSession, lake: Lake, table: str, as_of: dt.date, built_from: str) -> DataFrame | None:
     """The stored state at `as_of` if it was built from the batches bronze holds now and under the
     same settings, else None."""
     if not lake.exists(spark, table):
@@ -126,7 +124,7 @@ def stored(spark: SparkSession, lake: Lake, table: str, as_of: dt.date, digest: 
     built = state.select(LOADS).limit(1).collect()
     if not built:
         return None
-    if built[0][0] != digest:
+    if built[0][0] != built_from:
         log.warning(
             "features: %s at %s was built before a batch was loaded again or under other settings: not used",
             table,
