@@ -5,7 +5,7 @@ lake, computes the months [first, last] in one pass (with the history the window
 `first`) and writes each table in one commit, replacing exactly those months. `build_month` (the
 monthly run) computes one month's silver rows from bronze and reads the months its windows need
 from the silver already stored: a month's silver row is what was known at that month, so it is
-computed once.
+computed once. Both leave the carried states (features/states.py) at their last month.
 """
 
 from __future__ import annotations
@@ -294,8 +294,9 @@ def procol_deliveries(spark: SparkSession, lake: Lake) -> DataFrame:
 
 def build_features(spark: SparkSession, settings: Settings, first: dt.date, last: dt.date) -> dict[str, int]:
     """Compute and write the months first..last of silver/firm_months, gold/features and gold/labels
-    (labels of the last `label_refresh_months` months too), and silver/firms as known at `last`.
-    The silver grid is built from bronze for first..last and the window months before `first`."""
+    (labels of the last `label_refresh_months` months too), silver/firms as known at `last`, and
+    the carried states at `last` (the next monthly run folds its batch into them). The silver grid
+    is built from bronze for first..last and the window months before `first`."""
     if first > last:
         raise JobError(f"--from {first:%Y-%m} is after --to {last:%Y-%m}")
     return _build(spark, settings, first, last, stored_window=False)
@@ -370,15 +371,15 @@ def _build(
         firms_now = firms_table(registry, end=last)
         lake.write(firms_now, tables.FIRMS, mode="overwrite", metadata=metadata)
         counts["firms"] = s.rows["firms"] = firms_now.count()
-    states = None
-    if stored_window:
-        with step(spark, f"features: the carried states ({tables.STATES})") as s:
-            states = states_at(spark, lake, bronze, carried(conf), last)
-            s.notes.append(f"{', '.join(states)} at {last:%Y-%m}")
+    # A range leaves the states at its last month too, so the monthly run after a backfill folds
+    # its batch into them instead of reading every batch again.
+    with step(spark, f"features: the carried states ({tables.STATES})") as s:
+        states = states_at(spark, lake, bronze, carried(conf), last)
+        s.notes.append(f"{', '.join(states)} at {last:%Y-%m}")
     with step(spark, f"features: {tables.FIRM_MONTHS}") as s:
-        months = firm_months(bronze, registry, start=start, end=last, settings=conf, states=states).persist(
-            StorageLevel.MEMORY_AND_DISK
-        )
+        months = firm_months(
+            bronze, registry, start=start, end=last, settings=conf, states=states if stored_window else None
+        ).persist(StorageLevel.MEMORY_AND_DISK)
         s.rows["grid rows"] = months.count()
         registry.unpersist()
         in_range = months.where(F.col(MONTH).between(F.lit(first), F.lit(last)))

@@ -7,8 +7,10 @@ import pytest
 from chispa import assert_df_equality
 
 from signaux_spark import tables
+from signaux_spark.config import FeatureSettings
 from signaux_spark.errors import JobError
-from signaux_spark.features.build import FIRMS_COLUMNS, build_features, build_month
+from signaux_spark.features.build import FIRMS_COLUMNS, build_features, build_month, carried
+from signaux_spark.features.states import AS_OF
 from signaux_spark.io import Lake
 from signaux_spark.sources import SOURCES
 from tests.features.features_kit import d, scenario
@@ -48,6 +50,10 @@ def test_one_pass_equals_month_by_month(spark, lakes):
         assert_df_equality(a, b, ignore_row_order=True)
     assert counts["features"] == 3 * 20  # 3 firms x 20 months
     assert monthly == {"silver_months_built": 1, "firms": 3, "firm_months": 3, "features": 3}
+    # The range 2023-01..2024-06 left the carried states at 2024-06, which 2024-07 folded its batch into.
+    for spec in carried(FeatureSettings()):
+        kept = each.read(spark, tables.state(spec.name)).select(AS_OF).distinct().collect()
+        assert sorted(r[0] for r in kept) == [d("2024-06"), d("2024-07"), d("2024-08")], spec.name
 
 
 @pytest.mark.slow  # builds the features of two lakes
