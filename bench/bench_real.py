@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import re
 import statistics
 import sys
 import time
@@ -34,24 +33,14 @@ sys.path.insert(0, str(ROOT))
 
 from signaux_spark.config import CONF_DIR, load_settings  # noqa: E402
 from signaux_spark.io import Lake  # noqa: E402
+from signaux_spark.model.real_tables import taiwan  # noqa: E402
 from signaux_spark.model.training import train  # noqa: E402
 from signaux_spark.progress import setup_logging  # noqa: E402
 from signaux_spark.session import build_session  # noqa: E402
 
-TAIWAN = "/work/shared/data/real/taiwan_bankruptcy.csv.gz"
 TAIWAN_CONF = str(CONF_DIR / "taiwan.yaml")  # the table's key, period, label and split
-START = pd.Timestamp("2015-01-01")
 AS_OF = pd.Timestamp("2018-12-01").date()
 TEST_FROM = pd.Timestamp("2018-01-01").date()
-
-
-def taiwan(fold: int) -> pd.DataFrame:
-    df = pd.read_csv(TAIWAN)
-    df.columns = [re.sub(r"[^a-z0-9]+", "_", c.strip().lower()).strip("_") for c in df.columns]
-    df.insert(0, "firm_id", [f"TW{i:05d}" for i in range(len(df))])
-    months = [(i * 7919 + 12 * fold) % 48 for i in range(len(df))]
-    df.insert(1, "period", [(START + pd.DateOffset(months=m)).date() for m in months])
-    return df
 
 
 def peers(table: pd.DataFrame, features: list[str]) -> dict[str, dict[str, float]]:

@@ -11,40 +11,23 @@ are `all` the columns but the key, period and label.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
 from signaux_spark import cli
 from signaux_spark.config import CONF_DIR
 from signaux_spark.io import Lake
+from signaux_spark.model.real_tables import taiwan
 from signaux_spark.model.registry import load_model
 from signaux_spark.tracking import configure_mlflow
 from tests.helpers import job_main
 
 pytestmark = pytest.mark.slow  # tunes a model on the Taiwan table: make test-fast leaves it out
 
-TAIWAN = "/work/shared/data/real/taiwan_bankruptcy.csv.gz"
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
-
-
-def taiwan_table() -> pd.DataFrame:
-    df = pd.read_csv(TAIWAN)
-    df.columns = [slug(c) for c in df.columns]
-    df.insert(0, "firm_id", [f"TW{i:05d}" for i in range(len(df))])
-    df.insert(
-        1, "period", [(pd.Timestamp("2015-01-01") + pd.DateOffset(months=i * 7919 % 48)).date() for i in range(len(df))]
-    )
-    return df
-
 
 def test_train_on_a_real_table_declared_in_conf(spark, settings, capsys):
-    table = taiwan_table()
+    table = taiwan()
     features = [c for c in table.columns if c not in ("firm_id", "period", "bankrupt", "liability_assets_flag")]
     Lake(settings).write(spark.createDataFrame(table), "other/taiwan")
     args = [
