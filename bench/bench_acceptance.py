@@ -13,7 +13,8 @@ Stages, in this order (`--stages a,b` picks some; the first five by default):
   validation month side by side, the months before them for training, which a short history has);
 - `monthly`: the monthly run of the last batch (ingest, features, score, monitor, export);
 - `month-states`: the features of the month before the last as a monthly run computes them, which
-  builds the carried states (`silver/states`) from every batch; without it, `month-features` builds them;
+  builds the carried states (`silver/states`) from every batch (a lake featured without them); the
+  `features` stage leaves them at the month before the last, which the last month folds its batch into;
 - `month-ingest`, `month-features`: that run's first two steps alone, each in its own JVM, when no
   model is trained.
 Each stage is `./spark-submit.sh <job>` with `paths.root=--root` and the KEY=VALUE overrides, its
@@ -63,8 +64,8 @@ def stage_commands(size: str, first: str, last: str, train_window: str) -> dict[
         "features": ["features", "--from", first, "--to", previous],
         "train": ["train", "--as-of", previous, "--promote", *window],
         "monthly": ["monthly", "--batch", last],
-        # the features of the month before the last as its monthly run computes them: they build the
-        # carried states (silver/states) the last month's features then fold their batch into
+        # the features of the month before the last as its monthly run computes them, building the
+        # carried states (silver/states) from every batch: what a month without the states costs
         "month-states": ["features", "--period", previous],
         # the monthly run's first two steps alone (each in its own JVM), when no model is trained yet
         "month-ingest": ["monthly", "--batch", last, "--only", "ingest"],
