@@ -8,10 +8,11 @@ aggregate: the greatest value due so far is the greatest of the previous one and
 the state equals what the whole history gives at that month. A state keeps only the keys the
 months to come still need (`keep`, a condition on the key).
 
-Each monthly run writes its states in `silver/states/<name>` (partition `as_of`) with a digest of
-the ingestion runs behind them and the settings they depend on. A state whose digest no longer
-matches (a batch loaded again since, another setting) is not used: the month rebuilds it from
-every batch delivered, as when it is missing.
+Each features run, a month or a range, writes the states at its last month in
+`silver/states/<name>` (partition `as_of`) with a digest of the ingestion runs behind them and the
+settings they depend on. A state whose digest no longer matches (a batch loaded again since,
+another setting) is not used: the month rebuilds it from every batch delivered, as when it is
+missing.
 """
 
 from __future__ import annotations
