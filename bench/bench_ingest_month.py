@@ -3,6 +3,8 @@ floor (Spark's CSV reader writing the same files' lines as strings to Delta), in
 
     # the demo's last batch, into a copy of the demo lake (after `make demo`):
     .venv/bin/python bench/bench_ingest_month.py --root data --batch 2024-12 --rounds 2
+    # the same with generated code (a run this small evaluates its expressions without it):
+    .venv/bin/python bench/bench_ingest_month.py --root data --batch 2024-12 ingest.interpreted_max_bytes=0
 
 Each round starts two child processes one after the other: `ours` copies `--root`'s lake to
 `--out` (before its clock starts) and ingests the batch into it, as the monthly run's ingest step
@@ -35,13 +37,13 @@ from signaux_spark.ingest import ingest  # noqa: E402
 from signaux_spark.session import build_session  # noqa: E402
 
 
-def child(kind: str, root: Path, out: Path, batch: str) -> dict:
+def child(kind: str, root: Path, out: Path, batch: str, overrides: list[str]) -> dict:
     """One measurement in this (fresh) process: session start, then the batch's ingest or floor."""
     shutil.rmtree(out, ignore_errors=True)
     if kind == "ours" and (root / "lake").is_dir():
         shutil.copytree(root / "lake", out / "lake")  # paths.lake under paths.root
     settings = load_settings(
-        overrides=[f"paths.root={out}", f"paths.landing={root / 'landing'}", "ingest.missing_delivery=warn"]
+        overrides=[f"paths.root={out}", f"paths.landing={root / 'landing'}", "ingest.missing_delivery=warn", *overrides]
     )
     started = time.monotonic()
     spark = build_session(f"signaux_spark-bench-ingest-month-{kind}", settings)
@@ -68,6 +70,7 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--out", default="/tmp/ingest-month-bench", help="scratch folder (replaced)")
     p.add_argument("--child", choices=["ours", "floor"], help=argparse.SUPPRESS)
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="settings of both children")
     args = p.parse_args()
     root, out = Path(args.root).resolve(), Path(args.out)
     if not (root / "landing").is_dir():
@@ -75,7 +78,7 @@ def main() -> int:
     if not any((source / args.batch).is_dir() for source in (root / "landing").iterdir()):
         p.error(f"no delivery of {args.batch} under {root}/landing")
     if args.child:
-        print(json.dumps(child(args.child, root, out, args.batch)))
+        print(json.dumps(child(args.child, root, out, args.batch, args.overrides)))
         return 0
 
     runs: dict[str, list[dict]] = {"ours": [], "floor": []}
@@ -83,7 +86,7 @@ def main() -> int:
     for r in range(args.rounds):
         for kind in runs:
             command = [sys.executable, __file__, "--root", str(root), "--batch", args.batch, "--out", str(out)]
-            done = subprocess.run([*command, "--child", kind], capture_output=True, text=True)
+            done = subprocess.run([*command, "--child", kind, *args.overrides], capture_output=True, text=True)
             if done.returncode != 0:
                 sys.stderr.write(done.stderr[-4000:])
                 return done.returncode
@@ -94,6 +97,7 @@ def main() -> int:
     result = {
         "root": str(root),
         "batch": args.batch,
+        "overrides": args.overrides,
         "machine": f"{os.cpu_count()} cores, {memory_gib()} GiB",
         "load_average_1m": load,
         "runs": runs,

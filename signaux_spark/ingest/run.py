@@ -56,6 +56,10 @@ INGEST_SPARK_CONF = {
     "spark.sql.execution.arrow.maxRecordsPerBatch": "1",
     "spark.sql.codegen.hugeMethodLimit": "8000",
 }
+# A run of at most `ingest.interpreted_max_bytes` also evaluates its expressions without generated
+# code (Spark's internal factory mode, same results): each task generates, formats and hashes the
+# parsers' wide projections again, seconds per source in a fresh JVM for a few thousand lines.
+INTERPRETED_SPARK_CONF = {"spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
 REJECTS_CONSTRAINTS = {
     "reason_known": "reason IN (" + ", ".join(f"'{r}'" for r in REJECT_REASONS) + ")",
     "source_known": "source IN (" + ", ".join(f"'{s}'" for s in SOURCES) + ")",
@@ -117,6 +121,8 @@ def ingest(
         raise ConfigError("setting 'ingest.missing_delivery' must be error or warn")
     if settings.ingest.altares_missing_trailer not in ("flag", "error"):
         raise ConfigError("setting 'ingest.altares_missing_trailer' must be flag or error")
+    if settings.ingest.interpreted_max_bytes < 0:
+        raise ConfigError("setting 'ingest.interpreted_max_bytes' must be at least 0")
     if settings.ingest.parallel_sources < 1:
         raise ConfigError("setting 'ingest.parallel_sources' must be at least 1")
     # Spark's binaryFile reader refuses a file longer than this (2 GiB - 1 by default).
@@ -139,15 +145,16 @@ def ingest(
         naf_sections=reference.mapping(settings, reference.NAF_SECTIONS, "division", "section"),
     )
     specs = [SPECS[s] for s in SOURCES if sources is None or s in sources]
-    with clock("tables"):
-        lake.ensure(spark, tables.REJECTS, REJECTS_SCHEMA, constraints=REJECTS_CONSTRAINTS)
-        lake.ensure(spark, tables.INGEST_REPORT, REPORT_SCHEMA, constraints=REPORT_CONSTRAINTS)
     units = {spec.name: {b: UnitReport(spec.name, b) for b in report.batches} for spec in specs}
     lines, done = None, {}  # source -> its outcome, as each finishes
-    with session_conf(spark, INGEST_SPARK_CONF):
+    with clock("find deliveries"):
+        paths = find_deliveries(spark, settings, specs, units)
+    small = sum(paths.values()) <= settings.ingest.interpreted_max_bytes
+    with session_conf(spark, INGEST_SPARK_CONF | (INTERPRETED_SPARK_CONF if small else {})):
+        with clock("tables"):
+            lake.ensure(spark, tables.REJECTS, REJECTS_SCHEMA, constraints=REJECTS_CONSTRAINTS)
+            lake.ensure(spark, tables.INGEST_REPORT, REPORT_SCHEMA, constraints=REPORT_CONSTRAINTS)
         try:
-            with clock("find deliveries"):
-                paths = find_deliveries(spark, settings, specs, units)
             if paths:
                 with clock("read and split"), step(spark, f"ingest: read and split {len(paths)} file(s)"):
                     lines = read_records(

@@ -328,6 +328,12 @@ def test_large_file_threshold_beyond_what_spark_reads_is_refused(spark, tmp_path
         ingest(spark, settings, ["2024-06"])
 
 
+def test_negative_interpreted_threshold_is_refused(spark, tmp_path):
+    settings = settings_for(tmp_path, interpreted_max_bytes=-1)
+    with pytest.raises(ConfigError, match="'ingest.interpreted_max_bytes' must be at least 0"):
+        ingest(spark, settings, ["2024-06"])
+
+
 # --- idempotence -------------------------------------------------------------------------------------
 
 
