@@ -328,6 +328,24 @@ def test_large_file_threshold_beyond_what_spark_reads_is_refused(spark, tmp_path
         ingest(spark, settings, ["2024-06"])
 
 
+def test_a_small_run_is_evaluated_without_generated_code(spark, tmp_path, monkeypatch):
+    """Up to `ingest.interpreted_max_bytes` of files, the run's session settings turn generated code
+    off (tests/ingest/test_ingest_samples.py checks every rule both ways)."""
+    landing = Landing()
+    landing.add("urssaf_debit", "2024-06", "sigfaible_debits.csv", DEBIT, [(f"{D};101;1;1240618;1;1;1;2;0", "ok")])
+    landing.write(tmp_path)
+    size = sum(p.stat().st_size for p in (tmp_path / "landing").rglob("*") if p.is_file())
+    confs = []
+    session_conf = ingestion.session_conf
+    monkeypatch.setattr(ingestion, "session_conf", lambda spark, conf: confs.append(conf) or session_conf(spark, conf))
+    for threshold in (size, size - 1):
+        settings = settings_for(tmp_path / str(threshold), interpreted_max_bytes=threshold)
+        settings.paths.landing = str(tmp_path / "landing")
+        assert ingest(spark, settings, ["2024-06"], sources=["urssaf_debit"]).failures == []
+    assert [conf.get("spark.sql.codegen.factoryMode") for conf in confs] == ["NO_CODEGEN", None]
+    assert spark.conf.get("spark.sql.codegen.factoryMode") == "FALLBACK"  # put back after the run
+
+
 def test_negative_interpreted_threshold_is_refused(spark, tmp_path):
     settings = settings_for(tmp_path, interpreted_max_bytes=-1)
     with pytest.raises(ConfigError, match="'ingest.interpreted_max_bytes' must be at least 0"):
