@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import reduce
@@ -166,14 +166,17 @@ def ingest(
                     )
                     read_file_summaries(lines, units, settings)
 
+            started: dict[str, Future] = {}  # source -> its load, once submitted
+
             def load(spec: Source) -> Loaded:
+                for name in spec.reads:  # another source's bronze table is read once written, never while
+                    if name in started:
+                        started[name].result()
                 done[spec.name] = load_source(
                     spec, units[spec.name], lines, context, settings, report.run_id, strict, clock
                 )
                 return done[spec.name]
 
-            # Sources run in waves: one reading another's bronze table after it (never while it is written).
-            waves = [[s for s in specs if not s.reads], [s for s in specs if s.reads]]
             if strict:  # one by one in SOURCES order, which has sources after those they read
                 for spec in specs:
                     if any(u.status == "failed" for u in load(spec).units):
@@ -181,8 +184,11 @@ def ingest(
                         break
             else:
                 with ThreadPoolExecutor(settings.ingest.parallel_sources, thread_name_prefix="ingest") as pool:
-                    for wave in waves:
-                        list(pool.map(load, wave))
+                    # Submitted in SOURCES order: a source waits only for sources submitted before it.
+                    for spec in specs:
+                        started[spec.name] = pool.submit(load, spec)
+                    for future in started.values():
+                        future.result()
             report.units = [u for spec in specs if spec.name in done for u in done[spec.name].units]
             with clock("write rejects"):
                 write_rejects(lake, {name: o for name, o in done.items() if o.written}, report.run_id)

@@ -16,7 +16,7 @@ from signaux_spark.ingest import ingest
 from signaux_spark.ingest.split import read_records
 from signaux_spark.io import Lake
 from signaux_spark.months import batch_range
-from signaux_spark.sources import altares_paydex
+from signaux_spark.sources import SOURCES, altares_paydex
 from signaux_spark.sources.urssaf_debit import LAYOUT as DEBIT_LAYOUT
 from tests.helpers import make_settings
 from tests.ingest.ingest_samples import AP_CONSO, AP_DEMANDE, COTISATION, DEBIT, DELAI, Landing, altares
@@ -326,6 +326,14 @@ def test_large_file_threshold_beyond_what_spark_reads_is_refused(spark, tmp_path
     settings = settings_for(tmp_path, large_file_bytes=2**31)
     with pytest.raises(ConfigError, match="'ingest.large_file_bytes' must be between 0 and 2,147,483,647"):
         ingest(spark, settings, ["2024-06"])
+
+
+def test_each_source_comes_after_the_sources_it_reads():
+    """Ingestion submits the sources in SOURCES order and a source waits for those it reads: one
+    listed before a source it reads would wait for a load still queued behind it."""
+    position = {name: i for i, name in enumerate(SOURCES)}
+    assert [(s.name, r) for s in ingestion.SPECS.values() for r in s.reads if position[r] > position[s.name]] == []
+    assert any(s.reads for s in ingestion.SPECS.values())
 
 
 def test_a_small_run_is_evaluated_without_generated_code(spark, tmp_path, monkeypatch):
