@@ -198,13 +198,13 @@ def ingest(
                     o.rejects.unpersist()
             if lines is not None:
                 lines.unpersist()
-    loaded = {name for name, o in done.items() if o.written}
-    with clock("after load"):
-        for spec in SPECS.values():  # every source's: a table may follow another source loaded alone
-            if spec.after_load is not None:
-                spec.after_load(context, loaded, report.run_id)
-    with clock("write report"):
-        write_report(spark, lake, report)
+        loaded = {name for name, o in done.items() if o.written}
+        with clock("after load"):
+            for spec in SPECS.values():  # every source's: a table may follow another source loaded alone
+                if spec.after_load is not None:
+                    spec.after_load(context, loaded, report.run_id)
+        with clock("write report"):
+            write_report(spark, lake, report)
     report.stage_seconds = clock.seconds
     return report
 
