@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from signaux_spark.config import Settings
-from signaux_spark.session import build_session
+from signaux_spark.session import GENERATED_CODE_CONF, build_session
 from tests.helpers import make_settings
 
 
@@ -20,3 +20,15 @@ def spark(tmp_path_factory):
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return make_settings(tmp_path)
+
+
+@pytest.fixture
+def generated_code(spark):
+    """The session evaluates expressions with generated code for the test (the tests' session does
+    not, tests/helpers.py), as large runs do; the session's settings are put back after."""
+    previous = {key: spark.conf.get(key) for key in GENERATED_CODE_CONF}
+    for key, value in GENERATED_CODE_CONF.items():
+        spark.conf.set(key, value)
+    yield
+    for key, value in previous.items():
+        spark.conf.set(key, value)

@@ -16,7 +16,7 @@ def test_session_has_the_pinned_runtime(spark):
     assert spark.conf.get("spark.sql.ansi.enabled") == "true"
 
 
-def test_compiled_code_stays_cached_after_more_than_a_hundred_other_classes(spark):
+def test_compiled_code_stays_cached_after_more_than_a_hundred_other_classes(spark, generated_code):
     """A query run again after others that generated more than 100 classes compiles nothing: a
     features build (some 700 classes) does not push out the previous one's (Spark's default cache
     holds 100)."""
@@ -26,9 +26,11 @@ def test_compiled_code_stays_cached_after_more_than_a_hundred_other_classes(spar
         return spark.range(1).select((F.col("id") * k + F.lit(k)).alias("v")).where(F.col("v") > k).collect()
 
     query(1000)
+    compiled = timer.getCount()
     for k in range(1, 60):  # each literal gives other classes (two per query): more than 100 in all
         query(k)
     before = timer.getCount()
+    assert before - compiled > 100
     query(1000)
     assert timer.getCount() == before
 

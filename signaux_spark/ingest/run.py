@@ -40,6 +40,7 @@ from signaux_spark.ingest.report import (
 from signaux_spark.ingest.split import file_summaries, read_records
 from signaux_spark.io import Lake
 from signaux_spark.progress import log, step
+from signaux_spark.session import GENERATED_CODE_CONF, INTERPRETED_CONF
 from signaux_spark.sources import SOURCES
 from signaux_spark.sources.common import REJECT_REASONS, REJECTS_SCHEMA
 from signaux_spark.sources.contract import ParseContext, Source
@@ -56,10 +57,10 @@ INGEST_SPARK_CONF = {
     "spark.sql.execution.arrow.maxRecordsPerBatch": "1",
     "spark.sql.codegen.hugeMethodLimit": "8000",
 }
-# A run of at most `ingest.interpreted_max_bytes` also evaluates its expressions without generated
-# code (Spark's internal factory mode, same results): each task generates, formats and hashes the
-# parsers' wide projections again, seconds per source in a fresh JVM for a few thousand lines.
-INTERPRETED_SPARK_CONF = {"spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
+# A run of at most `ingest.interpreted_max_bytes` evaluates its expressions without generated code
+# (same results): each task would generate, format and hash the parsers' wide projections again,
+# seconds per source in a fresh JVM for a few thousand lines. A larger run uses generated code,
+# whatever the session's setting.
 REJECTS_CONSTRAINTS = {
     "reason_known": "reason IN (" + ", ".join(f"'{r}'" for r in REJECT_REASONS) + ")",
     "source_known": "source IN (" + ", ".join(f"'{s}'" for s in SOURCES) + ")",
@@ -150,7 +151,7 @@ def ingest(
     with clock("find deliveries"):
         paths = find_deliveries(spark, settings, specs, units)
     small = sum(paths.values()) <= settings.ingest.interpreted_max_bytes
-    with session_conf(spark, INGEST_SPARK_CONF | (INTERPRETED_SPARK_CONF if small else {})):
+    with session_conf(spark, INGEST_SPARK_CONF | (INTERPRETED_CONF if small else GENERATED_CODE_CONF)):
         with clock("tables"):
             lake.ensure(spark, tables.REJECTS, REJECTS_SCHEMA, constraints=REJECTS_CONSTRAINTS)
             lake.ensure(spark, tables.INGEST_REPORT, REPORT_SCHEMA, constraints=REPORT_CONSTRAINTS)
