@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -72,6 +73,22 @@ def session_conf(settings: Settings) -> dict[str, str]:
     }
     conf.update(settings.spark.conf)
     return conf
+
+
+@contextmanager
+def temporary_conf(spark: SparkSession, conf: dict[str, str]):
+    """Set Spark session properties for the block, then put the previous values back."""
+    previous = {key: spark.conf.get(key, None) for key in conf}
+    for key, value in conf.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
 
 
 def build_session(app_name: str, settings: Settings) -> SparkSession:

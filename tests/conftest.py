@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from signaux_spark.config import Settings
-from signaux_spark.session import GENERATED_CODE_CONF, build_session
+from signaux_spark.session import GENERATED_CODE_CONF, build_session, temporary_conf
 from tests.helpers import make_settings
 
 
@@ -26,9 +26,5 @@ def settings(tmp_path) -> Settings:
 def generated_code(spark):
     """The session evaluates expressions with generated code for the test (the tests' session does
     not, tests/helpers.py), as large runs do; the session's settings are put back after."""
-    previous = {key: spark.conf.get(key) for key in GENERATED_CODE_CONF}
-    for key, value in GENERATED_CODE_CONF.items():
-        spark.conf.set(key, value)
-    yield
-    for key, value in previous.items():
-        spark.conf.set(key, value)
+    with temporary_conf(spark, GENERATED_CODE_CONF):
+        yield

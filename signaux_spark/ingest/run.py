@@ -18,7 +18,6 @@ import datetime as dt
 import importlib
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import reduce
 
@@ -40,7 +39,7 @@ from signaux_spark.ingest.report import (
 from signaux_spark.ingest.split import file_summaries, read_records
 from signaux_spark.io import Lake
 from signaux_spark.progress import log, step
-from signaux_spark.session import GENERATED_CODE_CONF, INTERPRETED_CONF
+from signaux_spark.session import GENERATED_CODE_CONF, INTERPRETED_CONF, temporary_conf
 from signaux_spark.sources import SOURCES
 from signaux_spark.sources.common import REJECT_REASONS, REJECTS_SCHEMA
 from signaux_spark.sources.contract import ParseContext, Source
@@ -89,22 +88,6 @@ def parse_date(text: str, key: str) -> dt.date:
         raise ConfigError(f"setting 'ingest.{key}' must be a date YYYY-MM-DD, got {text!r}") from None
 
 
-@contextmanager
-def session_conf(spark: SparkSession, conf: dict[str, str]):
-    """Set Spark session properties for the block, then put the previous values back."""
-    previous = {key: spark.conf.get(key, None) for key in conf}
-    for key, value in conf.items():
-        spark.conf.set(key, value)
-    try:
-        yield
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, value)
-
-
 def ingest(
     spark: SparkSession,
     settings: Settings,
@@ -151,7 +134,7 @@ def ingest(
     with clock("find deliveries"):
         paths = find_deliveries(spark, settings, specs, units)
     small = sum(paths.values()) <= settings.ingest.interpreted_max_bytes
-    with session_conf(spark, INGEST_SPARK_CONF | (INTERPRETED_CONF if small else GENERATED_CODE_CONF)):
+    with temporary_conf(spark, INGEST_SPARK_CONF | (INTERPRETED_CONF if small else GENERATED_CODE_CONF)):
         with clock("tables"):
             lake.ensure(spark, tables.REJECTS, REJECTS_SCHEMA, constraints=REJECTS_CONSTRAINTS)
             lake.ensure(spark, tables.INGEST_REPORT, REPORT_SCHEMA, constraints=REPORT_CONSTRAINTS)

@@ -344,8 +344,10 @@ def test_a_small_run_is_evaluated_without_generated_code(spark, tmp_path, monkey
     landing.write(tmp_path)
     size = sum(p.stat().st_size for p in (tmp_path / "landing").rglob("*") if p.is_file())
     confs, before = [], spark.conf.get("spark.sql.codegen.factoryMode")
-    session_conf = ingestion.session_conf
-    monkeypatch.setattr(ingestion, "session_conf", lambda spark, conf: confs.append(conf) or session_conf(spark, conf))
+    temporary_conf = ingestion.temporary_conf
+    monkeypatch.setattr(
+        ingestion, "temporary_conf", lambda spark, conf: confs.append(conf) or temporary_conf(spark, conf)
+    )
     for threshold in (size, size - 1):
         settings = settings_for(tmp_path / str(threshold), interpreted_max_bytes=threshold)
         settings.paths.landing = str(tmp_path / "landing")
