@@ -4,7 +4,7 @@ floor (Spark's CSV reader writing the same files' lines as strings to Delta), in
     # the demo's last batch, into a copy of the demo lake (after `make demo`):
     .venv/bin/python bench/bench_ingest_month.py --root data --batch 2024-12 --rounds 2
     # the same with generated code (a run this small evaluates its expressions without it):
-    .venv/bin/python bench/bench_ingest_month.py --root data --batch 2024-12 ingest.interpreted_max_bytes=0
+    .venv/bin/python bench/bench_ingest_month.py --root data --batch 2024-12 ingest.interpreted_max_values=0
 
 Each round starts two child processes one after the other: `ours` copies `--root`'s lake to
 `--out` (before its clock starts) and ingests the batch into it, as the monthly run's ingest step

@@ -94,9 +94,10 @@ class IngestSettings:
     parallel_sources: int = 4  # sources typed and written at the same time (1: one by one)
     # Files larger than this are read by the Python task itself, not through Spark's binaryFile reader.
     large_file_bytes: int = 256 * 2**20
-    # A run whose files add up to at most this many bytes evaluates its expressions without generated
-    # code: for a monthly batch, generating and compiling the parsers' code costs more than it saves.
-    interpreted_max_bytes: int = 16 * 2**20
+    # A run whose records hold at most this many values (fields, wide cells) evaluates its expressions
+    # without generated code: for a monthly batch, generating and compiling the parsers' code costs
+    # more than it saves.
+    interpreted_max_values: int = 2_000_000
 
 
 @dataclass

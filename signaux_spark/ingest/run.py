@@ -18,6 +18,7 @@ import datetime as dt
 import importlib
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import reduce
 
@@ -56,10 +57,6 @@ INGEST_SPARK_CONF = {
     "spark.sql.execution.arrow.maxRecordsPerBatch": "1",
     "spark.sql.codegen.hugeMethodLimit": "8000",
 }
-# A run of at most `ingest.interpreted_max_bytes` evaluates its expressions without generated code
-# (same results): each task would generate, format and hash the parsers' wide projections again,
-# seconds per source in a fresh JVM for a few thousand lines. A larger run uses generated code,
-# whatever the session's setting.
 REJECTS_CONSTRAINTS = {
     "reason_known": "reason IN (" + ", ".join(f"'{r}'" for r in REJECT_REASONS) + ")",
     "source_known": "source IN (" + ", ".join(f"'{s}'" for s in SOURCES) + ")",
@@ -105,8 +102,8 @@ def ingest(
         raise ConfigError("setting 'ingest.missing_delivery' must be error or warn")
     if settings.ingest.altares_missing_trailer not in ("flag", "error"):
         raise ConfigError("setting 'ingest.altares_missing_trailer' must be flag or error")
-    if settings.ingest.interpreted_max_bytes < 0:
-        raise ConfigError("setting 'ingest.interpreted_max_bytes' must be at least 0")
+    if settings.ingest.interpreted_max_values < 0:
+        raise ConfigError("setting 'ingest.interpreted_max_values' must be at least 0")
     if settings.ingest.parallel_sources < 1:
         raise ConfigError("setting 'ingest.parallel_sources' must be at least 1")
     # Spark's binaryFile reader refuses a file longer than this (2 GiB - 1 by default).
@@ -130,11 +127,10 @@ def ingest(
     )
     specs = [SPECS[s] for s in SOURCES if sources is None or s in sources]
     units = {spec.name: {b: UnitReport(spec.name, b) for b in report.batches} for spec in specs}
-    lines, done = None, {}  # source -> its outcome, as each finishes
+    lines, values, done = None, 0, {}  # done: source -> its outcome, as each finishes
     with clock("find deliveries"):
         paths = find_deliveries(spark, settings, specs, units)
-    small = sum(paths.values()) <= settings.ingest.interpreted_max_bytes
-    with temporary_conf(spark, INGEST_SPARK_CONF | (INTERPRETED_CONF if small else GENERATED_CODE_CONF)):
+    with temporary_conf(spark, INGEST_SPARK_CONF), ExitStack() as code_mode:
         with clock("tables"):
             lake.ensure(spark, tables.REJECTS, REJECTS_SCHEMA, constraints=REJECTS_CONSTRAINTS)
             lake.ensure(spark, tables.INGEST_REPORT, REPORT_SCHEMA, constraints=REPORT_CONSTRAINTS)
@@ -148,7 +144,14 @@ def ingest(
                         frozenset(settings.ingest.require_rows),
                         settings.ingest.large_file_bytes,
                     )
-                    read_file_summaries(lines, units, settings)
+                    values = read_file_summaries(lines, units, settings)
+            # A run typing at most `ingest.interpreted_max_values` values evaluates its expressions
+            # without generated code (same results): each task would generate, format and hash the
+            # parsers' wide projections again, seconds per source in a fresh JVM for a few thousand
+            # lines. A larger run uses generated code, whatever the session's setting. Values, not
+            # bytes: a wide headcount line of a few bytes per month is dozens of rows to type.
+            small = values <= settings.ingest.interpreted_max_values
+            code_mode.enter_context(temporary_conf(spark, INTERPRETED_CONF if small else GENERATED_CODE_CONF))
 
             started: dict[str, Future] = {}  # source -> its load, once submitted
 
@@ -316,9 +319,10 @@ def find_deliveries(
     return paths
 
 
-def read_file_summaries(lines: DataFrame, units: dict[str, dict[str, UnitReport]], settings: Settings) -> None:
-    """File-level counts and flags into the units; structural errors fail their batch."""
-    summaries = file_summaries(lines)
+def read_file_summaries(lines: DataFrame, units: dict[str, dict[str, UnitReport]], settings: Settings) -> int:
+    """File-level counts and flags into the units; structural errors fail their batch. Returns the
+    values (fields and wide cells) of the records of the files without a structural error."""
+    summaries, values = file_summaries(lines), 0
     for source, by_batch in units.items():
         for unit in by_batch.values():  # Spark's file sources skip files of 0 bytes
             seen = {name for name, _ in summaries.get((source, unit.batch), [])}
@@ -335,6 +339,7 @@ def read_file_summaries(lines: DataFrame, units: dict[str, dict[str, UnitReport]
                 setattr(unit, f"{kind}_lines", getattr(unit, f"{kind}_lines") + info[kind])
             unit.lines_read += info["lines"]
             unit.duplicates_dropped += info["duplicates"]
+            values += info["values"]
             unit.file_lines.append(
                 {
                     "file": name,
@@ -348,6 +353,7 @@ def read_file_summaries(lines: DataFrame, units: dict[str, dict[str, UnitReport]
             unit.warnings += [f"{name}: {w}" for w in info["warnings"]]
             if "missing_trailer" in info["flags"] and settings.ingest.altares_missing_trailer == "error":
                 unit.fail(f"{name}: no trailer line (Fin du fichier : total N ligne(s))")
+    return values
 
 
 def split_rows(spec: Source, parsed: DataFrame) -> tuple[DataFrame, DataFrame]:

@@ -1,7 +1,8 @@
 """The Spark side of the split (`sources/text.py`): files read by Spark's binaryFile source (or, when
 large, by the task itself from their path) go to Python tasks through mapInArrow and come back as
 one row per record plus one row per file (kind "file", its summary or structural error as JSON in
-`info`). All sources of a run share one pass: a file's source is the folder above its batch
+`info`, with `values`: its records' fields and wide cells, what the typing will evaluate). All
+sources of a run share one pass: a file's source is the folder above its batch
 (`<landing>/<source>/<batch>/<file>`)."""
 
 from __future__ import annotations
@@ -103,15 +104,16 @@ def _split(batches, layouts: dict[str, Layout], require_rows: frozenset[str], sc
                     layouts[source],
                     require_rows=source in require_rows,
                 )
-                file_kind = summary.file_kind
+                file_kind, values = summary.file_kind, 0
                 for record in records:
                     chunk.append(record)
+                    values += len(record.fields or ()) + len(record.cells or ())
                     if len(chunk) == CHUNK_ROWS:
                         yield arrow(where, file_kind, chunk, None)
                         chunk = []
                 if chunk:
                     yield arrow(where, file_kind, chunk, None)
-                info = dict(dataclasses.asdict(summary), error=None)
+                info = dict(dataclasses.asdict(summary), values=values, error=None)
             except StructuralError as err:
                 file_kind, info = None, {"file_kind": None, "error": str(err)}
             yield arrow(where, file_kind, [], json.dumps(info))

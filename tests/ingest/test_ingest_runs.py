@@ -337,28 +337,41 @@ def test_each_source_comes_after_the_sources_it_reads():
 
 
 def test_a_small_run_is_evaluated_without_generated_code(spark, tmp_path, monkeypatch):
-    """Up to `ingest.interpreted_max_bytes` of files, the run's session settings turn generated code
-    off (tests/ingest/test_ingest_samples.py checks every rule both ways)."""
+    """Up to `ingest.interpreted_max_values` values to type (each record's fields, and a wide file's
+    cells), the run's session settings turn generated code off (tests/ingest/test_ingest_samples.py
+    checks every rule both ways)."""
     landing = Landing()
     landing.add("urssaf_debit", "2024-06", "sigfaible_debits.csv", DEBIT, [(f"{D};101;1;1240618;1;1;1;2;0", "ok")])
-    landing.write(tmp_path)
-    size = sum(p.stat().st_size for p in (tmp_path / "landing").rglob("*") if p.is_file())
-    confs, before = [], spark.conf.get("spark.sql.codegen.factoryMode")
-    temporary_conf = ingestion.temporary_conf
-    monkeypatch.setattr(
-        ingestion, "temporary_conf", lambda spark, conf: confs.append(conf) or temporary_conf(spark, conf)
+    landing.add(
+        "urssaf_effectif_ent",
+        "2024-06",
+        "sigfaible_effectif_siren.csv",
+        "siren;eff202411;eff202412;eff202413;rais_soc",
+        [("812345676;1;2;;X", "ok")],
     )
-    for threshold in (size, size - 1):
-        settings = settings_for(tmp_path / str(threshold), interpreted_max_bytes=threshold)
+    landing.write(tmp_path)
+    values = len(DEBIT_LAYOUT.kinds[0].columns) + len(["siren", "rais_soc"]) + 2  # a blank cell is no cell
+    modes, before = [], spark.conf.get("spark.sql.codegen.factoryMode")
+    temporary_conf = ingestion.temporary_conf
+
+    def recorded(spark, conf):
+        if "spark.sql.codegen.factoryMode" in conf:
+            modes.append(conf["spark.sql.codegen.factoryMode"])
+        return temporary_conf(spark, conf)
+
+    monkeypatch.setattr(ingestion, "temporary_conf", recorded)
+    for threshold in (values, values - 1):
+        settings = settings_for(tmp_path / str(threshold), interpreted_max_values=threshold)
         settings.paths.landing = str(tmp_path / "landing")
-        assert ingest(spark, settings, ["2024-06"], sources=["urssaf_debit"]).failures == []
-    assert [conf.get("spark.sql.codegen.factoryMode") for conf in confs] == ["NO_CODEGEN", "FALLBACK"]
+        report = ingest(spark, settings, ["2024-06"], sources=["urssaf_debit", "urssaf_effectif_ent"])
+        assert report.failures == []
+    assert modes == ["NO_CODEGEN", "FALLBACK"]
     assert spark.conf.get("spark.sql.codegen.factoryMode") == before  # put back after the run
 
 
 def test_negative_interpreted_threshold_is_refused(spark, tmp_path):
-    settings = settings_for(tmp_path, interpreted_max_bytes=-1)
-    with pytest.raises(ConfigError, match="'ingest.interpreted_max_bytes' must be at least 0"):
+    settings = settings_for(tmp_path, interpreted_max_values=-1)
+    with pytest.raises(ConfigError, match="'ingest.interpreted_max_values' must be at least 0"):
         ingest(spark, settings, ["2024-06"])
 
 
