@@ -16,7 +16,7 @@ from signaux_spark.ingest import ingest
 from signaux_spark.ingest.split import read_records
 from signaux_spark.io import Lake
 from signaux_spark.months import batch_range
-from signaux_spark.sources import SOURCES, altares_paydex
+from signaux_spark.sources import SOURCES, altares_paydex, urssaf_effectif_ent
 from signaux_spark.sources.urssaf_debit import LAYOUT as DEBIT_LAYOUT
 from tests.helpers import make_settings
 from tests.ingest.ingest_samples import AP_CONSO, AP_DEMANDE, COTISATION, DEBIT, DELAI, Landing, altares
@@ -350,7 +350,8 @@ def test_a_small_run_is_evaluated_without_generated_code(spark, tmp_path, monkey
         [("812345676;1;2;;X", "ok")],
     )
     landing.write(tmp_path)
-    values = len(DEBIT_LAYOUT.kinds[0].columns) + len(["siren", "rais_soc"]) + 2  # a blank cell is no cell
+    fixed = len(urssaf_effectif_ent.LAYOUT.kinds[0].columns)  # siren, rais_soc
+    values = len(DEBIT_LAYOUT.kinds[0].columns) + fixed + 2  # a blank cell is no cell
     modes, before = [], spark.conf.get("spark.sql.codegen.factoryMode")
     temporary_conf = ingestion.temporary_conf
 
