@@ -225,8 +225,15 @@ class TuningSettings:
     # trials (a third of max_evals, drawn at random): the search always reaches TPE.
     early_stop_trials: int = 4
     trials_dir: str = ""  # local folder where interrupted tunings resume; empty: <paths.mlflow>/tuning
+    # Each trial fits a fold on at most about this many rows: every positive and a sample of the
+    # negatives (weighted back), so a trial costs the same at region and national size. 0: no cap.
+    max_fit_rows: int = 100_000
     space: SearchSpace = field(default_factory=SearchSpace)
     xgboost_space: XGBoostSpace = field(default_factory=XGBoostSpace)
+
+    def __post_init__(self):
+        if self.max_fit_rows < 0:
+            raise ConfigError(f"setting 'model.tuning.max_fit_rows' must be >= 0 (0: no cap), got {self.max_fit_rows}")
 
 
 @dataclass

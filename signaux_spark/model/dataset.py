@@ -326,6 +326,16 @@ def block_counts(rows: DataFrame, label: str) -> dict[str, dict[str, int]]:
     return {r[BLOCK]: {"rows": r["rows"], "positives": r["positives"], "bad_labels": r["bad_labels"]} for r in stats}
 
 
+def capped_negative_rate(rows: int, positives: int, *, rate: float, max_rows: int) -> float:
+    """The share of negatives to keep so that `rows` (with `positives`) sampled at `rate` leave
+    about `max_rows` rows, every positive kept, and never fewer negatives than positives (a cap
+    below twice the positives is exceeded); `max_rows` 0: `rate` as it is."""
+    negatives = rows - positives
+    if not max_rows or negatives <= 0:
+        return rate
+    return min(rate, max(max_rows - positives, positives) / negatives)
+
+
 def sample_negatives(rows: DataFrame, *, label: str, key: str, period: str, rate: float, seed: int) -> DataFrame:
     """Keep every positive and a share `rate` of negatives, chosen by a hash of key, month and seed
     (the same rows whatever the partitioning); kept negatives weigh 1/rate so totals are unchanged."""

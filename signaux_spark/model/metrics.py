@@ -191,6 +191,8 @@ def summary(g: pd.DataFrame, thresholds: dict[str, float]) -> dict[str, float]:
         "brier": brier(g),
         "log_loss": log_loss(g),
         "ece": expected_calibration_error(reliability(g)),
+        # calibration in the large: ECE is at least |mean_probability - base_rate|
+        "mean_probability": float((g["cal"] * g["n"]).sum() / g["n"].sum()) if g["n"].sum() else math.nan,
     }
     for level, threshold in thresholds.items():
         for name, value in at_threshold(g, threshold).items():

@@ -23,6 +23,7 @@ import json
 import os
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from signaux_spark.model.dataset import (
     Fold,
     Split,
     block_counts,
+    capped_negative_rate,
     check_blocks,
     check_features,
     check_folds,
@@ -148,7 +150,10 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
         )
         with step(spark, "model: assemble the validation folds") as s:
             vectors = prep_model.transform(rows.where(F.col(BLOCK) != "test")).select(*keep).persist()
-            folds = [_fold_data(vectors, fold, settings, seed) for fold in split.folds]
+            sizes = [counts["train"]] + [{"rows": c["train_rows"], "positives": c["train_positives"]} for c in earlier]
+            folds = [
+                _fold_data(vectors, fold, settings, seed, size) for fold, size in zip(split.folds, sizes, strict=True)
+            ]
             s.rows["rows"] = vectors.count()
             s.rows["train (latest fold)"] = folds[0].fit_rows.rows
         mlflow.log_metric("train_rows_fitted", folds[0].fit_rows.rows)
@@ -181,7 +186,7 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
             if best_trial.get("params") == tuning.best_params:
                 best, blocks = best_trial["model"], best_trial["blocks"]
             else:
-                best, blocks = _fit(folds[0], tuning.best_params, settings, seed), {}
+                best, blocks = _fit(spark, folds[0], tuning.best_params, settings, seed), {}
             valid_raw = score(best, folds[0].valid).persist()
             groups = score_groups(
                 valid_raw, score=RAW, label=model.label_column, by=STRONG if model.strong_signal else None
@@ -204,8 +209,10 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
             )
             final_prep = _preprocessing(fit_rows, spec, settings)
             final_rows = FitRows.of(fit_rows, label=model.label_column, weight=WEIGHT)
-            classifier = _classifier(final_params, settings, seed, final_rows)
-            pipeline = Pipeline(stages=final_prep.stages + [classifier]).fit(fit_rows)
+            classifier = _classifier(spark, final_params, settings, seed, final_rows)
+            pipeline = Pipeline(stages=final_prep.stages + [classifier]).fit(
+                estimators.fit_input(fit_rows, model.estimator, spark.sparkContext.defaultParallelism)
+            )
             s.rows["rows"] = final_prep.rows
         mlflow.log_metric("final_rows_fitted", final_prep.rows)
         if final_params["rounds"]:
@@ -322,8 +329,10 @@ def _space(settings: Settings):
     return tuning.xgboost_space if settings.model.estimator == estimators.XGBOOST else tuning.space
 
 
-def _classifier(params: dict, settings: Settings, seed: int, fit_rows: FitRows, early_stopping: bool = False):
-    workers = SparkSession.getActiveSession().sparkContext.defaultParallelism
+def _classifier(
+    spark: SparkSession, params: dict, settings: Settings, seed: int, fit_rows: FitRows, early_stopping: bool = False
+):
+    workers = spark.sparkContext.defaultParallelism
     return estimators.classifier(
         params, settings.model, seed=seed, fit_rows=fit_rows, workers=workers, early_stopping=early_stopping
     )
@@ -339,15 +348,27 @@ class FoldData:
     fit_rows: FitRows
 
 
-def _fold_data(vectors: DataFrame, fold: Fold, settings: Settings, seed: int) -> FoldData:
+def _fold_data(vectors: DataFrame, fold: Fold, settings: Settings, seed: int, size: dict[str, int]) -> FoldData:
+    """The fold's rows, its training negatives sampled down to `model.tuning.max_fit_rows` (trials
+    only: the final refit keeps `model.negative_sample_rate`)."""
     m = settings.model
     period = F.col(m.period_column)
-    train = _sampled(vectors.where(fold.train(period)), settings, seed)
+    rate = capped_negative_rate(
+        size["rows"], size["positives"], rate=m.negative_sample_rate, max_rows=m.tuning.max_fit_rows
+    )
+    train = sample_negatives(
+        vectors.where(fold.train(period)),
+        label=m.label_column,
+        key=m.key_column,
+        period=m.period_column,
+        rate=rate,
+        seed=seed,
+    )
     valid = vectors.where(fold.valid(period)).withColumn(WEIGHT, F.lit(1.0))
     return FoldData(fold, train, valid, FitRows.of(train, label=m.label_column, weight=WEIGHT))
 
 
-def _fit(data: FoldData, params: dict, settings: Settings, seed: int):
+def _fit(spark: SparkSession, data: FoldData, params: dict, settings: Settings, seed: int):
     """The classifier fitted on a fold's training rows (XGBoost: stopping early on its validation rows,
     which weigh 1)."""
     label = settings.model.label_column
@@ -356,26 +377,38 @@ def _fit(data: FoldData, params: dict, settings: Settings, seed: int):
     if xgboost:
         watched = data.valid.withColumn(FIT_WEIGHT, F.lit(1.0)).withColumn(VALIDATION, F.lit(True))
         weighted = weighted.withColumn(VALIDATION, F.lit(False)).unionByName(watched)
-    return _classifier(params, settings, seed, data.fit_rows, early_stopping=xgboost).fit(weighted)
+    classifier = _classifier(spark, params, settings, seed, data.fit_rows, early_stopping=xgboost)
+    return classifier.fit(
+        estimators.fit_input(weighted, settings.model.estimator, spark.sparkContext.defaultParallelism)
+    )
 
 
 def _objective(spark: SparkSession, settings: Settings, folds: list[FoldData], seed: int):
     """One trial: per fold, fit on its training rows and score its validation block; log a nested
     run; the loss is minus the mean validation AP of the blocks. Also returns a dict holding the
-    best trial's parameters, its model of the latest fold and its per-block metrics."""
+    best trial's parameters, its model of the latest fold and its per-block metrics.
+
+    The GBT's folds are fitted side by side: its cost is mostly the latency of small Spark jobs (a
+    few per tree level), which two fits overlap. XGBoost's barrier stages take every core: one by one."""
     label = settings.model.label_column
     counter = iter(range(1, 10**6))
     best: dict = {"ap": -1.0}
+    side_by_side = len(folds) if settings.model.estimator == estimators.GBT else 1
 
     def objective(params: dict) -> float:
         n = next(counter)
         with mlflow.start_run(run_name=f"trial-{n}", nested=True), step(spark, f"model: trial {n}") as s:
             mlflow.log_params(params)
             start = time.monotonic()
+
+            def fit_and_score(data: FoldData):
+                fitted = _fit(spark, data, params, settings, seed)
+                return fitted, score_groups(score(fitted, data.valid), score=RAW, label=label)
+
+            with ThreadPoolExecutor(side_by_side, thread_name_prefix="trial") as pool:
+                results = list(pool.map(fit_and_score, folds))
             blocks, models = {}, []
-            for k, data in enumerate(folds, start=1):
-                fitted = _fit(data, params, settings, seed)
-                groups = score_groups(score(fitted, data.valid), score=RAW, label=label)
+            for k, (fitted, groups) in enumerate(results, start=1):
                 blocks[f"valid_ap_block{k}"] = average_precision(groups)
                 blocks[f"valid_roc_auc_block{k}"] = roc_auc(groups)
                 if estimators.rounds(fitted):

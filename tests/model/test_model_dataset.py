@@ -229,3 +229,17 @@ def test_negative_sampling_keeps_positives_and_reweights_negatives(spark):
     assert (
         dataset.sample_negatives(df, label="failure", key="siren", period="periode", rate=1.0, seed=7).count() == 4000
     )
+
+
+def test_the_tuning_cap_lowers_the_negative_share_only_when_needed():
+    cap = dataset.capped_negative_rate
+    # 643k rows, 6k positives, capped at 100k: 94k of the 637k negatives kept
+    assert cap(643_000, 6_000, rate=1.0, max_rows=100_000) * 637_000 == pytest.approx(94_000)
+    # already under the cap at the model's own rate, or no cap: that rate
+    assert cap(643_000, 6_000, rate=0.1, max_rows=100_000) == 0.1
+    assert cap(90_000, 6_000, rate=1.0, max_rows=100_000) == 1.0
+    assert cap(643_000, 6_000, rate=1.0, max_rows=0) == 1.0
+    # positives near the cap: as many negatives as positives, the cap exceeded rather than the classes upturned
+    assert cap(1_000_000, 60_000, rate=1.0, max_rows=100_000) * 940_000 == pytest.approx(60_000)
+    with pytest.raises(ConfigError, match="max_fit_rows"):
+        load_settings(overrides=["model.tuning.max_fit_rows=-1"])

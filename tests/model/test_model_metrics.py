@@ -134,6 +134,9 @@ def test_evaluate_reports_rows_without_strong_signal_separately(spark):
     assert ev.metrics["nosignal_ap"] == pytest.approx((1 + 0.5) / 2)
     assert ev.metrics["precision_fort"] == pytest.approx(1 / 2)  # cal >= 0.35: scores 0.9, 0.8
     assert ev.metrics["nosignal_alert_share_fort"] == 0
+    # calibration in the large: the mean calibrated probability (scores sum to 3, halved, 6 rows), the base rate 3 / 6
+    assert ev.metrics["mean_probability"] == pytest.approx(3.0 / 12) and ev.metrics["base_rate"] == 0.5
+    assert ev.metrics["ece"] >= abs(ev.metrics["mean_probability"] - ev.metrics["base_rate"]) - 1e-12
 
 
 def test_platt_recovers_a_known_mapping(spark):
