@@ -211,7 +211,7 @@ def train(spark: SparkSession, settings: Settings, as_of, *, promote: bool = Fal
             final_rows = FitRows.of(fit_rows, label=model.label_column, weight=WEIGHT)
             classifier = _classifier(spark, final_params, settings, seed, final_rows)
             pipeline = Pipeline(stages=final_prep.stages + [classifier]).fit(
-                estimators.fit_input(fit_rows, model.estimator, spark.sparkContext.defaultParallelism)
+                estimators.fit_input(fit_rows, model.estimator)
             )
             s.rows["rows"] = final_prep.rows
         mlflow.log_metric("final_rows_fitted", final_prep.rows)
@@ -305,11 +305,11 @@ def _feature_reference(
     return {**profile, "months": [first, split.valid_end.isoformat()]}
 
 
-def _sampled(rows: DataFrame, settings: Settings, seed: int) -> DataFrame:
+def _sampled(rows: DataFrame, settings: Settings, seed: int, rate: float | None = None) -> DataFrame:
+    """Negatives sampled at `rate` (default `model.negative_sample_rate`)."""
     m = settings.model
-    return sample_negatives(
-        rows, label=m.label_column, key=m.key_column, period=m.period_column, rate=m.negative_sample_rate, seed=seed
-    )
+    rate = m.negative_sample_rate if rate is None else rate
+    return sample_negatives(rows, label=m.label_column, key=m.key_column, period=m.period_column, rate=rate, seed=seed)
 
 
 def _preprocessing(rows: DataFrame, spec: FeatureSpec, settings: Settings) -> Preprocessing:
@@ -356,14 +356,7 @@ def _fold_data(vectors: DataFrame, fold: Fold, settings: Settings, seed: int, si
     rate = capped_negative_rate(
         size["rows"], size["positives"], rate=m.negative_sample_rate, max_rows=m.tuning.max_fit_rows
     )
-    train = sample_negatives(
-        vectors.where(fold.train(period)),
-        label=m.label_column,
-        key=m.key_column,
-        period=m.period_column,
-        rate=rate,
-        seed=seed,
-    )
+    train = _sampled(vectors.where(fold.train(period)), settings, seed, rate)
     valid = vectors.where(fold.valid(period)).withColumn(WEIGHT, F.lit(1.0))
     return FoldData(fold, train, valid, FitRows.of(train, label=m.label_column, weight=WEIGHT))
 
@@ -378,9 +371,7 @@ def _fit(spark: SparkSession, data: FoldData, params: dict, settings: Settings, 
         watched = data.valid.withColumn(FIT_WEIGHT, F.lit(1.0)).withColumn(VALIDATION, F.lit(True))
         weighted = weighted.withColumn(VALIDATION, F.lit(False)).unionByName(watched)
     classifier = _classifier(spark, params, settings, seed, data.fit_rows, early_stopping=xgboost)
-    return classifier.fit(
-        estimators.fit_input(weighted, settings.model.estimator, spark.sparkContext.defaultParallelism)
-    )
+    return classifier.fit(estimators.fit_input(weighted, settings.model.estimator))
 
 
 def _objective(spark: SparkSession, settings: Settings, folds: list[FoldData], seed: int):
