@@ -1,10 +1,10 @@
 """The acceptance run at a named size: every stage as ops submit it, each in its own process, with
 its wall time and peak memory.
 
-    # the national size over two years of batches, without a model (docs/operations.md, "Sizing"):
+    # the national size over two years of batches, every stage (docs/operations.md, "Sizing"):
     .venv/bin/python bench/bench_acceptance.py --size national --from 2023-01 --to 2024-12 \
-        --root /work/bench/national --stages generate,ingest,features,month-ingest,month-features \
-        spark.driver_memory=12g
+        --root /work/bench/national --stages generate,ingest,features,train,monthly --train-window short \
+        spark.driver_memory=12g model.negative_sample_rate=0.1
 
 Stages, in this order (`--stages a,b` picks some; the first five by default):
 - `generate`: the `--size` economy for the batches `--from`..`--to`;
