@@ -88,30 +88,29 @@ def once(raw: Column, what: str, value: Column, reason: str, *, needs: tuple = (
 
 # --- identifiers (0.3) -------------------------------------------------------------------------
 # Checks work on the id as a long (its digits by arithmetic): no per-row arrays, and cheap to repeat,
-# since Spark does not share sub-expressions between the branches of a CASE.
+# since Spark does not share sub-expressions between the branches of a CASE. They are written as SQL
+# text, one call to the JVM each: built from Python columns, a SIRET's checks took some 300 calls.
 
 
-def _digit(number: Column, position: int) -> Column:
-    """The digit at `position` from the right (0-based) of a long."""
-    return F.floor(number / F.lit(10**position)) % 10
+def _digit(number: str, position: int) -> str:
+    """The digit at `position` from the right (0-based) of the long `number` (SQL)."""
+    return f"(floor({number} / {10**position}) % 10)"
 
 
-def luhn_ok(number: Column, length: int) -> Column:
-    """Luhn check of an id given as a long, over `length` digits (same rule as `ids.luhn_ok`)."""
-    total = F.lit(0)
+def luhn_ok(number: str, length: int) -> str:
+    """Luhn check of an id given as a long, over `length` digits (same rule as `ids.luhn_ok`; SQL)."""
+    terms = []
     for i in range(length):
         d = _digit(number, i)
-        total = total + (F.when(d > 4, d * 2 - 9).otherwise(d * 2) if i % 2 else d)
-    return total % 10 == 0
+        terms.append(f"CASE WHEN {d} > 4 THEN {d} * 2 - 9 ELSE {d} * 2 END" if i % 2 else d)
+    return f"({' + '.join(terms)}) % 10 = 0"
 
 
-def siret_key_ok(number: Column) -> Column:
-    """A SIRET's own key (`ids.siret_ok`): Luhn, or for La Poste the digit sum is a multiple of 5."""
-    digit_sum = F.lit(0)
-    for i in range(14):
-        digit_sum = digit_sum + _digit(number, i)
-    la_poste = F.floor(number / F.lit(10**5)) == int(LA_POSTE_SIREN)
-    return F.when(la_poste, digit_sum % 5 == 0).otherwise(luhn_ok(number, 14))
+def siret_key_ok(number: str) -> str:
+    """A SIRET's own key (`ids.siret_ok`): Luhn, or for La Poste the digit sum is a multiple of 5 (SQL)."""
+    digit_sum = " + ".join(_digit(number, i) for i in range(14))
+    la_poste = f"floor({number} / {10**5}) = {int(LA_POSTE_SIREN)}"
+    return f"CASE WHEN {la_poste} THEN ({digit_sum}) % 5 = 0 ELSE {luhn_ok(number, 14)} END"
 
 
 def _id_columns(raw: Column, length: int) -> tuple[Column, Column, dict[str, Column], tuple]:
@@ -121,14 +120,15 @@ def _id_columns(raw: Column, length: int) -> tuple[Column, Column, dict[str, Col
     CASE of a rule, the checks would make generated code too large to be compiled)."""
     name = lambda what: _helper_name(raw, f"id{length}_{what}")  # noqa: E731
     text, number = F.col(name("text")), F.col(name("number"))
-    siren_number = F.floor(number / F.lit(10**5)) if length == 14 else number
-    checks = {"siren_luhn": luhn_ok(siren_number, 9)}
+    number_sql = f"`{name('number')}`"
+    checks = {"siren_luhn": luhn_ok(f"floor({number_sql} / {10**5})" if length == 14 else number_sql, 9)}
     if length == 14:
-        checks["siret_key"] = siret_key_ok(number)
+        checks["siret_key"] = siret_key_ok(number_sql)
+        checks["pseudo_nic"] = f"{_digit(number_sql, 4)} IN (5, 6, 7, 9)"
     stripped = F.when(raw.endswith(".0"), raw.substr(F.lit(1), F.length(raw) - 2)).otherwise(raw)
     needs = (
         {name("text"): stripped, name("number"): stripped.try_cast("long")},
-        {name(c): expression for c, expression in checks.items()},
+        {name(c): F.expr(expression) for c, expression in checks.items()},
     )
     return text, number, {c: F.col(name(c)) for c in checks}, needs
 
@@ -165,7 +165,7 @@ def siret(raw: Column, *, pseudo: bool = False) -> Parsed:
         .when(F.floor(number / F.lit(10**5)) == 0, F.lit("invalid_siren"))
         .when(~checks["siren_luhn"], F.lit("invalid_siren_checksum"))
     )
-    is_pseudo = F.lit(pseudo) & _digit(number, 4).isin(5, 6, 7, 9)
+    is_pseudo = checks["pseudo_nic"] if pseudo else F.lit(False)
     flags = (
         flag_if(F.length(value) < 14, "id_zero_padded"),
         flag_if(is_pseudo, "pseudo_siret"),
@@ -367,6 +367,11 @@ def code(value: Column, known: tuple) -> Column:
 
 
 def lookup(mapping: dict[str, str], key: Column) -> Column:
-    """The value of `key` in a small reference table (null when absent)."""
-    pairs = [F.lit(x) for item in sorted(mapping.items()) for x in item]
-    return F.try_element_at(F.create_map(*pairs), key)
+    """The value of `key` in a small reference table (null when absent). The table is one SQL map
+    literal: a literal column per entry would be hundreds of calls to the JVM."""
+    pairs = ", ".join(f"{_sql_string(k)}, {_sql_string(val)}" for k, val in sorted(mapping.items()))
+    return F.try_element_at(F.expr(f"map({pairs})"), key)
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"

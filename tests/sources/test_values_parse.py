@@ -222,3 +222,11 @@ def test_helpers_for_generated_ids_are_consistent(spark):
     """The Spark Luhn and the Python one agree on ids built with luhn_complete."""
     sirens = [luhn_complete(f"{n:08d}") for n in (1234567, 42112359, 35600000, 99999999)]
     assert all(r[1] is None for r in evaluate(spark, v.siren, sirens))
+
+
+def test_lookup_keeps_any_reference_text_exact(spark):
+    """Reference tables go into SQL text: quotes and backslashes in their values come out as written."""
+    mapping = {"2A": "Corse", "93": "Provence-Alpes-Côte d'Azur", "x'y": "a\\b", "z": "\\'"}
+    df = spark.createDataFrame([(k,) for k in [*mapping, "99", None]], "k string")
+    found = [r.found for r in df.select(v.lookup(mapping, F.col("k")).alias("found")).collect()]
+    assert found == [*mapping.values(), None, None]
