@@ -64,7 +64,7 @@ def _quoted(name: str) -> str:
 
 
 def raw(name: str) -> Column:
-    """A layout column of `with_raw`'s struct (one call to the JVM: the sources read one over 200 times per batch)."""
+    """A layout column of `with_raw`'s struct, in one call to the JVM (the sources read over 200 of them)."""
     return F.col(f"raw.{_quoted(name)}")
 
 
