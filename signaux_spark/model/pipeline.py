@@ -19,6 +19,7 @@ from pyspark.ml.functions import vector_to_array
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from signaux_spark import sql_text
 from signaux_spark.progress import log
 
 FEATURES = "_sf_features"  # the assembled vector
@@ -99,7 +100,8 @@ def preprocessing(
     kept = [c for c in numeric if c not in dropped]
     selects, slots, assembled, imputed_in, imputed_out = [], [], [], [], []
     for i, c in enumerate(kept):
-        selects.append(f"CAST({_ident(c)} AS DOUBLE) AS _sf_v{i}")
+        column = sql_text.identifier(c)
+        selects.append(f"CAST({column} AS DOUBLE) AS _sf_v{i}")
         slots.append(Slot(c, c, "value"))
         if native_missing:
             assembled.append(f"_sf_v{i}")
@@ -108,13 +110,14 @@ def preprocessing(
         imputed_out.append(f"_sf_i{i}")
         assembled.append(f"_sf_i{i}")
         if prof.non_null[c] < prof.rows and f"{c}_missing" not in numeric:
-            selects.append(f"CAST(({_ident(c)} IS NULL OR isnan(CAST({_ident(c)} AS DOUBLE))) AS DOUBLE) AS _sf_m{i}")
+            selects.append(f"CAST(({column} IS NULL OR isnan(CAST({column} AS DOUBLE))) AS DOUBLE) AS _sf_m{i}")
             assembled.append(f"_sf_m{i}")
             slots.append(Slot(f"{c}:missing", c, "missing"))
     for j, c in enumerate(categorical):
+        column = sql_text.identifier(c)
         for k, level in enumerate(prof.levels[c]):
             selects.append(
-                f"CAST(coalesce(CAST({_ident(c)} AS STRING) = {_literal(level)}, false) AS DOUBLE) AS _sf_l{j}_{k}"
+                f"CAST(coalesce(CAST({column} AS STRING) = {sql_text.string(level)}, false) AS DOUBLE) AS _sf_l{j}_{k}"
             )
             assembled.append(f"_sf_l{j}_{k}")
             slots.append(Slot(f"{c}={level}", c, "level"))
@@ -146,11 +149,3 @@ def score(model, df: DataFrame, calibration=None) -> DataFrame:
         scored = scored.withColumn(CALIBRATED, calibration.column(F.col(RAW)))
         extra.append(CALIBRATED)
     return scored.select(*df.columns, *extra)
-
-
-def _ident(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -16,6 +16,7 @@ from pyspark.sql.types import StructType
 
 from signaux_spark.sources.common import LINEAGE_FIELDS
 from signaux_spark.sources.values import Parsed, no_problem
+from signaux_spark.sql_text import identifier
 
 LINE_COLUMNS = ["raw_line", "reason", "detail"]
 
@@ -55,17 +56,13 @@ RECORD_COLUMNS = ["batch", "source_file", "file_kind", "line_number", "raw_line"
 def with_raw(records: DataFrame, columns: Sequence[str], keep: Sequence[str] = ()) -> DataFrame:
     """The records' lineage and split outcome, with their `fields` as a struct `raw` holding one
     field per layout column (by name); other columns of the split are dropped, but `keep`."""
-    fields = ", ".join(f"get(fields, {i}) AS {_quoted(name)}" for i, name in enumerate(columns))
+    fields = ", ".join(f"get(fields, {i}) AS {identifier(name)}" for i, name in enumerate(columns))
     return records.select(*RECORD_COLUMNS, *keep, F.expr(f"struct({fields})").alias("raw"))
-
-
-def _quoted(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def raw(name: str) -> Column:
     """A layout column of `with_raw`'s struct, in one call to the JVM (the sources read over 200 of them)."""
-    return F.col(f"raw.{_quoted(name)}")
+    return F.col(f"raw.{identifier(name)}")
 
 
 def on(name: str, parsed: Parsed) -> tuple[Column, Column]:

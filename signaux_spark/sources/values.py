@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from signaux_spark import sql_text
 from signaux_spark.ids import LA_POSTE_SIREN
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -120,7 +121,7 @@ def _id_columns(raw: Column, length: int) -> tuple[Column, Column, dict[str, Col
     CASE of a rule, the checks would make generated code too large to be compiled)."""
     name = lambda what: _helper_name(raw, f"id{length}_{what}")  # noqa: E731
     text, number = F.col(name("text")), F.col(name("number"))
-    number_sql = f"`{name('number')}`"
+    number_sql = sql_text.identifier(name("number"))
     checks = {"siren_luhn": luhn_ok(f"floor({number_sql} / {10**5})" if length == 14 else number_sql, 9)}
     if length == 14:
         checks["siret_key"] = siret_key_ok(number_sql)
@@ -369,9 +370,5 @@ def code(value: Column, known: tuple) -> Column:
 def lookup(mapping: dict[str, str], key: Column) -> Column:
     """The value of `key` in a small reference table (null when absent). The table is one SQL map
     literal: a literal column per entry would be hundreds of calls to the JVM."""
-    pairs = ", ".join(f"{_sql_string(k)}, {_sql_string(val)}" for k, val in sorted(mapping.items()))
+    pairs = ", ".join(f"{sql_text.string(k)}, {sql_text.string(val)}" for k, val in sorted(mapping.items()))
     return F.try_element_at(F.expr(f"map({pairs})"), key)
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
