@@ -59,24 +59,8 @@ CONSTRAINTS = default_constraints(BRONZE_SCHEMA) | {"effectif_not_negative": "ef
 
 
 def parse(records: DataFrame, context: ParseContext) -> DataFrame:
-    """One row per line with its parsed cells (`cells`: periode, effectif, reason, flag, column, value);
-    `split_cells` turns it into bronze rows and cell rejects."""
-    df = with_raw(records, RAW_COLUMNS, keep=["cells"])
-
-    def cell(c):  # the reject's detail is written for the rejected cells only (`split_cells`)
-        count = v.headcount(c.getField("value"))
-        return F.struct(
-            F.to_date(c.getField("periode")).alias("periode"),
-            count.value.alias("effectif"),
-            count.problem.alias("reason"),
-            count.flags[0].alias("flag"),
-            c.getField("column").alias("column"),
-            c.getField("value").alias("value"),
-        )
-
-    df, p = stage(
-        df.withColumn("cells", F.transform("cells", cell)), siren=v.require(raw("siren"), v.siren(raw("siren")))
-    )
+    """One row per line, its cells kept as split (column, periode, value); `split_cells` types them."""
+    df, p = stage(with_raw(records, RAW_COLUMNS, keep=["cells"]), siren=v.require(raw("siren"), v.siren(raw("siren"))))
     return assemble(
         df,
         BRONZE_SCHEMA,
@@ -89,25 +73,33 @@ def parse(records: DataFrame, context: ParseContext) -> DataFrame:
 
 def split_cells(lines: DataFrame) -> tuple[DataFrame, DataFrame]:
     """(bronze rows, reject rows): accepted lines unpivoted to one row per non-blank valid cell;
-    line rejects plus one `invalid_headcount` reject per bad cell, the rest of its line kept."""
-    accepted = lines.filter(F.col("reason").isNull()).select("*", F.explode("cells").alias("cell"))
-    rows = accepted.filter(F.col("cell.reason").isNull()).select(
+    line rejects plus one `invalid_headcount` reject per bad cell, the rest of its line kept. The cells
+    are typed once exploded, where Spark generates code: typed inside the array (a lambda of
+    `F.transform`), every value went through the interpreter, which in Spark 4.2 also reads the
+    session's settings for each field it reads."""
+    line = [c for c in lines.columns if c != "cells"]
+    accepted = lines.filter(F.col("reason").isNull()).select(*line, F.inline("cells"))  # + column, periode, value
+    count = v.headcount(F.col("value"))
+    accepted = accepted.withColumns(
+        {"effectif": count.value, "cell_reason": count.problem, "cell_flag": count.flags[0]}
+    )
+    rows = accepted.filter(F.col("cell_reason").isNull()).select(
         "siren",
-        F.col("cell.periode").alias("periode"),
-        F.col("cell.effectif").alias("effectif"),
+        F.to_date("periode").alias("periode"),
+        "effectif",
         "rais_soc",
         "batch",
         "source_file",
         "line_number",
-        F.array_distinct(F.array_compact(F.concat("quality_flags", F.array("cell.flag")))).alias("quality_flags"),
+        F.array_distinct(F.array_compact(F.concat("quality_flags", F.array("cell_flag")))).alias("quality_flags"),
     )
-    cell_rejects = accepted.filter(F.col("cell.reason").isNotNull()).select(
+    cell_rejects = accepted.filter(F.col("cell_reason").isNotNull()).select(
         "batch",
         "source_file",
         "line_number",
         "raw_line",
-        F.col("cell.reason").alias("reason"),
-        F.concat("cell.column", F.lit("="), "cell.value").alias("detail"),
+        F.col("cell_reason").alias("reason"),
+        F.concat("column", F.lit("="), "value").alias("detail"),
     )
     line_rejects = lines.filter(F.col("reason").isNotNull()).select(
         "batch", "source_file", "line_number", *LINE_COLUMNS
