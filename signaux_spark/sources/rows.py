@@ -102,7 +102,7 @@ def assemble(
         for f in schema.fields
         if f.name not in lineage
     ]
-    quality = F.array_distinct(F.concat(F.col("flags"), F.array_compact(F.array(*flags, F.lit(None).cast("string")))))
+    quality = flag_set(F.concat(F.col("flags"), F.array(*flags, F.lit(None).cast("string"))))
     return records.select(
         *data,
         "batch",
@@ -114,6 +114,12 @@ def assemble(
         first.getField("detail").alias("detail"),
         *keep,
     )
+
+
+def flag_set(flags: Column) -> Column:
+    """`flags` without nulls or repeats, in their order. In generated code: `array_compact` is a
+    lambda, which Spark evaluates value by value in its interpreter."""
+    return F.array_except(flags, F.array(F.lit(None).cast("string")))
 
 
 def default_constraints(schema: StructType) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pyspark.sql.types import DateType, IntegerType, StringType, StructField
 from signaux_spark.sources import values as v
 from signaux_spark.sources.common import bronze_schema
 from signaux_spark.sources.contract import ParseContext, Source
-from signaux_spark.sources.rows import LINE_COLUMNS, assemble, default_constraints, on, raw, stage, with_raw
+from signaux_spark.sources.rows import LINE_COLUMNS, assemble, default_constraints, flag_set, on, raw, stage, with_raw
 from signaux_spark.sources.text import FileKind, Layout
 
 SOURCE = "urssaf_effectif_ent"
@@ -91,7 +91,7 @@ def split_cells(lines: DataFrame) -> tuple[DataFrame, DataFrame]:
         "batch",
         "source_file",
         "line_number",
-        F.array_distinct(F.array_compact(F.concat("quality_flags", F.array("cell_flag")))).alias("quality_flags"),
+        flag_set(F.concat("quality_flags", F.array("cell_flag"))).alias("quality_flags"),
     )
     cell_rejects = accepted.filter(F.col("cell_reason").isNotNull()).select(
         "batch",
