@@ -102,11 +102,13 @@ def interval_deltas(first: Column, last: Column, value: Column) -> Column:
 def spread_deltas(rows: DataFrame, deltas: dict[str, Column]) -> DataFrame:
     """(siren, periode, one column per name) from `interval_deltas` arrays named by column."""
 
-    def tag(name: str):
-        return lambda d: F.struct(d[MONTH].alias(MONTH), F.lit(name).alias("name"), d["delta"].alias("delta"))
-
-    tagged = F.flatten(F.array(*[F.transform(arr, tag(name)) for name, arr in deltas.items()]))
-    exploded = rows.select(KEY, F.explode(tagged).alias("d")).select(KEY, "d.*")
+    # Two explodes rather than a lambda tagging each array (F.transform), evaluated value by value.
+    named = F.array(*[F.struct(F.lit(name).alias("name"), arr.alias("deltas")) for name, arr in deltas.items()])
+    exploded = (
+        rows.select(KEY, F.explode(named).alias("n"))
+        .select(KEY, "n.name", F.explode("n.deltas").alias("d"))
+        .select(KEY, F.col(f"d.{MONTH}").alias(MONTH), "name", "d.delta")
+    )
     return exploded.groupBy(KEY, MONTH).agg(
         *[
             F.sum(F.when(F.col("name") == name, F.col("delta")).otherwise(F.lit(0).cast("long"))).alias(name)
