@@ -101,7 +101,7 @@ def window_deltas(months: DataFrame, value: Column, prefix: str) -> DataFrame:
 
     rows = [(held[max(WINDOWS)], row(begin, {k: F.when(held[k], value).otherwise(0) for k in WINDOWS}))]
     rows += [(held[k], row(F.add_months("mois", k + 1), {k: -value})) for k in WINDOWS]
-    # Kept after the explode: a lambda over the array (F.filter) would be evaluated value by value.
+    # Filtered after the explode: a lambda over the array (F.filter) is evaluated value by value.
     deltas = F.array(*[F.struct(h.alias("held"), r.alias("d")) for h, r in rows])
     return months.select(KEY, F.explode(deltas).alias("x")).where("x.held").select(KEY, "x.d.*")
 
