@@ -100,7 +100,8 @@ def interval_deltas(first: Column, last: Column, value: Column) -> Column:
 
 
 def spread_deltas(rows: DataFrame, deltas: dict[str, Column]) -> DataFrame:
-    """(siren, periode, one column per name) from `interval_deltas` arrays named by column."""
+    """(siren, periode, one column per name) from `interval_deltas` arrays named by column: one row
+    per delta, zero in the other columns; `running_sum` adds them up."""
 
     # Two explodes rather than a lambda tagging each array (F.transform), evaluated value by value.
     named = F.array(*[F.struct(F.lit(name).alias("name"), arr.alias("deltas")) for name, arr in deltas.items()])
@@ -109,11 +110,9 @@ def spread_deltas(rows: DataFrame, deltas: dict[str, Column]) -> DataFrame:
         .select(KEY, "n.name", F.explode("n.deltas").alias("d"))
         .select(KEY, F.col(f"d.{MONTH}").alias(MONTH), "name", "d.delta")
     )
-    return exploded.groupBy(KEY, MONTH).agg(
-        *[
-            F.sum(F.when(F.col("name") == name, F.col("delta")).otherwise(F.lit(0).cast("long"))).alias(name)
-            for name in deltas
-        ]
+    zero = F.lit(0).cast("long")
+    return exploded.select(
+        KEY, MONTH, *[F.when(F.col("name") == name, F.col("delta")).otherwise(zero).alias(name) for name in deltas]
     )
 
 

@@ -30,23 +30,46 @@ from signaux_spark.features.states import DUE, VALUE, Carried, due_at
 from signaux_spark.months import add_months
 
 SOURCE = "urssaf_effectif_ent"
+# Cells ordered by one long: month indexes shifted left, then the line number.
+LINE_BITS = 32  # line numbers below 2**32
+MONTH_BITS = 15  # month_index below 2**15: years before 2730
 
 
 def _cells(effectifs: DataFrame, end: dt.date | None = None) -> DataFrame:
-    """(siren, mois, known, line_number, effectif): each cell with the month it is usable from (up to `end`)."""
+    """(siren, mois, known, batch, line_number, effectif): each cell with the month it is usable
+    from (up to `end`)."""
     cells = effectifs.select(
         KEY,
         F.col(MONTH).alias("mois"),
         "effectif",
+        "batch",
         "line_number",
         F.greatest(batch_month(), F.col(MONTH)).alias("known"),
     )
     return cells if end is None else cells.where(F.col("known") <= F.lit(end))
 
 
-def _latest_cell() -> Column:
-    # The greatest (month, batch, line) known so far is the latest month in its latest version.
-    return F.struct("mois", "known", "line_number", "effectif")
+def _latest_per_batch(cells: DataFrame) -> DataFrame:
+    """(siren, known, value): each firm's latest cell among those usable from the same month (the
+    greatest month, then batch, then line), as a struct (mois, known, line_number, effectif), whose
+    max is then the latest month in its latest version. The cells are ordered by one long and
+    `max_by`, which Spark aggregates in a hash map; the max of a struct sorts every cell instead."""
+    order = (
+        F.shiftleft(month_index("mois").cast("long"), MONTH_BITS + LINE_BITS)
+        + F.shiftleft(month_index(batch_month()).cast("long"), LINE_BITS)
+        + F.col("line_number")
+    )
+    latest = cells.groupBy(KEY, "known").agg(F.max(order).alias("order"), F.max_by("effectif", order).alias("effectif"))
+    return latest.select(
+        KEY,
+        "known",
+        F.struct(
+            month_of_index(F.shiftright("order", MONTH_BITS + LINE_BITS)).alias("mois"),
+            "known",
+            F.col("order").bitwiseAND(F.lit(2**LINE_BITS - 1)).alias("line_number"),
+            "effectif",
+        ).alias("value"),
+    )
 
 
 def _headcount(rows: DataFrame) -> DataFrame:
@@ -60,12 +83,7 @@ def _headcount(rows: DataFrame) -> DataFrame:
 
 def last_known_headcount(effectifs: DataFrame, *, start: dt.date, end: dt.date) -> DataFrame:
     """siren, periode, effectif, effectif_age."""
-    events = (
-        _cells(effectifs, end)
-        .groupBy(KEY, "known")
-        .agg(F.max(_latest_cell()).alias("value"))
-        .withColumnRenamed("known", MONTH)
-    )
+    events = _latest_per_batch(_cells(effectifs, end)).withColumnRenamed("known", MONTH)
     return _headcount(carry_forward(events, "value", start=start, end=end))
 
 
@@ -75,7 +93,9 @@ LATEST_CELL = Carried(
     "effectif_latest",
     SOURCE,
     (KEY,),
-    lambda effectifs: _cells(effectifs).select(KEY, F.col("known").alias(DUE), _latest_cell().alias(VALUE)),
+    lambda effectifs: _latest_per_batch(_cells(effectifs)).select(
+        KEY, F.col("known").alias(DUE), F.col("value").alias(VALUE)
+    ),
 )
 
 
@@ -112,9 +132,6 @@ def months_at_threshold_at(window: DataFrame, period: dt.date, *, threshold: int
         .agg(F.count(F.lit(1)).cast("int").alias("mois_effectif_seuil"))
         .select(KEY, F.lit(period).alias(MONTH), "mois_effectif_seuil")
     )
-
-
-LINE_BITS = 32  # a cell's version: month_index(known) shifted left by this, plus its line number (below 2**32)
 
 
 def _known_of(version: Column) -> Column:
