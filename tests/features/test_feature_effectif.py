@@ -2,7 +2,8 @@
 
 from chispa import assert_df_equality
 
-from signaux_spark.features.effectif import last_known_headcount, months_at_threshold
+from signaux_spark.features.effectif import LATEST_CELL, headcount_at, last_known_headcount, months_at_threshold
+from signaux_spark.features.states import fold
 from tests.features.features_kit import bronze, d
 
 A = "812345676"
@@ -36,6 +37,23 @@ def test_last_known_value_carried_forward_with_its_age(spark):
         "siren string, periode date, effectif int, effectif_age int",
     )
     assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_cells_usable_from_the_same_month_take_the_later_batch_before_the_line(spark):
+    # Two batches deliver June, at or ahead of their batch month (SOURCES.md stops at M-1, yet the
+    # result must not depend on the order of the lines): both are usable from June, the later batch wins.
+    rows = [
+        dict(cell("2024-06", 20, "2024-05"), line_number=9),
+        dict(cell("2024-06", 30, "2024-06"), line_number=1),
+    ]
+    effectifs = bronze(spark, "urssaf_effectif_ent", rows)
+    expected = spark.createDataFrame(
+        [(A, d("2024-06"), 30, 0)], "siren string, periode date, effectif int, effectif_age int"
+    )
+    signal = last_known_headcount(effectifs, start=d("2024-06"), end=d("2024-06"))
+    assert_df_equality(signal, expected, ignore_nullable=True)
+    state = fold(LATEST_CELL, None, LATEST_CELL.events(effectifs), d("2024-06"))
+    assert_df_equality(headcount_at(state, d("2024-06")), expected, ignore_nullable=True)
 
 
 def test_size_rule_uses_the_values_known_at_t_over_36_months(spark):
