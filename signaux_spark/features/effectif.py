@@ -30,7 +30,6 @@ from signaux_spark.features.states import DUE, VALUE, Carried, due_at
 from signaux_spark.months import add_months
 
 SOURCE = "urssaf_effectif_ent"
-# Cells ordered by one long: month indexes shifted left, then the line number.
 LINE_BITS = 32  # line numbers below 2**32
 MONTH_BITS = 15  # month_index below 2**15: years before 2730
 
@@ -49,16 +48,20 @@ def _cells(effectifs: DataFrame, end: dt.date | None = None) -> DataFrame:
     return cells if end is None else cells.where(F.col("known") <= F.lit(end))
 
 
+def _ordered(*months: Column) -> Column:
+    """One long that orders cells by `months` (the first one first), then by line number: its min,
+    max and `max_by` are cheap hash aggregates, where a struct's are sorts."""
+    order = F.col("line_number")
+    for i, month in enumerate(reversed(months)):
+        order = order + F.shiftleft(month_index(month).cast("long"), LINE_BITS + i * MONTH_BITS)
+    return order
+
+
 def _latest_per_batch(cells: DataFrame) -> DataFrame:
     """(siren, known, value): each firm's latest cell among those usable from the same month (the
     greatest month, then batch, then line), as a struct (mois, known, line_number, effectif), whose
-    max is then the latest month in its latest version. The cells are ordered by one long and
-    `max_by`, which Spark aggregates in a hash map; the max of a struct sorts every cell instead."""
-    order = (
-        F.shiftleft(month_index("mois").cast("long"), MONTH_BITS + LINE_BITS)
-        + F.shiftleft(month_index(batch_month()).cast("long"), LINE_BITS)
-        + F.col("line_number")
-    )
+    max is then the latest month in its latest version."""
+    order = _ordered(F.col("mois"), batch_month())
     latest = cells.groupBy(KEY, "known").agg(F.max(order).alias("order"), F.max_by("effectif", order).alias("effectif"))
     return latest.select(
         KEY,
@@ -135,7 +138,7 @@ def months_at_threshold_at(window: DataFrame, period: dt.date, *, threshold: int
 
 
 def _known_of(version: Column) -> Column:
-    """The month a version (see `months_at_threshold`) became known."""
+    """The month a version (`_ordered` by known, in `months_at_threshold`) became known."""
     return month_of_index(F.shiftright(version, LINE_BITS))
 
 
@@ -148,8 +151,8 @@ def months_at_threshold(
         .where(F.col("mois") >= F.lit(add_months(start, -(window_months - 1))))
         .withColumn("reached", F.col("effectif") >= threshold)
     )
-    # A month's versions in order (known, then line), each as one long so that min and max stay cheap.
-    version = F.shiftleft(month_index("known").cast("long"), LINE_BITS) + F.col("line_number")
+    # A month's versions in order (known, then line).
+    version = _ordered(F.col("known"))
     reached, below = F.when(F.col("reached"), version), F.when(~F.col("reached"), version)
     sides = (
         cells.groupBy(KEY, "mois")
