@@ -57,6 +57,11 @@ def _ordered(*months: Column) -> Column:
     return order
 
 
+def _first_month_of(order: Column, months: int) -> Column:
+    """The first of the `months` months an `_ordered` long was made of."""
+    return month_of_index(F.shiftright(order, LINE_BITS + (months - 1) * MONTH_BITS))
+
+
 def _latest_per_batch(cells: DataFrame) -> DataFrame:
     """(siren, known, value): each firm's latest cell among those usable from the same month (the
     greatest month, then batch, then line), as a struct (mois, known, line_number, effectif), whose
@@ -67,7 +72,7 @@ def _latest_per_batch(cells: DataFrame) -> DataFrame:
         KEY,
         "known",
         F.struct(
-            month_of_index(F.shiftright("order", MONTH_BITS + LINE_BITS)).alias("mois"),
+            _first_month_of(F.col("order"), 2).alias("mois"),
             "known",
             F.col("order").bitwiseAND(F.lit(2**LINE_BITS - 1)).alias("line_number"),
             "effectif",
@@ -137,11 +142,6 @@ def months_at_threshold_at(window: DataFrame, period: dt.date, *, threshold: int
     )
 
 
-def _known_of(version: Column) -> Column:
-    """The month a version (`_ordered` by known, in `months_at_threshold`) became known."""
-    return month_of_index(F.shiftright(version, LINE_BITS))
-
-
 def months_at_threshold(
     effectifs: DataFrame, *, start: dt.date, end: dt.date, threshold: int, window_months: int
 ) -> DataFrame:
@@ -171,8 +171,8 @@ def months_at_threshold(
     crossing_once = sides.where(once | down).select(
         KEY,
         "mois",
-        _known_of(F.col("first_reached")).alias("known"),
-        F.when(down, F.add_months(_known_of(F.col("first_below")), -1)).alias("until"),
+        _first_month_of(F.col("first_reached"), 1).alias("known"),
+        F.when(down, F.add_months(_first_month_of(F.col("first_below"), 1), -1)).alias("until"),
     )
     # Months crossing it back and forth (rare) need each version's successor.
     back_and_forth = sides.where(~(once | down)).select(KEY, "mois")
