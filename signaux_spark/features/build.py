@@ -196,6 +196,7 @@ def carried(settings: FeatureSettings) -> list[Carried]:
         debits.STEPS,
         effectif.LATEST_CELL,
         effectif.window_cells(settings.perimeter_window_months),
+        altares.LATEST_VALUE,
     ]
 
 
@@ -211,6 +212,7 @@ def signals_at(states: dict[str, DataFrame], period: dt.date, settings: FeatureS
             threshold=settings.perimeter_min_effectif,
             window_months=settings.perimeter_window_months,
         ),
+        "altares": altares.paydex_at(states[altares.LATEST_VALUE.name], period),
     }
 
 
@@ -240,11 +242,12 @@ def gold_features(months: DataFrame, *, first: dt.date, last: dt.date, settings:
     base = [c for c in wanted if c not in CONTEXT_COLUMNS]
     names = base + [n for n in NEEDS if n not in base]
     try:
-        windowed = (
-            windows_at(months, names, first)
-            if first == last
-            else with_windows(months, names).where(F.col(MONTH).between(F.lit(first), F.lit(last)))
-        )
+        if first == last:
+            # A month's rows are few: kept, so that the context's two shares (with_context) read
+            # them instead of aggregating the whole stored window again, each.
+            windowed = windows_at(months, names, first).localCheckpoint()
+        else:
+            windowed = with_windows(months, names).where(F.col(MONTH).between(F.lit(first), F.lit(last)))
     except UnknownFeature as err:
         raise JobError(str(err)) from None
     scoped = windowed.transform(

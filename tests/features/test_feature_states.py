@@ -18,7 +18,7 @@ from signaux_spark.months import add_months, month_range
 from tests.features.features_kit import bronze, d, empty_bronze
 from tests.helpers import make_settings
 
-CARRIED_SOURCES = ("urssaf_cotisation", "urssaf_debit", "urssaf_effectif_ent")
+CARRIED_SOURCES = ("urssaf_cotisation", "urssaf_debit", "urssaf_effectif_ent", "altares_paydex")
 SIRENS = ("812345676", "523109874", "042112359")
 FIRST, LAST = d("2023-06"), d("2024-03")
 
@@ -28,13 +28,14 @@ def month(m):
 
 
 def random_bronze(spark, seed):
-    """Deliveries of the three carried sources over FIRST..LAST, drawn to hit every case: headcounts
+    """Deliveries of the carried sources over FIRST..LAST, drawn to hit every case: headcounts
     of months after their batch, the same month revised up and down across the threshold, debt
     steps effective months after their batch or moved to another firm, contribution lines
-    delivered again in later batches, periods of 1, 3 and 12 months."""
+    delivered again in later batches, periods of 1, 3 and 12 months, paydex values dated before
+    their batch, after it, or revised by a later batch."""
     rng = random.Random(seed)
     batches = month_range(FIRST, LAST)
-    cells, steps, lines = [], [], []
+    cells, steps, lines, paydex = [], [], [], []
     for batch in batches:
         for _ in range(rng.randint(2, 9)):
             m = add_months(batch, rng.randint(-40, 2))
@@ -78,7 +79,24 @@ def random_bronze(spark, seed):
                     batch=month(batch),
                 )
             )
+        for _ in range(rng.randint(0, 3)):
+            if paydex and rng.random() < 0.3:  # a value date delivered again, revised
+                paydex.append({**rng.choice(paydex), "paydex": rng.randint(0, 90), "batch": month(batch)})
+                continue
+            valued = add_months(batch, rng.randint(-6, 1))
+            paydex.append(
+                dict(
+                    siren=rng.choice(SIRENS),
+                    paydex=rng.randint(0, 90),
+                    fpi_30=float(rng.randint(-5, 120)),
+                    fpi_90=float(rng.randint(0, 60)),
+                    date_valeur=f"{valued:%Y-%m}-{rng.choice([1, 15, 28]):02d}",
+                    file_kind="increment",
+                    batch=month(batch),
+                )
+            )
     return {
+        "altares_paydex": bronze(spark, "altares_paydex", paydex),
         "urssaf_effectif_ent": bronze(spark, "urssaf_effectif_ent", cells),
         "urssaf_debit": bronze(spark, "urssaf_debit", steps),
         "urssaf_cotisation": bronze(spark, "urssaf_cotisation", lines),
