@@ -1,6 +1,7 @@
 """From the bronze tables to silver/firms, silver/firm_months, gold/features and gold/labels.
 
-`firm_months`, `gold_features` and `firms_table` are pure transforms; `build_features` reads the
+`firm_months`, `gold_features` and `firms_table` are transforms (a single month's `gold_features`
+computes its windowed rows once, as a local checkpoint); `build_features` reads the
 lake, computes the months [first, last] in one pass (with the history the windows need before
 `first`) and writes each table in one commit, replacing exactly those months. `build_month` (the
 monthly run) computes one month's silver rows from bronze and reads the months its windows need
@@ -235,7 +236,8 @@ def combined(signals: list[DataFrame]) -> DataFrame:
 def gold_features(months: DataFrame, *, first: dt.date, last: dt.date, settings: FeatureSettings) -> DataFrame:
     """gold/features for first..last from the firm-month grid (which starts early enough for the
     windows): keys, perimeter, proceeding state, the export columns and the conf's features. A
-    single month takes its windows from one aggregation per firm, a range from window frames."""
+    single month takes its windows from one aggregation per firm, computed here (a local
+    checkpoint), a range from window frames (lazy)."""
     wanted = settings.feature_columns()
     if not wanted:
         raise JobError("features.groups is empty: the feature list is declared in conf (features.groups)")
